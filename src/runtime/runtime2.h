@@ -1,0 +1,370 @@
+/*
+ * runtime2.h — the runtime's types and internal functions (Go: runtime2.go,
+ * malloc.go, mheap.go, mcache.go, mcentral.go, sizeclasses.go).
+ *
+ * One hs_runtime owns one mheap (arenas, page allocator, mcentrals), the sweeper
+ * and the scavenger; each P owns an mcache.  Nothing is global but immutable
+ * tables, so several runtimes live in one process.
+ *
+ * Who may touch what (each field below repeats its own rule):
+ *   - an mcache, and the freeindex/allocCache/allocCount of a span it caches,
+ *     belong to the thread running that P: no lock on the allocation fast path;
+ *   - an mcentral's span sets are guarded by that mcentral's lock;
+ *   - the page allocator, arena list and heap counters by mheap.lock;
+ *   - a span being swept belongs to the sweeper that moved its sweepgen from
+ *     sg-2 to sg-1 (the sweepgen CAS is the ownership handoff);
+ *   - heapArena.spans[] entries are published with release stores and read
+ *     lock-free (spanOf) by anyone.
+ *
+ * Lock order (a lock may be taken while holding those above it, never below):
+ *   1. mcentral.lock    (leaf in practice: never held across mheap calls)
+ *   2. mheap.lock
+ *   3. runtime.sweep.lock, runtime.scav.lock  (condition-variable locks only)
+ * No code holds two mcentral locks, and no code takes an mcentral lock while
+ * holding mheap.lock.
+ */
+#ifndef HS_RUNTIME_RUNTIME2_H
+#define HS_RUNTIME_RUNTIME2_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "heapscope/runtime.h"
+#include "runtime/atomic.h"
+#include "runtime/mem.h"
+#include "runtime/mpagealloc.h"
+
+#ifndef HS_DEBUG
+#define HS_DEBUG 0
+#endif
+
+/* ---- constants (malloc.go, sizeclasses.go) ---------------------------------- */
+enum {
+    pageShift = 13,
+    pageSize = 1 << pageShift,
+    maxSmallSize = 32768,
+    maxTinySize = 16,
+    tinySizeClass = 2,
+    smallSizeDiv = 8,
+    smallSizeMax = 1024,
+    largeSizeDiv = 128,
+    numSizeClasses = 68,
+    numSpanClasses = numSizeClasses << 1,
+    mallocHeaderSize = 8,
+    minSizeForMallocHeader = 512, /* objects larger than this carry a type header */
+    heapBitsSize = pageSize / 8 / 8, /* 128 B of pointer bits per one-page span */
+    spanInlineMarkBitsSize = 128,    /* Green Tea's inline mark block */
+    logHeapArenaBytes = 26,
+    pagesPerArena = (1 << logHeapArenaBytes) / pageSize, /* 8192 */
+    arenaL2Bits = heapAddrBits - logHeapArenaBytes,      /* 22: one level on amd64 */
+    maxObjsPerSpan = pageSize / 8,                       /* 1024 */
+    spanBitWords = maxObjsPerSpan / 64,                  /* 16 */
+};
+#define heapArenaBytes ((uintptr_t)1 << logHeapArenaBytes)
+#define arenaBaseHint ((uintptr_t)0x00c0 << 32)
+
+extern const uint16_t class_to_size[numSizeClasses];
+extern const uint8_t class_to_allocnpages[numSizeClasses];
+extern const uint32_t class_to_divmagic[numSizeClasses];
+extern const uint8_t size_to_class8[smallSizeMax / smallSizeDiv + 1];
+extern const uint8_t size_to_class128[(maxSmallSize - smallSizeMax) / largeSizeDiv + 1];
+
+static inline int sizeToClass(size_t size)
+{
+    if (size <= smallSizeMax - 8)
+        return size_to_class8[(size + smallSizeDiv - 1) / smallSizeDiv];
+    return size_to_class128[(size - smallSizeMax + largeSizeDiv - 1) / largeSizeDiv];
+}
+
+/* spanClass = sizeclass<<1 | noscan (mheap.go). */
+typedef uint8_t spanClass;
+static inline spanClass makeSpanClass(int sizeclass, bool noscan)
+{
+    return (spanClass)((sizeclass << 1) | (noscan ? 1 : 0));
+}
+static inline int spanClass_sizeclass(spanClass sc) { return sc >> 1; }
+static inline bool spanClass_noscan(spanClass sc) { return sc & 1; }
+#define tinySpanClass makeSpanClass(tinySizeClass, true)
+
+/* heapBitsInSpan: objects this small keep their pointer bits at the span's
+ * end instead of behind a malloc header (mbitmap.go). */
+static inline bool heapBitsInSpan(size_t userSize) { return userSize <= minSizeForMallocHeader; }
+/* Green Tea keeps inline mark bits in spans of 16..512 B objects. */
+static inline bool gcUsesSpanInlineMarkBits(size_t elemsize)
+{
+    return heapBitsInSpan(elemsize) && elemsize >= 16;
+}
+
+/* ---- fixalloc: fixed-size metadata allocator (mfixalloc.go) -------------------- */
+typedef struct fixalloc {
+    size_t size;        /* immutable */
+    void *list;         /* free list */
+    uint8_t *chunk;     /* current chunk */
+    size_t nchunk;      /* bytes left in it */
+    void **chunks;      /* every chunk, to give back at destroy */
+    size_t nchunks, capchunks;
+    uint64_t inuse;     /* bytes handed out */
+    uint64_t sys;       /* bytes obtained from the OS */
+    const hs_sysops *os;
+} fixalloc;
+
+void fixalloc_init(fixalloc *f, size_t size, const hs_sysops *os);
+void *fixalloc_alloc(fixalloc *f); /* zeroed; NULL when the OS refuses */
+void fixalloc_free(fixalloc *f, void *p);
+void fixalloc_destroy(fixalloc *f);
+
+/* ---- mspan (mheap.go) ------------------------------------------------------------ */
+enum mSpanState { mSpanDead = 0, mSpanInUse = 1 };
+
+typedef struct mspan mspan;
+typedef struct mSpanList mSpanList;
+
+struct mspan {
+    mspan *next, *prev;   /* links in *list; guarded by that list's owner lock */
+    mSpanList *list;      /* which span set holds it, or NULL */
+
+    uintptr_t startAddr;  /* immutable while in use */
+    uintptr_t npages;     /* immutable while in use */
+    uintptr_t limit;      /* end of object data (before heap bits / inline marks) */
+    uintptr_t elemsize;   /* immutable while in use */
+    uint32_t divMul;      /* objIndex = (off * divMul) >> 32 */
+    uint16_t nelems;      /* immutable while in use */
+    spanClass spanclass;  /* immutable while in use */
+    uint8_t state;        /* atomic: mSpanDead / mSpanInUse */
+    uint8_t needzero;     /* owner: memory may be dirty */
+
+    /* Allocation state: owned by the P caching the span, or its sweeper.
+     * A slot is allocated iff index < freeindex or its allocBits bit is set. */
+    uint16_t freeindex;             /* atomic store by owner; next slot to examine */
+    uint16_t allocCount;            /* atomic store by owner; objects allocated */
+    uint16_t allocCountBeforeCache; /* owner: allocCount when cached */
+    uint64_t allocCache;            /* owner: ~allocBits from freeindex, shifted */
+    uint64_t *allocBits;            /* 1 = allocated before the last sweep */
+    uint64_t *gcmarkBits;           /* 1 = marked this cycle; set atomically */
+
+    uint32_t sweepgen;    /* atomic; see the table in mgcsweep.c */
+    const hs_type *largeType; /* large spans with pointers: the object's type */
+    int64_t allocTime;    /* nanotime when the span was allocated */
+};
+
+static inline uintptr_t mspan_base(const mspan *s) { return s->startAddr; }
+static inline uintptr_t mspan_objIndex(const mspan *s, uintptr_t p)
+{
+    return (uintptr_t)(((uint64_t)(p - s->startAddr) * s->divMul) >> 32);
+}
+static inline bool bits_isset(const uint64_t *b, uintptr_t i) { return (b[i / 64] >> (i % 64)) & 1; }
+static inline void bits_set_atomic(uint64_t *b, uintptr_t i)
+{
+    atomic_or_relaxed_u64(&b[i / 64], (uint64_t)1 << (i % 64));
+}
+static inline int mspan_bitWords(const mspan *s) { return (s->nelems + 63) / 64; }
+
+/* nelems for a span of this class under this GC mode (mheap.go initSpan). */
+uint16_t spanClass_nelems(spanClass sc, hs_gcmode mode);
+void mspan_init(mspan *s, uintptr_t base, uintptr_t npages);
+void mspan_refillAllocCache(mspan *s, uint16_t whichWord);
+uint16_t mspan_nextFreeIndex(mspan *s);
+bool mspan_isFree(const mspan *s, uintptr_t index);
+uint16_t mspan_countAlloc(const mspan *s); /* popcount of gcmarkBits */
+/* Where this span keeps its objects' pointer bits (NULL if it keeps none). */
+uint64_t *mspan_heapBits(const mspan *s, hs_gcmode mode);
+bool mspan_is_valid(const mspan *s);
+
+/* Nobody-owned span lists (mcentral span sets use these under the mcentral lock). */
+struct mSpanList {
+    mspan *first, *last;
+    uint32_t n;
+};
+void mSpanList_push(mSpanList *l, mspan *s);
+mspan *mSpanList_pop(mSpanList *l);
+void mSpanList_remove(mSpanList *l, mspan *s);
+
+/* ---- mcentral (mcentral.go) ------------------------------------------------------ */
+typedef struct mcentral {
+    pthread_mutex_t lock;
+    spanClass spanclass;   /* immutable */
+    /* partial/full x swept/unswept; which index is swept flips each cycle:
+     * swept = [sg/2 % 2], unswept = [1 - sg/2 % 2].  Guarded by lock. */
+    mSpanList partial[2];
+    mSpanList full[2];
+    uint64_t nmalloc;      /* spans handed to mcaches; atomic */
+} __attribute__((aligned(64))) mcentral;
+
+/* ---- mcache (mcache.go) ---------------------------------------------------------- */
+typedef struct mcache {
+    mspan *alloc[numSpanClasses]; /* owner; &heap.emptymspan when none */
+    uintptr_t tiny;               /* owner: current 16 B tiny block, 0 if none */
+    uintptr_t tinyoffset;         /* owner */
+    /* Statistics, written only by the owner with relaxed atomics, read by anyone. */
+    uint64_t tinyAllocs;
+    uint64_t smallAllocCount[numSizeClasses];
+    uint64_t largeAlloc, largeAllocCount;
+    uint64_t scanAlloc;
+} mcache;
+
+/* ---- mheap (mheap.go) ------------------------------------------------------------ */
+typedef struct heapArena {
+    mspan *spans[pagesPerArena];         /* page -> span; release stores, lock-free reads */
+    uint8_t pageInUse[pagesPerArena / 8]; /* atomic: span starts here and is in use */
+    uint8_t pageMarks[pagesPerArena / 8]; /* atomic: span starts here and has a mark */
+    uintptr_t zeroedBase;                /* atomic: offset below which memory may be dirty */
+} heapArena;
+
+typedef struct mheap {
+    pthread_mutex_t lock;
+    pageAlloc pages;              /* lock */
+    uint32_t sweepgen;            /* atomic; rises by 2 per cycle, only with the world stopped */
+    heapArena **arenas;           /* [1 << arenaL2Bits], lazily committed; release stores */
+    uintptr_t *allArenas;         /* lock: base address of every arena, in order of growth */
+    size_t nallArenas, capArenas; /* lock */
+    uintptr_t arenaHint;          /* lock: next address to try */
+    uintptr_t curArenaBase, curArenaEnd; /* lock: reserved, not yet grown into */
+    mcentral central[numSpanClasses];
+    fixalloc spanalloc;           /* lock */
+    fixalloc bitsalloc[spanBitWords]; /* lock: [n-1] gives 2*n words of span bits */
+    mspan emptymspan;             /* the placeholder every empty mcache slot points at */
+
+    /* Statistics (atomic unless noted). */
+    uint64_t pagesInUse;          /* pages in in-use spans */
+    uint64_t heapSys;             /* lock: bytes grown into */
+    uint64_t heapReleased;        /* bytes free and returned to the OS */
+    uint64_t heapLive;            /* bytes in cached spans and marked objects (Go's heapLive) */
+    uint64_t smallFreeCount[numSizeClasses];
+    uint64_t largeFree, largeFreeCount;
+    uint64_t arenaSysBytes;       /* lock: heapArena metadata bytes */
+} mheap;
+
+/* ---- sweeper and scavenger state -------------------------------------------------- */
+typedef struct sweepdata {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;          /* wakes the background sweeper */
+    pthread_t thread;
+    bool started, stop;           /* lock */
+    uint32_t centralIndex;        /* atomic: next (spanclass<<1 | full) set to drain */
+    uint32_t active;              /* atomic: sweepers at work (sweepLocker count) */
+    uint32_t drained;             /* atomic: 1 when no unswept span is left in a set */
+    uint64_t nbgsweep, npausesweep, nlazysweep; /* atomic: spans swept by whom */
+    uint64_t pagesSwept;          /* atomic: pages swept this cycle */
+    uint32_t cycle;               /* lock: sweep cycles started, wakes the sweeper */
+    /* Proportional sweep (Go: sweepPagesPerByte and its bases), atomic. */
+    uint64_t pagesPerByteBits;    /* a double's bits; 0 = no proportional sweep */
+    uint64_t heapLiveBasis;
+    uint64_t pagesSweptBasis;
+} sweepdata;
+
+typedef struct scavdata {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    pthread_t thread;
+    bool started, stop;           /* lock */
+    uint64_t goal;                /* atomic: retained-bytes goal */
+    uint64_t released;            /* atomic: bytes released over the runtime's life */
+    uint64_t runs;                /* atomic: background passes that released something */
+    int64_t lastRun;              /* atomic: nanotime of the last release */
+    uint64_t cpuNanos;            /* atomic: time spent releasing */
+} scavdata;
+
+/* ---- P and runtime (runtime2.go) -------------------------------------------------- */
+struct hs_p {
+    int id;               /* immutable */
+    hs_runtime *rt;       /* immutable */
+    mcache mcache;        /* owned by the thread running this P */
+};
+
+struct hs_runtime {
+    hs_config cfg;        /* immutable */
+    hs_sysops sys;        /* immutable */
+    mheap heap;
+    sweepdata sweep;
+    scavdata scav;
+    hs_p **allp;          /* immutable after init */
+    int nprocs;
+    uint64_t zerobase;    /* the address every 0-byte allocation returns */
+    uint64_t heapGoal;    /* atomic: the pacer's heap goal (NextGC) */
+    int64_t startTime;
+
+    pthread_mutex_t errlock; /* guards err and oom */
+    char err[256];
+    hs_oom_info oom;
+};
+
+/* ---- functions by file ------------------------------------------------------------ */
+/* mheap.c */
+int mheap_init(mheap *h, hs_runtime *rt);
+void mheap_destroy(mheap *h, hs_runtime *rt);
+mspan *mheap_alloc(hs_runtime *rt, uintptr_t npages, spanClass spc);
+void mheap_freeSpan(hs_runtime *rt, mspan *s);
+mspan *spanOf(const mheap *h, uintptr_t p);     /* any address: its span or NULL */
+mspan *spanOfHeap(const mheap *h, uintptr_t p); /* NULL unless p is in an in-use span's objects */
+heapArena *mheap_arenaOf(const mheap *h, uintptr_t p);
+uint64_t *mheap_bitsAlloc(mheap *h, int words);   /* lock held */
+void mheap_bitsFree(mheap *h, uint64_t *b, int words); /* lock held */
+bool mheap_is_valid(hs_runtime *rt);
+
+/* mcentral.c */
+void mcentral_init(mcentral *c, spanClass spc);
+mspan *mcentral_cacheSpan(hs_runtime *rt, mcentral *c);
+void mcentral_uncacheSpan(hs_runtime *rt, mcentral *c, mspan *s);
+mspan *mcentral_grow(hs_runtime *rt, mcentral *c);
+mSpanList *mcentral_partialSwept(mcentral *c, uint32_t sg);
+mSpanList *mcentral_partialUnswept(mcentral *c, uint32_t sg);
+mSpanList *mcentral_fullSwept(mcentral *c, uint32_t sg);
+mSpanList *mcentral_fullUnswept(mcentral *c, uint32_t sg);
+void mcentral_push(mcentral *c, mSpanList *l, mspan *s); /* takes c->lock */
+bool mcentral_is_valid(hs_runtime *rt, mcentral *c);
+
+/* mcache.c */
+void mcache_init(mcache *c, mheap *h);
+mspan *mcache_refill(hs_runtime *rt, mcache *c, spanClass spc);
+uintptr_t mcache_nextFree(hs_runtime *rt, mcache *c, spanClass spc, mspan **sp);
+void mcache_releaseAll(hs_runtime *rt, mcache *c);
+bool mcache_is_valid(hs_runtime *rt, const mcache *c);
+
+/* mgcsweep.c */
+void sweep_init(hs_runtime *rt);
+void sweep_start_thread(hs_runtime *rt);
+void sweep_stop_thread(hs_runtime *rt);
+/* Begin a new sweep cycle.  The world must be stopped (no P allocating) and
+ * the previous cycle finished: flushes every mcache, sweepgen += 2. */
+void gcStartSweepCycle(hs_runtime *rt);
+bool mspan_sweep(hs_runtime *rt, mspan *s, bool preserve); /* caller owns s at sg-1 */
+bool sweep_tryAcquire(hs_runtime *rt, mspan *s);
+uintptr_t sweepone(hs_runtime *rt);  /* pages swept, or UINTPTR_MAX when done */
+bool isSweepDone(hs_runtime *rt);
+void finishsweep(hs_runtime *rt);
+void deductSweepCredit(hs_runtime *rt, uintptr_t spanBytes);
+/* Spread the sweep of the pages in use over the allocation from heapLive up
+ * to trigger (Go: gcPaceSweeper). */
+void gcPaceSweeper(hs_runtime *rt, uint64_t trigger);
+
+/* mgcscavenge.c */
+void scav_init(hs_runtime *rt);
+void scav_start_thread(hs_runtime *rt);
+void scav_stop_thread(hs_runtime *rt);
+/* Release up to nbytes of free memory to the OS, highest addresses first.
+ * Returns the bytes released.  Takes mheap.lock. */
+uint64_t scavenge(hs_runtime *rt, uint64_t nbytes);
+uint64_t heapRetained(hs_runtime *rt);
+void scav_set_goal(hs_runtime *rt, uint64_t goal);
+
+/* malloc.c */
+void runtime_oom(hs_runtime *rt, uint64_t requested);
+
+/* proc.c: the runtime's error sentence and fatal invariant failures. */
+void runtime_seterr(hs_runtime *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+_Noreturn void hs_throw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#if HS_DEBUG
+#define hs_assert(cond)                                                                 \
+    do {                                                                                \
+        if (!(cond))                                                                    \
+            hs_throw("%s:%d: invariant failed: %s", __FILE__, __LINE__, #cond);         \
+    } while (0)
+#else
+#define hs_assert(cond) ((void)0)
+#endif
+
+#endif

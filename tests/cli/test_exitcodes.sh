@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# test_exitcodes.sh — heapscope's command line seen from outside: exit status,
+# --help and --version on stdout, and for bad usage exactly one line on stderr
+# naming the option, then the --help hint, and exit status 2 (DESIGN.md).
+#
+# Run by `make check` with top_builddir exported; by hand:
+#   top_builddir=. tests/cli/test_exitcodes.sh
+set -u
+
+bin="${top_builddir:-.}/heapscope"
+if [ ! -x "$bin" ]; then
+    echo "test_exitcodes: $bin is not built" >&2
+    exit 99
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hs-exitcodes.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+try_line="Try 'heapscope --help' for more information."
+
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+# run ARGS...: run heapscope, leaving $rc, $tmp/out and $tmp/err.
+run() {
+    "$bin" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+    rc=$?
+}
+
+# expect_usage OPTION ARGS...: status 2, nothing on stdout, and stderr is
+# "heapscope: OPTION: reason" followed by the --help hint.
+expect_usage() {
+    local opt=$1
+    shift
+    run "$@"
+    [ "$rc" -eq 2 ] || fail "heapscope $*: exit $rc, want 2"
+    [ ! -s "$tmp/out" ] || fail "heapscope $*: wrote to stdout"
+    [ "$(wc -l <"$tmp/err")" -eq 2 ] || fail "heapscope $*: stderr is not two lines: $(cat "$tmp/err")"
+    case "$(head -n 1 "$tmp/err")" in
+    "heapscope: $opt: "?*) ;;
+    *) fail "heapscope $*: first line does not name $opt: $(head -n 1 "$tmp/err")" ;;
+    esac
+    [ "$(tail -n 1 "$tmp/err")" = "$try_line" ] || fail "heapscope $*: no --help hint"
+}
+
+# ---- --help and --version ---------------------------------------------------
+for h in --help -h; do
+    run "$h"
+    [ "$rc" -eq 0 ] || fail "heapscope $h: exit $rc, want 0"
+    [ ! -s "$tmp/err" ] || fail "heapscope $h: wrote to stderr"
+    head -n 1 "$tmp/out" | grep -q '^Usage: heapscope' || fail "heapscope $h: no Usage line"
+done
+for opt in --workload --procs --gogc --memory-limit --max-heap --seed --duration \
+    --headless --verify --fps --gctrace --stats-json --record --replay --export-cast \
+    --screenshot --at --size --step --gc --attach --attach-bin --freeze --help --version; do
+    grep -q -- "$opt\\b" "$tmp/out" || fail "--help does not mention $opt"
+done
+for short in -w -p -r -h -V; do
+    grep -q -- "$short," "$tmp/out" || fail "--help does not mention $short"
+done
+
+for v in --version -V; do
+    run "$v"
+    [ "$rc" -eq 0 ] || fail "heapscope $v: exit $rc, want 0"
+    [ ! -s "$tmp/err" ] || fail "heapscope $v: wrote to stderr"
+    head -n 1 "$tmp/out" | grep -Eq '^heapscope [0-9]+\.[0-9]+\.[0-9]+$' ||
+        fail "heapscope $v: first line is '$(head -n 1 "$tmp/out")'"
+    grep -q 'Copyright' "$tmp/out" || fail "heapscope $v: no copyright line"
+done
+
+if [ -w /dev/full ]; then
+    "$bin" --help >/dev/full 2>/dev/null
+    rc=$?
+    [ "$rc" -eq 1 ] || fail "heapscope --help >/dev/full: exit $rc, want 1"
+fi
+
+# ---- bad values: exit 2, one line naming the option -----------------------
+expect_usage --procs --procs 0
+expect_usage --procs -p abc
+expect_usage --procs --procs
+expect_usage --gogc --gogc abc
+expect_usage --duration --duration 5x
+expect_usage --max-heap --max-heap 12parsecs
+expect_usage --memory-limit --memory-limit -1GiB
+expect_usage --gc --gc foo
+expect_usage --fps --fps 0
+expect_usage --fps --fps 241
+expect_usage --size --size 10 --replay r.hsr --screenshot f.txt
+expect_usage --seed --seed -3
+expect_usage --gctrace --gctrace=9
+expect_usage --workload --workload ''
+expect_usage --attach --attach abc
+expect_usage --at --at soon --replay r.hsr
+expect_usage --frobnicate --frobnicate
+expect_usage -x -x
+expect_usage --headless --headless=yes
+expect_usage "'stray'" stray
+
+# ---- combinations -------------------------------------------------------------
+expect_usage --export-cast --export-cast a.cast
+expect_usage --screenshot --screenshot a.svg
+expect_usage --at --at 3s
+expect_usage --freeze --freeze
+expect_usage --attach-bin --attach-bin ./server
+expect_usage --replay --replay r.hsr --attach 1
+
+# ---- good options: this build has no run mode yet, says so, exits 2 --------
+for args in "" "--headless --seed 1" "--replay r.hsr" "--replay r.hsr --screenshot f.txt --at 2" \
+    "--attach 1 --freeze"; do
+    # shellcheck disable=SC2086 # split the options on purpose
+    run $args
+    [ "$rc" -eq 2 ] || fail "heapscope $args: exit $rc, want 2"
+    [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "heapscope $args: stderr is not one line"
+    grep -q -- "--help" "$tmp/err" || fail "heapscope $args: message does not point to --help"
+done
+
+if [ "$failures" -ne 0 ]; then
+    echo "test_exitcodes: $failures failure(s)" >&2
+    exit 1
+fi
+echo "test_exitcodes: all passed"
