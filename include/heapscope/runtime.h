@@ -55,13 +55,31 @@ typedef enum hs_gcmode {
     HS_GC_GREENTEA = 1, /* span-wise marking (Go 1.26+): changes small-span layout */
 } hs_gcmode;
 
+/* What one finished GC cycle did, in the units of Go's gctrace line. */
+typedef struct hs_gc_cycle {
+    uint32_t n;                /* cycle number, from 1 */
+    bool forced;               /* requested (hs_gc, forcegc) rather than triggered */
+    int64_t start_ns;          /* since the runtime started */
+    int64_t stw1_ns, mark_ns, stw2_ns;   /* sweep termination, mark, mark termination */
+    int64_t assist_ns, dedicated_ns, fractional_ns, idle_ns; /* mark CPU by kind */
+    uint64_t heap_start, heap_end, heap_marked, heap_goal; /* bytes */
+    uint64_t stacks, globals;  /* scannable root bytes */
+    int procs;
+    double gc_cpu_fraction;    /* GC CPU / available CPU since start */
+} hs_gc_cycle;
+typedef void (*hs_gc_cycle_fn)(void *ctx, const hs_gc_cycle *c);
+
 typedef struct hs_config {
     int nprocs;            /* number of Ps, >= 1 */
     int gogc;              /* GC percent; < 0 means off */
     uint64_t max_heap;     /* hard cap on heap memory in use, 0 = none */
     uint64_t memory_limit; /* soft limit, 0 = none */
     hs_gcmode gcmode;
-    bool background;       /* run the background sweeper and scavenger threads */
+    bool background;       /* run the sweeper, scavenger and collector threads */
+    bool verify;           /* checkmark verifier after every mark phase */
+    size_t nglobals;       /* pointer slots in the globals area */
+    hs_gc_cycle_fn on_cycle; /* called on the collector thread after each cycle */
+    void *on_cycle_ctx;
     const hs_sysops *sys;  /* NULL: the real OS */
 } hs_config;
 
@@ -102,6 +120,92 @@ hs_oom_info hs_runtime_oom(const hs_runtime *rt);
  */
 void *hs_malloc(hs_p *pp, size_t size, const hs_type *typ);
 
+/*
+ * Goroutines, safe points and the write barrier.
+ *
+ * A thread drives a P between hs_p_acquire and hs_p_release; while it has
+ * released its P (blocked, sleeping) the collector may use the P for itself.
+ * A goroutine (hs_g) runs on the P that created it; its stack is an array of
+ * pointer slots the collector scans as roots.  Stack slots are written
+ * directly; every other pointer store into the heap or the globals goes
+ * through hs_write_ptr.  Loads need no barrier: use hs_read_ptr.  The
+ * mutator must call hs_safepoint at its loop back-edges (hs_malloc polls too):
+ * stop-the-world, stack scans and mark work happen there.
+ */
+typedef struct hs_g hs_g;
+void hs_p_acquire(hs_p *pp);
+void hs_p_release(hs_p *pp);
+hs_g *hs_g_new(hs_p *pp, size_t nslots);
+void hs_g_free(hs_g *g);
+void **hs_g_slots(hs_g *g);
+size_t hs_g_nslots(const hs_g *g);
+void **hs_runtime_globals(hs_runtime *rt);
+
+void hs_write_ptr(hs_p *pp, void **slot, void *ptr);
+static inline void *hs_read_ptr(void *const *slot)
+{
+    return __atomic_load_n(slot, __ATOMIC_ACQUIRE); /* pairs with hs_write_ptr's release */
+}
+void hs_safepoint(hs_p *pp);
+
+/* The collector's controls (the narrow interface of DESIGN.md). */
+/* Run a full cycle now and wait for it, from a thread driving pp (its P is
+ * released while it waits), or from any other thread with pp NULL. */
+void hs_gc(hs_runtime *rt, hs_p *pp);
+/* Ask for a cycle without waiting. */
+void hs_gc_request(hs_runtime *rt);
+void hs_set_gogc(hs_runtime *rt, int gogc);
+int hs_get_gogc(const hs_runtime *rt);
+/* Stop every P at a safe point until hs_world_resume (the UI's pause). */
+void hs_world_pause(hs_runtime *rt);
+void hs_world_resume(hs_runtime *rt);
+
+/* GC phases, with Go's names. */
+typedef enum hs_gcphase {
+    HS_PHASE_OFF = 0,
+    HS_PHASE_SWEEP_TERMINATION = 1,
+    HS_PHASE_MARK = 2,
+    HS_PHASE_MARK_TERMINATION = 3,
+    HS_PHASE_SWEEP = 4,
+} hs_gcphase;
+const char *hs_gcphase_name(hs_gcphase ph);
+hs_gcphase hs_gc_phase(const hs_runtime *rt);
+
+/*
+ * The step controller.  With stepping on, the collector holds, with the world
+ * stopped, at every phase boundary and, during mark, after every step of N
+ * objects; hs_gc_step releases it for one step.
+ */
+typedef enum hs_step_kind {
+    HS_STEP_PHASE = 0,   /* to the next phase boundary */
+    HS_STEP_OBJECTS = 1, /* scan n more objects (mark only; else as PHASE) */
+    HS_STEP_CYCLE = 2,   /* to the end of the cycle */
+} hs_step_kind;
+typedef struct hs_step_state {
+    bool enabled;
+    bool held;               /* the collector is waiting, world stopped */
+    hs_gcphase phase;        /* where it holds */
+    uint32_t cycle;
+    uint64_t objects_scanned; /* this cycle */
+} hs_step_state;
+void hs_gc_set_stepping(hs_runtime *rt, bool on);
+void hs_gc_step(hs_runtime *rt, hs_step_kind kind, uint64_t n);
+hs_step_state hs_gc_step_state(hs_runtime *rt);
+/* Wait until the collector holds (or stepping is off); true if it holds. */
+bool hs_gc_wait_held(hs_runtime *rt);
+
+/* Totals of the collector so far. */
+typedef struct hs_gc_summary {
+    uint32_t cycles, forced;
+    uint64_t pauses;          /* STW pauses recorded */
+    int64_t pause_total_ns, pause_max_ns;
+    int64_t mark_assist_ns, mark_dedicated_ns, mark_fractional_ns, mark_idle_ns;
+    bool verify_failed;
+} hs_gc_summary;
+hs_gc_summary hs_gc_get_summary(hs_runtime *rt);
+/* Copy up to n recorded STW pause lengths (ns, oldest first); returns how many exist. */
+size_t hs_gc_pauses(hs_runtime *rt, int64_t *out, size_t n);
+
 /* Go's runtime.MemStats, the subset heapscope keeps, with Go's names. */
 #define HS_NUM_SIZE_CLASSES 68
 typedef struct hs_memstats {
@@ -109,8 +213,9 @@ typedef struct hs_memstats {
     uint64_t HeapAlloc, HeapSys, HeapIdle, HeapInuse, HeapReleased, HeapObjects;
     uint64_t MSpanInuse, MSpanSys, MCacheInuse, MCacheSys;
     uint64_t TinyAllocs;
-    uint64_t NextGC;
-    uint32_t NumGC;
+    uint64_t NextGC, LastGC, PauseTotalNs;
+    uint32_t NumGC, NumForcedGC;
+    double GCCPUFraction;
     struct {
         uint32_t Size;
         uint64_t Mallocs, Frees;

@@ -40,6 +40,7 @@ HS_ATOMIC_DEFINE(uint16_t, u16)
 HS_ATOMIC_DEFINE(uint32_t, u32)
 HS_ATOMIC_DEFINE(uint64_t, u64)
 HS_ATOMIC_DEFINE(int64_t, i64)
+HS_ATOMIC_DEFINE(int32_t, i32)
 HS_ATOMIC_DEFINE(uintptr_t, uptr)
 
 static inline void *atomic_load_acq_ptr(void *const *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }

@@ -61,8 +61,9 @@ static inline uintptr_t mcache_alloc(hs_runtime *rt, mcache *c, spanClass spc, m
     return v;
 }
 
-static void *mallocTiny(hs_runtime *rt, mcache *c, size_t size)
+static void *mallocTiny(hs_runtime *rt, hs_p *pp, size_t size)
 {
+    mcache *c = &pp->mcache;
     uintptr_t off = c->tinyoffset;
     if ((size & 7) == 0)
         off = (off + 7) & ~(uintptr_t)7;
@@ -81,6 +82,8 @@ static void *mallocTiny(hs_runtime *rt, mcache *c, size_t size)
         return NULL;
     memset((void *)x, 0, maxTinySize);
     count_inc(&c->smallAllocCount[tinySizeClass]);
+    if (atomic_load_relaxed_u32(&rt->gc.phase) == HS_PHASE_MARK)
+        gcmarknewobject(rt, &pp->gcw, s, x);
     /* Keep whichever block has more room left. */
     if (size < c->tinyoffset || c->tiny == 0) {
         c->tiny = x;
@@ -137,15 +140,16 @@ static void *mallocSmall(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *t
     if (s->needzero)
         memset((void *)x, 0, s->elemsize);
     count_inc(&c->smallAllocCount[cls]);
+    if (header)
+        atomic_store_rel_ptr((void **)x, (void *)typ);
+    else if (!noscan)
+        heapSetTypeSmall(rt, s, x, typ, size);
+    if (atomic_load_relaxed_u32(&rt->gc.phase) == HS_PHASE_MARK)
+        gcmarknewobject(rt, &pp->gcw, s, x); /* allocate black */
     if (noscan)
         return (void *)x;
     atomic_store_relaxed_u64(&c->scanAlloc, atomic_load_relaxed_u64(&c->scanAlloc) + s->elemsize);
-    if (header) {
-        atomic_store_rel_ptr((void **)x, (void *)typ);
-        return (void *)(x + mallocHeaderSize);
-    }
-    heapSetTypeSmall(rt, s, x, typ, size);
-    return (void *)x;
+    return (void *)(header ? x + mallocHeaderSize : x);
 }
 
 static void *mallocLarge(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *typ, bool noscan)
@@ -167,9 +171,33 @@ static void *mallocLarge(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *t
     atomic_add_relaxed_u64(&rt->heap.heapLive, npages * pageSize);
     atomic_store_relaxed_u64(&c->largeAlloc, atomic_load_relaxed_u64(&c->largeAlloc) + npages * pageSize);
     count_inc(&c->largeAllocCount);
+    if (atomic_load_relaxed_u32(&rt->gc.phase) == HS_PHASE_MARK)
+        gcmarknewobject(rt, &pp->gcw, s, s->startAddr);
     mcentral *central = &rt->heap.central[spc];
     mcentral_push(central, mcentral_fullSwept(central, atomic_load_u32(&rt->heap.sweepgen)), s);
+    gcTriggerTest(rt);
     return (void *)s->startAddr;
+}
+
+static void *mallocgc(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *typ)
+{
+    bool noscan = typ == NULL || typ->ptrbytes == 0 || typ->size == 0;
+    if (size <= maxSmallSize - mallocHeaderSize) {
+        if (noscan && size < maxTinySize)
+            return mallocTiny(rt, pp, size);
+        return mallocSmall(rt, pp, size, typ, noscan);
+    }
+    return mallocLarge(rt, pp, size, typ, noscan);
+}
+
+/* Allocation during mark is paid for in scan work (Go: deductAssistCredit). */
+static inline void deductAssistCredit(hs_runtime *rt, hs_p *pp, size_t size)
+{
+    if (!atomic_load_relaxed_u32(&rt->gc.blackenEnabled))
+        return;
+    pp->gcAssistBytes -= (int64_t)size;
+    if (pp->gcAssistBytes < 0)
+        gcAssistAlloc(rt, pp);
 }
 
 void *hs_malloc(hs_p *pp, size_t size, const hs_type *typ)
@@ -177,13 +205,18 @@ void *hs_malloc(hs_p *pp, size_t size, const hs_type *typ)
     hs_runtime *rt = pp->rt;
     if (size == 0)
         return &rt->zerobase;
-    bool noscan = typ == NULL || typ->ptrbytes == 0 || typ->size == 0;
-    if (size <= maxSmallSize - mallocHeaderSize) {
-        if (noscan && size < maxTinySize)
-            return mallocTiny(rt, &pp->mcache, size);
-        return mallocSmall(rt, pp, size, typ, noscan);
+    hs_safepoint(pp);
+    deductAssistCredit(rt, pp, size);
+    void *x = mallocgc(rt, pp, size, typ);
+    if (x == NULL && hs_runtime_oom(rt).happened) {
+        /* Past --max-heap: collect, as Go would before giving up, and try once more. */
+        pthread_mutex_lock(&rt->errlock);
+        rt->oom.happened = false;
+        pthread_mutex_unlock(&rt->errlock);
+        hs_gc(rt, pp);
+        x = mallocgc(rt, pp, size, typ);
     }
-    return mallocLarge(rt, pp, size, typ, noscan);
+    return x;
 }
 
 void runtime_oom(hs_runtime *rt, uint64_t requested)

@@ -50,13 +50,14 @@ bool sweep_tryAcquire(hs_runtime *rt, mspan *s)
     return atomic_cas_u32(&s->sweepgen, sg - 2, sg - 1);
 }
 
-/* Swap allocBits and gcmarkBits and clear the new mark bits. */
+/* Swap allocBits and gcmarkBits and clear the new mark and scan bits. */
 static void mspan_swapBits(mspan *s, int words)
 {
     uint64_t *old = s->allocBits;
     s->allocBits = s->gcmarkBits;
     s->gcmarkBits = old;
     memset(old, 0, (size_t)words * sizeof(uint64_t));
+    memset(s->gcscanBits, 0, (size_t)words * sizeof(uint64_t));
 }
 
 static bool mspan_sweepLarge(hs_runtime *rt, mspan *s, uint32_t sg, bool preserve)

@@ -54,7 +54,7 @@ int mheap_init(mheap *h, hs_runtime *rt)
         mcentral_init(&h->central[i], (spanClass)i);
     fixalloc_init(&h->spanalloc, sizeof(mspan), &rt->sys);
     for (int w = 1; w <= spanBitWords; w++)
-        fixalloc_init(&h->bitsalloc[w - 1], (size_t)w * 2 * sizeof(uint64_t), &rt->sys);
+        fixalloc_init(&h->bitsalloc[w - 1], (size_t)w * spanBitmaps * sizeof(uint64_t), &rt->sys);
     h->emptymspan.sweepgen = 0;
     return 0;
 }
@@ -262,6 +262,8 @@ static mspan *mheap_allocLocked(hs_runtime *rt, mheap *h, uintptr_t npages, int 
     mspan_init(s, *base, npages);
     s->allocBits = bits;
     s->gcmarkBits = bits + words;
+    s->gcscanBits = bits + 2 * words;
+    s->checkmarkBits = bits + 3 * words;
     atomic_add_relaxed_u64(&h->pagesInUse, npages);
     atomic_sub_relaxed_u64(&h->heapReleased, *scav);
     return s;
@@ -356,7 +358,7 @@ void mheap_freeSpan(hs_runtime *rt, mspan *s)
     atomic_sub_relaxed_u64(&h->pagesInUse, s->npages);
     /* Sweeping swaps the two halves of the block: free from its start. */
     mheap_bitsFree(h, s->allocBits < s->gcmarkBits ? s->allocBits : s->gcmarkBits, words);
-    s->allocBits = s->gcmarkBits = NULL;
+    s->allocBits = s->gcmarkBits = s->gcscanBits = s->checkmarkBits = NULL;
     fixalloc_free(&h->spanalloc, s);
     pthread_mutex_unlock(&h->lock);
 }

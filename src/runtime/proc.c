@@ -1,69 +1,74 @@
 /*
- * proc.c — the runtime object and its Ps (Go: proc.go, runtime2.go).
+ * proc.c — Ps, goroutines, safe points and stopping the world (Go: proc.go).
  *
- * hs_runtime_new builds everything one runtime owns, in order: the heap (arena
- * index, page allocator, mcentrals), the Ps with their mcaches, then the
- * background sweeper and scavenger threads.  Failure at any step unwinds what
- * was built (one goto fail path) and reports a sentence through
- * hs_runtime_error().  hs_runtime_free stops the threads first, then returns
- * every arena and metadata page to the OS.
+ * A P is the right to run Go code: its mcache, its work buffers, its
+ * goroutines.  A thread takes a P with hs_p_acquire and gives it back with
+ * hs_p_release (before blocking), like an M acquiring and handing off a P.
+ * P status, under sched.lock:
  *
- * A P is driven by at most one thread at a time; which thread is the caller's
- * business (the workload's mutators, or a test).  allp is immutable after init.
+ *     Pidle     no thread runs it; the collector may own it for a moment
+ *     Prunning  its thread runs mutator code (or a mark worker on its behalf)
+ *     Pgcstop   stopped for stop-the-world
+ *     Pgcowned  the collector is using an idle P (scanning its stacks,
+ *               flushing its buffers); its thread waits to acquire it
+ *
+ * Safe points: the mutator calls hs_safepoint at loop back-edges and every
+ * hs_malloc polls too.  The fast path reads one word (preempt); the reasons
+ * in it are: the world is stopping, the collector wants this P's stacks
+ * scanned, its buffers flushed, or it is a mark worker this cycle.
+ *
+ * Stop-the-world, called only by the collector's thread:
+ *   1. set gcwaiting; flag every P; idle Ps go straight to Pgcstop;
+ *   2. each running P parks at its next safe point (Pgcstop) and waits;
+ *   3. the last one to stop wakes the stopper: the world is stopped, and the
+ *      collector may touch every P's state;
+ *   4. startTheWorld clears gcwaiting and wakes them; the pause is the time
+ *      from 1 to 4, recorded by the collector.
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "runtime/runtime2.h"
 
-hs_config hs_config_default(void)
+int procs_init(hs_runtime *rt)
 {
-    hs_config c = {
-        .nprocs = 1,
-        .gogc = 100,
-        .max_heap = 0,
-        .memory_limit = 0,
-        .gcmode = HS_GC_CLASSIC,
-        .background = true,
-        .sys = NULL,
-    };
-    return c;
+    schedt *sc = &rt->sched;
+    pthread_mutex_init(&sc->lock, NULL);
+    pthread_cond_init(&sc->stopped, NULL);
+    pthread_cond_init(&sc->started, NULL);
+    rt->allp = calloc((size_t)rt->nprocs, sizeof(hs_p *));
+    if (rt->allp == NULL)
+        return -1;
+    for (int i = 0; i < rt->nprocs; i++) {
+        hs_p *pp = aligned_alloc(64, (sizeof(hs_p) + 63) & ~(size_t)63);
+        if (pp == NULL)
+            return -1;
+        memset(pp, 0, sizeof(*pp));
+        pp->id = i;
+        pp->rt = rt;
+        pp->status = Pidle;
+        mcache_init(&pp->mcache, &rt->heap);
+        rt->allp[i] = pp;
+    }
+    return 0;
 }
 
-void runtime_seterr(hs_runtime *rt, const char *fmt, ...)
+void procs_free(hs_runtime *rt)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    pthread_mutex_lock(&rt->errlock);
-    vsnprintf(rt->err, sizeof(rt->err), fmt, ap);
-    pthread_mutex_unlock(&rt->errlock);
-    va_end(ap);
-}
-
-void hs_throw(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("heapscope: fatal runtime error: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    abort();
-}
-
-const char *hs_runtime_error(const hs_runtime *rt)
-{
-    return rt->err;
-}
-
-hs_oom_info hs_runtime_oom(const hs_runtime *rt)
-{
-    hs_runtime *mrt = (hs_runtime *)rt;
-    pthread_mutex_lock(&mrt->errlock);
-    hs_oom_info info = rt->oom;
-    pthread_mutex_unlock(&mrt->errlock);
-    return info;
+    if (rt->allp == NULL)
+        return;
+    for (int i = 0; i < rt->nprocs; i++) {
+        if (rt->allp[i] == NULL)
+            continue;
+        while (rt->allp[i]->gs != NULL)
+            hs_g_free(rt->allp[i]->gs);
+        free(rt->allp[i]);
+    }
+    free(rt->allp);
+    rt->allp = NULL;
+    pthread_mutex_destroy(&rt->sched.lock);
+    pthread_cond_destroy(&rt->sched.stopped);
+    pthread_cond_destroy(&rt->sched.started);
 }
 
 int hs_runtime_nprocs(const hs_runtime *rt)
@@ -76,87 +81,204 @@ hs_p *hs_runtime_p(hs_runtime *rt, int i)
     return i >= 0 && i < rt->nprocs ? rt->allp[i] : NULL;
 }
 
-static bool config_is_valid(const hs_config *cfg)
+void **hs_runtime_globals(hs_runtime *rt)
 {
-    return cfg->nprocs >= 1 && cfg->nprocs <= 1024 &&
-           (cfg->gcmode == HS_GC_CLASSIC || cfg->gcmode == HS_GC_GREENTEA);
+    return rt->globals;
 }
 
-static int procs_init(hs_runtime *rt)
+void p_setPreempt(hs_p *pp, uint32_t why)
 {
-    rt->allp = calloc((size_t)rt->nprocs, sizeof(hs_p *));
-    if (rt->allp == NULL)
-        return -1;
+    atomic_or_u32(&pp->preempt, why);
+}
+
+void p_clearPreempt(hs_p *pp, uint32_t why)
+{
+    atomic_and_u32(&pp->preempt, ~why);
+}
+
+/* ---- acquiring and releasing Ps ------------------------------------------------ */
+
+void hs_p_acquire(hs_p *pp)
+{
+    schedt *sc = &pp->rt->sched;
+    pthread_mutex_lock(&sc->lock);
+    while (pp->status != Pidle || atomic_load_u32(&sc->gcwaiting))
+        pthread_cond_wait(&sc->started, &sc->lock);
+    atomic_store_u32(&pp->status, Prunning);
+    pp->held = true;
+    pthread_mutex_unlock(&sc->lock);
+}
+
+/* Do what the collector asked of this P's stacks and buffers (not parking). */
+void p_serviceRequests(hs_p *pp)
+{
+    uint32_t why = atomic_load_relaxed_u32(&pp->preempt);
+    if (why & preemptScan) {
+        p_clearPreempt(pp, preemptScan);
+        scanstacks(pp->rt, pp, &pp->gcw);
+    }
+    if (why & preemptFlush) {
+        p_clearPreempt(pp, preemptFlush);
+        wbBufFlush(pp->rt, pp);
+        gcw_dispose(pp->rt, &pp->gcw);
+    }
+}
+
+void hs_p_release(hs_p *pp)
+{
+    schedt *sc = &pp->rt->sched;
+    p_serviceRequests(pp);
+    pthread_mutex_lock(&sc->lock);
+    pp->held = false;
+    if (atomic_load_u32(&sc->gcwaiting)) {
+        atomic_store_u32(&pp->status, Pgcstop);
+        if (--sc->stopwait == 0)
+            pthread_cond_signal(&sc->stopped);
+    } else {
+        atomic_store_u32(&pp->status, Pidle);
+        pthread_cond_broadcast(&sc->started);
+    }
+    pthread_mutex_unlock(&sc->lock);
+}
+
+bool p_tryOwn(hs_runtime *rt, hs_p *pp)
+{
+    schedt *sc = &rt->sched;
+    pthread_mutex_lock(&sc->lock);
+    bool ok = pp->status == Pidle;
+    if (ok)
+        atomic_store_u32(&pp->status, Pgcowned);
+    pthread_mutex_unlock(&sc->lock);
+    return ok;
+}
+
+void p_unown(hs_runtime *rt, hs_p *pp)
+{
+    schedt *sc = &rt->sched;
+    pthread_mutex_lock(&sc->lock);
+    if (atomic_load_u32(&sc->gcwaiting)) {
+        atomic_store_u32(&pp->status, Pgcstop);
+        if (--sc->stopwait == 0)
+            pthread_cond_signal(&sc->stopped);
+    } else {
+        atomic_store_u32(&pp->status, Pidle);
+    }
+    pthread_cond_broadcast(&sc->started);
+    pthread_mutex_unlock(&sc->lock);
+}
+
+/* ---- stop the world ---------------------------------------------------------------- */
+
+void stopTheWorld(hs_runtime *rt)
+{
+    schedt *sc = &rt->sched;
+    pthread_mutex_lock(&sc->lock);
+    sc->stwStart = nanotime(&rt->sys);
+    atomic_store_u32(&sc->gcwaiting, 1);
+    sc->stopwait = rt->nprocs;
     for (int i = 0; i < rt->nprocs; i++) {
-        hs_p *pp = aligned_alloc(64, (sizeof(hs_p) + 63) & ~(size_t)63);
-        if (pp == NULL)
-            return -1;
-        memset(pp, 0, sizeof(*pp));
-        pp->id = i;
-        pp->rt = rt;
-        mcache_init(&pp->mcache, &rt->heap);
-        rt->allp[i] = pp;
+        hs_p *pp = rt->allp[i];
+        if (pp->status == Pidle) {
+            atomic_store_u32(&pp->status, Pgcstop);
+            sc->stopwait--;
+        } else {
+            p_setPreempt(pp, preemptSTW);
+        }
     }
-    return 0;
+    while (sc->stopwait > 0)
+        pthread_cond_wait(&sc->stopped, &sc->lock);
+    pthread_mutex_unlock(&sc->lock);
 }
 
-static void procs_free(hs_runtime *rt)
+int64_t startTheWorld(hs_runtime *rt)
 {
-    if (rt->allp == NULL)
-        return;
-    for (int i = 0; i < rt->nprocs; i++)
-        free(rt->allp[i]);
-    free(rt->allp);
-    rt->allp = NULL;
-}
-
-hs_status hs_runtime_new(const hs_config *cfg, hs_runtime **out)
-{
-    *out = NULL;
-    if (!config_is_valid(cfg))
-        return HS_EINVAL;
-    hs_runtime *rt = calloc(1, sizeof(*rt));
-    if (rt == NULL)
-        return HS_ENOMEM;
-    rt->cfg = *cfg;
-    rt->sys = cfg->sys ? *cfg->sys : hs_sysops_linux;
-    rt->nprocs = cfg->nprocs;
-    pthread_mutex_init(&rt->errlock, NULL);
-    int gogc = cfg->gogc < 0 ? 100 : cfg->gogc;
-    rt->heapGoal = (uint64_t)(4 << 20) * (uint64_t)gogc / 100; /* Go's minimum heap */
-    rt->startTime = nanotime(&rt->sys);
-    if (mheap_init(&rt->heap, rt) != 0)
-        goto fail;
-    if (procs_init(rt) != 0)
-        goto fail;
-    sweep_init(rt);
-    scav_init(rt);
-    if (cfg->background) {
-        sweep_start_thread(rt);
-        scav_start_thread(rt);
+    schedt *sc = &rt->sched;
+    pthread_mutex_lock(&sc->lock);
+    for (int i = 0; i < rt->nprocs; i++) {
+        hs_p *pp = rt->allp[i];
+        p_clearPreempt(pp, preemptSTW);
+        atomic_store_u32(&pp->status, pp->held ? Prunning : Pidle);
     }
-    *out = rt;
-    return HS_OK;
-fail:
-    procs_free(rt);
-    mheap_destroy(&rt->heap, rt);
-    pthread_mutex_destroy(&rt->errlock);
-    free(rt);
-    return HS_ENOMEM;
+    atomic_store_u32(&sc->gcwaiting, 0);
+    sc->startGen++;
+    int64_t pause = nanotime(&rt->sys) - sc->stwStart;
+    pthread_cond_broadcast(&sc->started);
+    pthread_mutex_unlock(&sc->lock);
+    return pause;
 }
 
-void hs_runtime_free(hs_runtime *rt)
+/* Park this P until the world starts again. */
+static void p_parkForSTW(hs_p *pp)
 {
-    if (rt == NULL)
+    schedt *sc = &pp->rt->sched;
+    uint32_t act = atomic_load_relaxed_u32(&pp->activity);
+    pthread_mutex_lock(&sc->lock);
+    /* Wait for the start that follows this stop (a generation, so a new stop
+     * that begins before this thread wakes is not mistaken for the old one:
+     * the loop then parks again and is counted again). */
+    while (atomic_load_u32(&sc->gcwaiting) && pp->status == Prunning) {
+        atomic_store_u32(&pp->status, Pgcstop);
+        if (--sc->stopwait == 0)
+            pthread_cond_signal(&sc->stopped);
+        uint64_t gen = sc->startGen;
+        while (sc->startGen == gen)
+            pthread_cond_wait(&sc->started, &sc->lock);
+    }
+    pthread_mutex_unlock(&sc->lock);
+    atomic_store_relaxed_u32(&pp->activity, act);
+}
+
+/* ---- safe points ------------------------------------------------------------------- */
+
+void hs_safepoint(hs_p *pp)
+{
+    uint32_t why = atomic_load_relaxed_u32(&pp->preempt);
+    if (why == 0)
         return;
-    sweep_stop_thread(rt);
-    scav_stop_thread(rt);
-    procs_free(rt);
-    mheap_destroy(&rt->heap, rt);
-    pthread_mutex_destroy(&rt->sweep.lock);
-    pthread_cond_destroy(&rt->sweep.cond);
-    pthread_mutex_destroy(&rt->scav.lock);
-    pthread_cond_destroy(&rt->scav.cond);
-    pthread_mutex_destroy(&rt->errlock);
-    free(rt);
+    hs_runtime *rt = pp->rt;
+    p_serviceRequests(pp);
+    if (why & preemptWork)
+        gcMarkWorker(rt, pp);
+    if (atomic_load_relaxed_u32(&pp->preempt) & preemptSTW)
+        p_parkForSTW(pp);
+}
+
+/* ---- goroutines -------------------------------------------------------------------- */
+
+hs_g *hs_g_new(hs_p *pp, size_t nslots)
+{
+    hs_g *g = calloc(1, sizeof(*g));
+    void **slots = calloc(nslots ? nslots : 1, sizeof(void *));
+    if (g == NULL || slots == NULL) {
+        free(g);
+        free(slots);
+        return NULL;
+    }
+    g->p = pp;
+    g->nslots = nslots;
+    g->slots = slots;
+    g->next = pp->gs;
+    pp->gs = g;
+    return g;
+}
+
+void hs_g_free(hs_g *g)
+{
+    hs_p *pp = g->p;
+    hs_g **link = &pp->gs;
+    while (*link != g)
+        link = &(*link)->next;
+    *link = g->next;
+    free(g->slots);
+    free(g);
+}
+
+void **hs_g_slots(hs_g *g)
+{
+    return g->slots;
+}
+
+size_t hs_g_nslots(const hs_g *g)
+{
+    return g->nslots;
 }

@@ -17,9 +17,11 @@
  *     lock-free (spanOf) by anyone.
  *
  * Lock order (a lock may be taken while holding those above it, never below):
- *   1. mcentral.lock    (leaf in practice: never held across mheap calls)
- *   2. mheap.lock
- *   3. runtime.sweep.lock, runtime.scav.lock  (condition-variable locks only)
+ *   1. gc.lock          (the collector's requests, step state, work lists)
+ *   2. sched.lock       (P status, stop-the-world)
+ *   3. mcentral.lock    (leaf in practice: never held across mheap calls)
+ *   4. mheap.lock
+ *   5. sweep.lock, scav.lock, errlock  (condition-variable and leaf locks)
  * No code holds two mcentral locks, and no code takes an mcentral lock while
  * holding mheap.lock.
  */
@@ -62,6 +64,7 @@ enum {
     arenaL2Bits = heapAddrBits - logHeapArenaBytes,      /* 22: one level on amd64 */
     maxObjsPerSpan = pageSize / 8,                       /* 1024 */
     spanBitWords = maxObjsPerSpan / 64,                  /* 16 */
+    spanBitmaps = 4, /* alloc, mark, scan, checkmark: one block per span */
 };
 #define heapArenaBytes ((uintptr_t)1 << logHeapArenaBytes)
 #define arenaBaseHint ((uintptr_t)0x00c0 << 32)
@@ -143,7 +146,11 @@ struct mspan {
     uint16_t allocCountBeforeCache; /* owner: allocCount when cached */
     uint64_t allocCache;            /* owner: ~allocBits from freeindex, shifted */
     uint64_t *allocBits;            /* 1 = allocated before the last sweep */
-    uint64_t *gcmarkBits;           /* 1 = marked this cycle; set atomically */
+    uint64_t *gcmarkBits;           /* 1 = marked this cycle (gray or black); atomic OR */
+    /* heapscope's own: 1 = scanned this cycle, so marked & scanned = black and
+     * marked & !scanned = gray (Go does not keep this).  Atomic OR. */
+    uint64_t *gcscanBits;
+    uint64_t *checkmarkBits;        /* the checkmark verifier's marks (world stopped) */
 
     uint32_t sweepgen;    /* atomic; see the table in mgcsweep.c */
     const hs_type *largeType; /* large spans with pointers: the object's type */
@@ -224,7 +231,7 @@ typedef struct mheap {
     uintptr_t curArenaBase, curArenaEnd; /* lock: reserved, not yet grown into */
     mcentral central[numSpanClasses];
     fixalloc spanalloc;           /* lock */
-    fixalloc bitsalloc[spanBitWords]; /* lock: [n-1] gives 2*n words of span bits */
+    fixalloc bitsalloc[spanBitWords]; /* lock: [n-1] gives spanBitmaps*n words of span bits */
     mspan emptymspan;             /* the placeholder every empty mcache slot points at */
 
     /* Statistics (atomic unless noted). */
@@ -267,12 +274,133 @@ typedef struct scavdata {
     uint64_t cpuNanos;            /* atomic: time spent releasing */
 } scavdata;
 
+
+/* ---- the collector's work queues (mgcwork.go) ---------------------------------- */
+enum { workbufBytes = 2048, workbufNObj = (workbufBytes - 16) / 8 };
+typedef struct workbuf {
+    struct workbuf *next; /* on work.full or work.empty */
+    uint64_t nobj;
+    uintptr_t obj[workbufNObj];
+} workbuf;
+
+/* A worker's private pair of buffers: put into wbuf1, spill a full one to the
+ * global list; get from wbuf1, then wbuf2, then the global list. */
+typedef struct gcWork {
+    workbuf *wbuf1, *wbuf2;
+    uint64_t heapScanWork;   /* bytes scanned, not yet flushed to the controller */
+    uint64_t bytesMarked;    /* bytes marked, not yet flushed */
+    uint64_t objectsScanned; /* not yet flushed */
+    bool flushedWork;        /* put work on the global list since the last check */
+} gcWork;
+
+/* The write barrier's per-P buffer (mwbbuf.go): pointers to shade. */
+enum { wbBufEntries = 512 };
+typedef struct wbBuf {
+    uint32_t n;
+    uintptr_t buf[wbBufEntries];
+} wbBuf;
+
+/* ---- goroutines and Ps (runtime2.go) ---------------------------------------------- */
+struct hs_g {
+    hs_p *p;          /* immutable: the P it runs on */
+    hs_g *next;       /* the P's list of Gs; owner of the P */
+    size_t nslots;    /* immutable */
+    void **slots;     /* the stack: written by the P's owner, scanned by the collector
+                       * only while the P is stopped or owned by the scanner */
+};
+
+enum pStatus { Pidle = 0, Prunning = 1, Pgcstop = 2, Pgcowned = 3 };
+enum pPreempt { preemptSTW = 1, preemptScan = 2, preemptFlush = 4, preemptWork = 8 };
+enum gcWorkerMode { workerNone = 0, workerDedicated = 1, workerFractional = 2 };
+enum pActivity { actMutator = 0, actAssist = 1, actDedicated = 2, actFractional = 3, actIdle = 4 };
+
 /* ---- P and runtime (runtime2.go) -------------------------------------------------- */
 struct hs_p {
+    uint32_t preempt;     /* atomic: pPreempt reasons to stop at the next safe point */
     int id;               /* immutable */
     hs_runtime *rt;       /* immutable */
-    mcache mcache;        /* owned by the thread running this P */
+    uint32_t status;      /* sched.lock (atomic reads): pStatus */
+    bool held;            /* sched.lock: a thread holds this P (acquired, not released) */
+    uint32_t activity;    /* atomic: pActivity, for readers */
+    mcache mcache;        /* owned by whoever runs this P */
+    hs_g *gs;             /* owner: the goroutines of this P */
+    /* The collector's per-P state, owned by whoever runs the P. */
+    gcWork gcw;
+    wbBuf wbbuf;
+    int64_t gcAssistBytes;   /* allocation credit (> 0) or debt (< 0) for assists */
+    uint32_t workerMode;     /* gcWorkerMode this cycle; set with the world stopped */
+    int64_t fractionalNs;    /* time spent as fractional worker this cycle */
+    int64_t fractionalStart; /* when the current fractional stint began */
+    uint32_t stackScanned;   /* atomic: the cycle whose stack scan is done */
+    uint32_t polls;          /* owner: slow-path polls, to space out clock reads */
+    int64_t assistNs, dedicatedNs; /* this cycle */
 };
+
+typedef struct schedt {
+    pthread_mutex_t lock;   /* guards P status, stop-the-world and pause state */
+    pthread_cond_t stopped; /* a P stopped (stopwait fell) */
+    pthread_cond_t started; /* the world started, or a P became idle */
+    uint32_t gcwaiting;     /* atomic: a stop-the-world is under way or in force */
+    int stopwait;           /* lock: Ps still to stop */
+    int64_t stwStart;       /* lock */
+    uint64_t startGen;      /* lock: worlds started so far */
+} schedt;
+
+/* Go's `work` and gcController in one place: the state of the current cycle. */
+typedef struct gcstate {
+    pthread_mutex_t lock;       /* guards full/empty lists and the fields marked lock */
+    workbuf *full, *empty;
+    uint64_t nfull;             /* lock */
+    uint32_t phase;             /* atomic: hs_gcphase; changes with the world stopped */
+    uint32_t writeBarrier;      /* atomic: on from sweep termination to mark termination */
+    uint32_t blackenEnabled;    /* atomic: mark workers and assists may run */
+    uint32_t worldStopped;      /* atomic: the collector has stopped the world */
+    uint32_t cycle;             /* atomic: cycles started */
+    uint32_t completed;         /* atomic: cycles finished (mark termination done) */
+    uint32_t markrootNext;      /* atomic: next root job to claim */
+    uint32_t markrootJobs;      /* set with the world stopped: 1 (globals) + nprocs */
+    uint32_t stackRootsLeft;    /* atomic: P stack scans not yet done */
+    uint32_t nworking;          /* atomic: drains in progress (they may still put work) */
+    uint64_t bytesMarked;       /* atomic */
+    uint64_t heapScanWork;      /* atomic: bytes scanned this cycle */
+    uint64_t objectsScanned;    /* atomic, this cycle */
+    int64_t bgScanCredit;       /* atomic: scan work done by workers, for assists */
+    int64_t markStartTime;      /* set with the world stopped */
+    int64_t idleNs, assistNs, dedicatedNs, fractionalNs; /* atomic, this cycle */
+    double fractionalUtilizationGoal; /* per fractional P; set with the world stopped */
+    uint32_t dedicatedWorkers;  /* this cycle */
+    /* pacer (mgcpacer.go): written by the controller, read atomically */
+    uint64_t heapGoal, trigger, heapMarked, lastHeapScan, heapScan;
+    uint64_t triggered;         /* heapLive when the cycle started */
+    uint64_t stacksScan, globalsScan;
+    double consMark, lastConsMark[4];
+    uint64_t assistWorkPerByteBits, assistBytesPerWorkBits; /* doubles' bits */
+    int32_t gcPercent;          /* atomic */
+    /* requests and the controller thread */
+    pthread_cond_t wake;        /* lock: the controller has something to do */
+    pthread_cond_t done;        /* lock: a cycle finished, or the step state changed */
+    pthread_cond_t assistQueue; /* lock: assists waiting for credit */
+    bool requested, forced;     /* lock */
+    bool userPause, paused;     /* lock */
+    bool stop;                  /* lock */
+    pthread_t thread;
+    bool started;
+    int64_t lastGC;             /* atomic: nanotime at the end of the last mark */
+    /* step controller (lock) */
+    bool stepping, held;
+    int stepKind;               /* hs_step_kind granted, -1 = none */
+    uint64_t stepObjects;       /* objects left in an HS_STEP_OBJECTS step */
+    uint32_t holdPhase;
+    bool toCycleEnd;            /* an HS_STEP_CYCLE step is running */
+    /* history (lock) */
+    int64_t *pauses;
+    size_t npauses, cappauses;
+    uint32_t forcedCycles;
+    int64_t pauseTotalNs, pauseMaxNs, gcCpuNs;
+    int64_t totAssistNs, totDedicatedNs, totFractionalNs, totIdleNs;
+    bool verifyFailed;
+    gcWork ctlgcw;              /* the controller's own (idle and STW) work */
+} gcstate;
 
 struct hs_runtime {
     hs_config cfg;        /* immutable */
@@ -282,6 +410,9 @@ struct hs_runtime {
     scavdata scav;
     hs_p **allp;          /* immutable after init */
     int nprocs;
+    schedt sched;
+    gcstate gc;
+    void **globals;       /* cfg.nglobals slots; written with hs_write_ptr */
     uint64_t zerobase;    /* the address every 0-byte allocation returns */
     uint64_t heapGoal;    /* atomic: the pacer's heap goal (NextGC) */
     int64_t startTime;
@@ -353,7 +484,69 @@ void scav_set_goal(hs_runtime *rt, uint64_t goal);
 /* malloc.c */
 void runtime_oom(hs_runtime *rt, uint64_t requested);
 
-/* proc.c: the runtime's error sentence and fatal invariant failures. */
+/* proc.c: stop-the-world (only the collector's thread calls these) */
+void stopTheWorld(hs_runtime *rt);
+int64_t startTheWorld(hs_runtime *rt); /* returns the pause length */
+bool p_tryOwn(hs_runtime *rt, hs_p *pp);   /* Pidle -> Pgcowned */
+void p_unown(hs_runtime *rt, hs_p *pp);
+void p_setPreempt(hs_p *pp, uint32_t why);
+void p_clearPreempt(hs_p *pp, uint32_t why);
+void p_serviceRequests(hs_p *pp); /* scan own stacks / flush buffers if asked */
+
+/* mgcwork.c */
+void gcw_put(hs_runtime *rt, gcWork *w, uintptr_t obj);
+uintptr_t gcw_tryGet(hs_runtime *rt, gcWork *w);
+void gcw_dispose(hs_runtime *rt, gcWork *w); /* flush buffers and counters */
+bool gcw_empty(const gcWork *w);
+bool gcMarkWorkAvailable(hs_runtime *rt);
+void gcw_freeAll(hs_runtime *rt);
+
+/* mbarrier.c */
+void wbBufFlush(hs_runtime *rt, hs_p *pp);
+
+/* mgcmark.c */
+void gcMarkRootPrepare(hs_runtime *rt);
+bool greyobject(hs_runtime *rt, gcWork *w, uintptr_t p); /* p anywhere in an object */
+void gcmarknewobject(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t obj);
+void gcMarkTinyAllocs(hs_runtime *rt);
+void scanstacks(hs_runtime *rt, hs_p *pp, gcWork *w);
+/* Drain work until none is left, budget objects are scanned (0: no limit), or
+ * stop() says so.  Returns objects scanned. */
+uint64_t gcDrain(hs_runtime *rt, hs_p *self, gcWork *w, uint64_t budget,
+                 bool (*stop)(hs_runtime *, hs_p *), uint64_t *work);
+bool markrootOne(hs_runtime *rt, hs_p *self, gcWork *w);
+void gcAssistAlloc(hs_runtime *rt, hs_p *pp);
+void gcMarkWorker(hs_runtime *rt, hs_p *pp);
+bool gcMarkDoneFlush(hs_runtime *rt);
+
+/* mcheckmark.c */
+bool gcCheckmark(hs_runtime *rt);
+
+/* mgcpacer.c */
+void gcControllerInit(hs_runtime *rt);
+void gcControllerStartCycle(hs_runtime *rt);
+void gcControllerRevise(hs_runtime *rt);
+void gcControllerEndCycle(hs_runtime *rt, int64_t now);
+void gcControllerCommit(hs_runtime *rt);
+uint64_t gcHeapGoal(hs_runtime *rt);
+double gcAssistWorkPerByte(hs_runtime *rt);
+double gcAssistBytesPerWork(hs_runtime *rt);
+void gcTriggerTest(hs_runtime *rt);    /* start a cycle if heapLive passed the trigger */
+
+/* mgc.c */
+void gc_init(hs_runtime *rt);
+void gc_start_thread(hs_runtime *rt);
+void gc_stop_thread(hs_runtime *rt);
+void gc_destroy(hs_runtime *rt);
+void gcRunCycle(hs_runtime *rt, bool forced);
+void gcPauseRecord(hs_runtime *rt, int64_t ns);
+
+
+/* proc.c */
+int procs_init(hs_runtime *rt);
+void procs_free(hs_runtime *rt);
+
+/* runtime.c: the runtime's error sentence and fatal invariant failures. */
 void runtime_seterr(hs_runtime *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 _Noreturn void hs_throw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -14,11 +14,13 @@
 #include "runtime/runtime2.h"
 #include "testutil.h"
 
+/* A runtime for allocator tests: GOGC off, so only the test collects. */
 static inline hs_runtime *rt_new(int nprocs, bool background)
 {
     hs_config cfg = hs_config_default();
     cfg.nprocs = nprocs;
     cfg.background = background;
+    cfg.gogc = -1;
     hs_runtime *rt = NULL;
     ck_assert_int_eq(hs_runtime_new(&cfg, &rt), HS_OK);
     return rt;

@@ -114,11 +114,14 @@ START_TEST(test_max_heap_oom)
 {
     hs_config cfg = hs_config_default();
     cfg.background = false;
+    cfg.gogc = -1;
     cfg.max_heap = 1 << 20;
     hs_runtime *rt;
     ck_assert_int_eq(hs_runtime_new(&cfg, &rt), HS_OK);
     hs_p *p0 = hs_runtime_p(rt, 0);
-    ck_assert_ptr_nonnull(hs_malloc(p0, 900 << 10, NULL));
+    void *big = hs_malloc(p0, 900 << 10, NULL);
+    ck_assert_ptr_nonnull(big);
+    hs_runtime_globals(rt)[0] = big; /* reachable: the collector cannot help */
     ck_assert(!hs_runtime_oom(rt).happened);
     ck_assert_ptr_null(hs_malloc(p0, 200 << 10, NULL));
     hs_oom_info oom = hs_runtime_oom(rt);

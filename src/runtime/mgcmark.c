@@ -1,0 +1,431 @@
+/*
+ * mgcmark.c — marking: roots, greying, scanning, draining, assists and the
+ * mark workers (Go: mgcmark.go, mgc.go gcBgMarkWorker).
+ *
+ * Tri-color, exactly: an object is white while its mark bit is clear, gray
+ * once marked and queued, black once scanned.  Go keeps only the mark bit;
+ * heapscope also sets a scan bit when an object has been scanned, so a
+ * snapshot can tell gray from black.  Pointer-free objects and objects
+ * allocated during mark are black at once.
+ *
+ * The algorithm:
+ *   1. roots (gcMarkRootPrepare, with the world stopped): one job for the
+ *      globals and one per P for the stacks of its goroutines.  A worker that
+ *      claims a P's job scans it at once if it runs that P or can own it while
+ *      idle; otherwise it asks the P to scan its own stacks at its next safe
+ *      point, where its goroutines are stopped.  Stacks are scanned once.
+ *   2. greyobject(p): find p's span and object, set its mark bit with an atomic
+ *      OR; the first to set it queues the object on its gcWork.
+ *   3. scanobject(b): read the object's pointer map — heap bits in the span for
+ *      objects up to 512 B, the malloc header's type for larger small objects,
+ *      the span's type for large ones (scanned in 128 KiB oblets) — and grey
+ *      every non-nil pointer word; then set the scan bit.
+ *   4. gcDrain: take roots and gray objects until there are none, or a budget
+ *      (objects, scan work) runs out, or the caller must stop (stop-the-world).
+ *   5. Who drains: dedicated workers (their P runs only marking for the whole
+ *      phase), fractional workers (a P marks for a share of its time), assists
+ *      (a goroutine in allocation debt pays in scan work), and the collector
+ *      thread for idle Ps and with the world stopped.
+ *
+ * Ownership: a gcWork belongs to whoever runs its P; the mark bits are set
+ * atomically by anyone; object memory is read with atomic loads because
+ * mutators store into it concurrently through the write barrier.
+ */
+#include <sched.h>
+#include <string.h>
+#include <time.h>
+
+#include "runtime/runtime2.h"
+
+enum { maxObletBytes = 128 << 10, gcOverAssistWork = 64 << 10 };
+
+static bool span_is_small(const mspan *s) { return spanClass_sizeclass(s->spanclass) != 0; }
+
+/* ---- greying ----------------------------------------------------------------------- */
+
+static inline void setPageMark(const mheap *h, const mspan *s)
+{
+    heapArena *ha = mheap_arenaOf(h, s->startAddr);
+    uintptr_t pi = (s->startAddr / pageSize) % pagesPerArena;
+    uint8_t mask = (uint8_t)(1u << (pi % 8));
+    if ((atomic_load_relaxed_u8(&ha->pageMarks[pi / 8]) & mask) == 0)
+        atomic_or_u8(&ha->pageMarks[pi / 8], mask);
+}
+
+bool greyobject(hs_runtime *rt, gcWork *w, uintptr_t p)
+{
+    mspan *s = spanOfHeap(&rt->heap, p);
+    if (s == NULL)
+        return false;
+    uintptr_t idx = span_is_small(s) ? mspan_objIndex(s, p) : 0;
+    uint64_t bit = (uint64_t)1 << (idx % 64);
+    if (atomic_or_u64(&s->gcmarkBits[idx / 64], bit) & bit)
+        return false; /* already gray or black */
+    setPageMark(&rt->heap, s);
+    w->bytesMarked += s->elemsize;
+    if (spanClass_noscan(s->spanclass)) {
+        bits_set_atomic(s->gcscanBits, idx); /* nothing to scan: black at once */
+        return true;
+    }
+    gcw_put(rt, w, s->startAddr + idx * s->elemsize);
+    return true;
+}
+
+void gcmarknewobject(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t obj)
+{
+    uintptr_t idx = span_is_small(s) ? mspan_objIndex(s, obj) : 0;
+    bits_set_atomic(s->gcmarkBits, idx);
+    bits_set_atomic(s->gcscanBits, idx);
+    setPageMark(&rt->heap, s);
+    w->bytesMarked += s->elemsize;
+}
+
+void gcMarkTinyAllocs(hs_runtime *rt)
+{
+    for (int i = 0; i < rt->nprocs; i++) {
+        hs_p *pp = rt->allp[i];
+        if (pp->mcache.tiny != 0)
+            greyobject(rt, &pp->gcw, pp->mcache.tiny);
+    }
+}
+
+/* ---- scanning ----------------------------------------------------------------------- */
+
+static inline void scanword(hs_runtime *rt, gcWork *w, uintptr_t addr)
+{
+    uintptr_t v = atomic_load_relaxed_uptr((uintptr_t *)addr);
+    if (v != 0)
+        greyobject(rt, w, v);
+}
+
+/* Objects of at most 512 B: one bit per word in the span's heap bits. */
+static void scanHeapBits(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t b)
+{
+    const uint64_t *hb = mspan_heapBits(s, rt->cfg.gcmode);
+    uintptr_t w0 = (b - s->startAddr) / 8, nw = s->elemsize / 8;
+    for (uintptr_t i = 0; i < nw;) {
+        uintptr_t word = (w0 + i) / 64, bit = (w0 + i) % 64;
+        uint64_t bits = atomic_load_relaxed_u64(&hb[word]) >> bit;
+        uintptr_t avail = 64 - bit < nw - i ? 64 - bit : nw - i;
+        if (avail < 64)
+            bits &= ((uint64_t)1 << avail) - 1;
+        while (bits != 0) {
+            unsigned k = (unsigned)__builtin_ctzll(bits);
+            scanword(rt, w, b + (i + k) * 8);
+            bits &= bits - 1;
+        }
+        i += avail;
+    }
+}
+
+/* [from, to) of an array of typ starting at base: its pointer words. */
+static void scanTyped(hs_runtime *rt, gcWork *w, const hs_type *typ, uintptr_t base,
+                      uintptr_t from, uintptr_t to)
+{
+    if (typ == NULL || typ->size == 0 || typ->ptrbytes == 0)
+        return;
+    for (uintptr_t off = from & ~(uintptr_t)7; off + 8 <= to; off += 8) {
+        uintptr_t tw = (off % typ->size) / 8;
+        if (tw * 8 < typ->ptrbytes && ((typ->gcdata[tw / 8] >> (tw % 8)) & 1))
+            scanword(rt, w, base + off);
+    }
+}
+
+/* Scan the object (or oblet) at b; returns the bytes scanned. */
+static uintptr_t scanobject(hs_runtime *rt, gcWork *w, uintptr_t b)
+{
+    mspan *s = spanOfHeap(&rt->heap, b);
+    if (s == NULL)
+        hs_throw("scanobject: %#lx is not in the heap", (unsigned long)b);
+    if (span_is_small(s)) {
+        if (heapBitsInSpan(s->elemsize)) {
+            scanHeapBits(rt, w, s, b);
+        } else {
+            const hs_type *typ = atomic_load_acq_ptr((void *const *)b);
+            scanTyped(rt, w, typ, b + mallocHeaderSize, 0, s->elemsize - mallocHeaderSize);
+        }
+        bits_set_atomic(s->gcscanBits, mspan_objIndex(s, b));
+        return s->elemsize;
+    }
+    /* A large object: scan one oblet; the head queues the others. */
+    uintptr_t size = s->limit - s->startAddr, off = b - s->startAddr;
+    if (off == 0) {
+        for (uintptr_t o = maxObletBytes; o < size; o += maxObletBytes)
+            gcw_put(rt, w, s->startAddr + o);
+        bits_set_atomic(s->gcscanBits, 0);
+    }
+    uintptr_t end = off + maxObletBytes < size ? off + maxObletBytes : size;
+    scanTyped(rt, w, s->largeType, s->startAddr, off, end);
+    return end - off;
+}
+
+/* ---- roots --------------------------------------------------------------------------- */
+
+void gcMarkRootPrepare(hs_runtime *rt)
+{
+    gcstate *gc = &rt->gc;
+    gc->markrootJobs = 1 + (uint32_t)rt->nprocs;
+    atomic_store_u32(&gc->markrootNext, 0);
+    atomic_store_u32(&gc->stackRootsLeft, (uint32_t)rt->nprocs);
+}
+
+static void scanglobals(hs_runtime *rt, gcWork *w)
+{
+    for (size_t i = 0; i < rt->cfg.nglobals; i++)
+        scanword(rt, w, (uintptr_t)&rt->globals[i]);
+}
+
+void scanstacks(hs_runtime *rt, hs_p *pp, gcWork *w)
+{
+    uint32_t cycle = atomic_load_u32(&rt->gc.cycle);
+    uint32_t old = atomic_load_u32(&pp->stackScanned);
+    if (old == cycle || !atomic_cas_u32(&pp->stackScanned, old, cycle))
+        return;
+    for (hs_g *g = pp->gs; g != NULL; g = g->next)
+        for (size_t i = 0; i < g->nslots; i++)
+            if (g->slots[i] != NULL)
+                greyobject(rt, w, (uintptr_t)g->slots[i]);
+    atomic_sub_relaxed_u32(&rt->gc.stackRootsLeft, 1);
+}
+
+bool markrootOne(hs_runtime *rt, hs_p *self, gcWork *w)
+{
+    gcstate *gc = &rt->gc;
+    if (atomic_load_u32(&gc->markrootNext) >= gc->markrootJobs)
+        return false;
+    uint32_t job = atomic_add_u32(&gc->markrootNext, 1) - 1;
+    if (job >= gc->markrootJobs)
+        return false;
+    if (job == 0) {
+        scanglobals(rt, w);
+        return true;
+    }
+    hs_p *target = rt->allp[job - 1];
+    if (target == self) {
+        scanstacks(rt, target, w);
+    } else if (p_tryOwn(rt, target)) {
+        scanstacks(rt, target, w);
+        p_unown(rt, target);
+    } else {
+        p_setPreempt(target, preemptScan); /* it scans itself at its next safe point */
+    }
+    return true;
+}
+
+/* ---- draining -------------------------------------------------------------------------- */
+
+uint64_t gcDrain(hs_runtime *rt, hs_p *self, gcWork *w, uint64_t budget,
+                 bool (*stop)(hs_runtime *, hs_p *), uint64_t *work)
+{
+    gcstate *gc = &rt->gc;
+    uint64_t n = 0, scanned = 0, maxWork = *work;
+    atomic_add_u32(&gc->nworking, 1);
+    for (;;) {
+        if (stop != NULL && (n & 15) == 0 && stop(rt, self))
+            break;
+        uintptr_t b = gcw_tryGet(rt, w);
+        if (b == 0) {
+            if (markrootOne(rt, self, w))
+                continue;
+            if (self != NULL && self->wbbuf.n > 0) {
+                wbBufFlush(rt, self);
+                continue;
+            }
+            break;
+        }
+        scanned += scanobject(rt, w, b);
+        n++;
+        if ((budget != 0 && n >= budget) || (maxWork != 0 && scanned >= maxWork))
+            break;
+    }
+    w->heapScanWork += scanned;
+    w->objectsScanned += n;
+    if (w->heapScanWork > (64 << 10) || w->objectsScanned > 4096) {
+        atomic_add_u64(&gc->heapScanWork, w->heapScanWork);
+        atomic_add_u64(&gc->objectsScanned, w->objectsScanned);
+        w->heapScanWork = w->objectsScanned = 0;
+    }
+    atomic_sub_relaxed_u32(&gc->nworking, 1);
+    *work = scanned;
+    return n;
+}
+
+/* ---- mark workers ------------------------------------------------------------------------ */
+
+static bool stopForSTW(hs_runtime *rt, hs_p *pp)
+{
+    return atomic_load_relaxed_u32(&rt->sched.gcwaiting) != 0 ||
+           (pp != NULL && (atomic_load_relaxed_u32(&pp->preempt) & (preemptScan | preemptFlush)));
+}
+
+static bool stopFractional(hs_runtime *rt, hs_p *pp)
+{
+    if (stopForSTW(rt, pp))
+        return true;
+    int64_t now = nanotime(&rt->sys);
+    double elapsed = (double)(now - rt->gc.markStartTime);
+    return (double)pp->fractionalNs + (double)(now - pp->fractionalStart) >=
+           rt->gc.fractionalUtilizationGoal * elapsed;
+}
+
+/* Give assists the credit of background scan work. */
+static void creditBgWork(hs_runtime *rt, uint64_t work)
+{
+    if (work == 0)
+        return;
+    atomic_add_i64(&rt->gc.bgScanCredit, (int64_t)work);
+    pthread_mutex_lock(&rt->gc.lock);
+    pthread_cond_broadcast(&rt->gc.assistQueue);
+    pthread_mutex_unlock(&rt->gc.lock);
+}
+
+static void dedicatedWorker(hs_runtime *rt, hs_p *pp)
+{
+    atomic_store_relaxed_u32(&pp->activity, actDedicated);
+    int64_t t0 = nanotime(&rt->sys);
+    while (atomic_load_u32(&rt->gc.blackenEnabled) &&
+           !atomic_load_relaxed_u32(&rt->sched.gcwaiting)) {
+        p_serviceRequests(pp);
+        uint64_t work = 0;
+        gcDrain(rt, pp, &pp->gcw, 0, stopForSTW, &work);
+        creditBgWork(rt, work);
+        if (work == 0 && !gcMarkWorkAvailable(rt)) {
+            gcw_dispose(rt, &pp->gcw);
+            struct timespec ts = {0, 50000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    int64_t dt = nanotime(&rt->sys) - t0;
+    pp->dedicatedNs += dt;
+    atomic_add_i64(&rt->gc.dedicatedNs, dt);
+    atomic_store_relaxed_u32(&pp->activity, actMutator);
+}
+
+static void fractionalWorker(hs_runtime *rt, hs_p *pp)
+{
+    if ((++pp->polls & 15) != 0 || !gcMarkWorkAvailable(rt))
+        return;
+    int64_t t0 = nanotime(&rt->sys);
+    double elapsed = (double)(t0 - rt->gc.markStartTime);
+    if ((double)pp->fractionalNs >= rt->gc.fractionalUtilizationGoal * elapsed)
+        return;
+    atomic_store_relaxed_u32(&pp->activity, actFractional);
+    pp->fractionalStart = t0;
+    uint64_t work = 0;
+    gcDrain(rt, pp, &pp->gcw, 0, stopFractional, &work);
+    creditBgWork(rt, work);
+    int64_t dt = nanotime(&rt->sys) - t0;
+    pp->fractionalNs += dt;
+    atomic_add_i64(&rt->gc.fractionalNs, dt);
+    atomic_store_relaxed_u32(&pp->activity, actMutator);
+}
+
+void gcMarkWorker(hs_runtime *rt, hs_p *pp)
+{
+    if (!atomic_load_u32(&rt->gc.blackenEnabled)) {
+        p_clearPreempt(pp, preemptWork);
+        return;
+    }
+    if (pp->workerMode == workerDedicated)
+        dedicatedWorker(rt, pp);
+    else if (pp->workerMode == workerFractional)
+        fractionalWorker(rt, pp);
+}
+
+/* ---- assists --------------------------------------------------------------------------------- */
+
+/* Take background credit for up to want units of work; returns what was taken. */
+static int64_t stealBgCredit(hs_runtime *rt, int64_t want)
+{
+    int64_t credit = atomic_load_i64(&rt->gc.bgScanCredit);
+    while (credit > 0) {
+        int64_t take = credit < want ? credit : want;
+        if (atomic_cas_u64((uint64_t *)&rt->gc.bgScanCredit, (uint64_t)credit,
+                           (uint64_t)(credit - take)))
+            return take;
+        credit = atomic_load_i64(&rt->gc.bgScanCredit);
+    }
+    return 0;
+}
+
+static void assistWait(hs_runtime *rt)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_nsec += 100000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&rt->gc.lock);
+    pthread_cond_timedwait(&rt->gc.assistQueue, &rt->gc.lock, &ts);
+    pthread_mutex_unlock(&rt->gc.lock);
+}
+
+void gcAssistAlloc(hs_runtime *rt, hs_p *pp)
+{
+    double workPerByte = gcAssistWorkPerByte(rt), bytesPerWork = gcAssistBytesPerWork(rt);
+    int64_t scanWork = (int64_t)(workPerByte * (double)-pp->gcAssistBytes);
+    if (scanWork < gcOverAssistWork)
+        scanWork = gcOverAssistWork;
+    int64_t stolen = stealBgCredit(rt, scanWork);
+    pp->gcAssistBytes += (int64_t)(bytesPerWork * (double)stolen);
+    if (pp->gcAssistBytes >= 0)
+        return;
+    uint32_t act = atomic_load_relaxed_u32(&pp->activity);
+    atomic_store_relaxed_u32(&pp->activity, actAssist);
+    int64_t t0 = nanotime(&rt->sys);
+    while (pp->gcAssistBytes < 0 && atomic_load_u32(&rt->gc.blackenEnabled) &&
+           !atomic_load_relaxed_u32(&rt->sched.gcwaiting)) {
+        p_serviceRequests(pp); /* a waiting assist still owes its stacks and buffers */
+        uint64_t work = (uint64_t)(scanWork - stolen);
+        gcDrain(rt, pp, &pp->gcw, 0, stopForSTW, &work);
+        pp->gcAssistBytes += (int64_t)(bytesPerWork * (double)work);
+        if (pp->gcAssistBytes < 0 && work == 0) {
+            /* Nothing to scan: wait for workers' credit, as Go parks on the assist queue. */
+            gcw_dispose(rt, &pp->gcw);
+            assistWait(rt);
+            stolen = stealBgCredit(rt, scanWork);
+            pp->gcAssistBytes += (int64_t)(bytesPerWork * (double)stolen);
+        }
+    }
+    int64_t dt = nanotime(&rt->sys) - t0;
+    pp->assistNs += dt;
+    atomic_add_i64(&rt->gc.assistNs, dt);
+    atomic_store_relaxed_u32(&pp->activity, act);
+}
+
+/* ---- the ragged barrier -------------------------------------------------------------------- */
+
+/* Flush every P's write-barrier buffer and gcWork to the global lists: idle
+ * Ps by owning them, running Ps at their next safe point.  Returns when all
+ * have.  Work that appears afterwards is found again with the world stopped. */
+bool gcMarkDoneFlush(hs_runtime *rt)
+{
+    for (int i = 0; i < rt->nprocs; i++) {
+        hs_p *pp = rt->allp[i];
+        if (p_tryOwn(rt, pp)) {
+            wbBufFlush(rt, pp);
+            gcw_dispose(rt, &pp->gcw);
+            p_unown(rt, pp);
+        } else {
+            p_setPreempt(pp, preemptFlush);
+        }
+    }
+    for (int i = 0; i < rt->nprocs; i++) {
+        hs_p *pp = rt->allp[i];
+        while (atomic_load_u32(&pp->preempt) & preemptFlush) {
+            if (p_tryOwn(rt, pp)) { /* it went idle without a safe point */
+                p_clearPreempt(pp, preemptFlush);
+                wbBufFlush(rt, pp);
+                gcw_dispose(rt, &pp->gcw);
+                p_unown(rt, pp);
+            } else {
+                sched_yield();
+            }
+        }
+    }
+    gcw_dispose(rt, &rt->gc.ctlgcw);
+    return gcMarkWorkAvailable(rt) || atomic_load_u32(&rt->gc.nworking) != 0 ||
+           atomic_load_u32(&rt->gc.stackRootsLeft) != 0;
+}
