@@ -50,13 +50,29 @@ static inline void count_inc(uint64_t *c)
     atomic_store_relaxed_u64(c, atomic_load_relaxed_u64(c) + 1);
 }
 
-/* Take one slot of class spc from the mcache.  0 on out of memory. */
-static inline uintptr_t mcache_alloc(hs_runtime *rt, mcache *c, spanClass spc, mspan **sp)
+/* The heap may have passed the trigger: ask for a cycle, and have this P
+ * wait for it at its next safe point, as Go's allocating goroutine runs
+ * gcStart itself (not here: the new object is not rooted yet). */
+static void gcTriggerTestP(hs_runtime *rt, hs_p *pp)
 {
+    if (atomic_load_relaxed_u32(&rt->gc.blackenEnabled)) {
+        gcControllerRevise(rt); /* heapLive moved: re-price assists (Go: gcController.update) */
+        return;
+    }
+    if (gcTriggerTest(rt))
+        p_setPreempt(pp, preemptGCStart);
+}
+
+/* Take one slot of class spc from the P's mcache.  0 on out of memory. */
+static inline uintptr_t mcache_alloc(hs_runtime *rt, hs_p *pp, spanClass spc, mspan **sp)
+{
+    mcache *c = &pp->mcache;
     mspan *s = c->alloc[spc];
     uintptr_t v = nextFreeFast(s);
-    if (v == 0)
+    if (v == 0) {
         v = mcache_nextFree(rt, c, spc, &s);
+        gcTriggerTestP(rt, pp);
+    }
     *sp = s;
     return v;
 }
@@ -77,7 +93,7 @@ static void *mallocTiny(hs_runtime *rt, hs_p *pp, size_t size)
         return (void *)(c->tiny + off);
     }
     mspan *s;
-    uintptr_t x = mcache_alloc(rt, c, tinySpanClass, &s);
+    uintptr_t x = mcache_alloc(rt, pp, tinySpanClass, &s);
     if (x == 0)
         return NULL;
     memset((void *)x, 0, maxTinySize);
@@ -134,7 +150,7 @@ static void *mallocSmall(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *t
     size_t allocSize = header ? size + mallocHeaderSize : size;
     int cls = sizeToClass(allocSize);
     mspan *s;
-    uintptr_t x = mcache_alloc(rt, c, makeSpanClass(cls, noscan), &s);
+    uintptr_t x = mcache_alloc(rt, pp, makeSpanClass(cls, noscan), &s);
     if (x == 0)
         return NULL;
     if (s->needzero)
@@ -175,7 +191,7 @@ static void *mallocLarge(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *t
         gcmarknewobject(rt, &pp->gcw, s, s->startAddr);
     mcentral *central = &rt->heap.central[spc];
     mcentral_push(central, mcentral_fullSwept(central, atomic_load_u32(&rt->heap.sweepgen)), s);
-    gcTriggerTest(rt);
+    gcTriggerTestP(rt, pp);
     return (void *)s->startAddr;
 }
 

@@ -50,7 +50,6 @@ mspan *mcache_refill(hs_runtime *rt, mcache *c, spanClass spc)
     uint64_t used = (uint64_t)s->allocCount * s->elemsize;
     atomic_add_relaxed_u64(&h->heapLive, s->npages * pageSize - used);
     c->alloc[spc] = s;
-    gcTriggerTest(rt);
     return s;
 }
 

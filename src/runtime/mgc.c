@@ -192,6 +192,7 @@ void hs_gc_step(hs_runtime *rt, hs_step_kind kind, uint64_t n)
     if (gc->held) {
         gc->stepKind = (int)kind;
         gc->stepObjects = n ? n : 1;
+        gc->held = false; /* granted: a waiter now waits for the next hold */
     } else if (gc->stepping && atomic_load_u32(&gc->phase) == HS_PHASE_OFF) {
         gc->requested = gc->forced = true; /* start a cycle: it holds at its first boundary */
     }
@@ -441,6 +442,7 @@ void gcRunCycle(hs_runtime *rt, bool forced)
     int64_t t0 = nanotime(&rt->sys);
     c.start_ns = t0 - rt->startTime;
     c.heap_start = atomic_load_u64(&rt->heap.heapLive);
+    c.heap_goal = atomic_load_u64(&gc->heapGoal); /* the goal this cycle runs against */
     gcStopWorld(rt);
     atomic_store_u32(&gc->phase, HS_PHASE_SWEEP_TERMINATION);
     gcHold(rt, HS_PHASE_SWEEP_TERMINATION);
@@ -448,11 +450,11 @@ void gcRunCycle(hs_runtime *rt, bool forced)
     c.n = atomic_load_u32(&gc->cycle);
     c.mark_ns = gcMarkPhase(rt, &c.stw1_ns);
     int64_t t2 = nanotime(&rt->sys);
+    atomic_store_u32(&gc->phase, HS_PHASE_MARK_TERMINATION);
     gcHold(rt, HS_PHASE_MARK_TERMINATION);
     c.heap_end = atomic_load_u64(&rt->heap.heapLive);
     gcMarkTermination(rt, t2);
     c.heap_marked = gc->heapMarked;
-    c.heap_goal = atomic_load_u64(&gc->heapGoal);
     c.stacks = gc->stacksScan;
     c.globals = gc->globalsScan;
     gcHold(rt, HS_PHASE_SWEEP);

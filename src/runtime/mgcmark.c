@@ -380,6 +380,8 @@ void gcAssistAlloc(hs_runtime *rt, hs_p *pp)
         p_serviceRequests(pp); /* a waiting assist still owes its stacks and buffers */
         uint64_t work = (uint64_t)(scanWork - stolen);
         gcDrain(rt, pp, &pp->gcw, 0, stopForSTW, &work);
+        gcControllerRevise(rt); /* price the work done at the ratio it now has */
+        bytesPerWork = gcAssistBytesPerWork(rt);
         pp->gcAssistBytes += (int64_t)(bytesPerWork * (double)work);
         if (pp->gcAssistBytes < 0 && work == 0) {
             /* Nothing to scan: wait for workers' credit, as Go parks on the assist queue. */

@@ -68,7 +68,9 @@ static uint64_t memoryLimitHeapGoal(hs_runtime *rt)
         return UINT64_MAX;
     hs_memstats ms;
     hs_read_memstats(rt, &ms);
-    uint64_t nonHeap = (ms.Sys - ms.HeapReleased) - ms.HeapAlloc;
+    /* Go: mappedReady - heapFree - heapAlloc; free pages do not count, the
+     * scavenger can return them. */
+    uint64_t nonHeap = ms.Sys - ms.HeapIdle - ms.HeapAlloc;
     uint64_t headroom = limit / 100 * 3;
     if (limit < nonHeap + headroom + (64 << 10))
         return rt->gc.heapMarked + (64 << 10);
@@ -91,6 +93,7 @@ void gcControllerCommit(hs_runtime *rt)
     if (goal < heapMinimum(rt))
         goal = heapMinimum(rt);
     uint64_t limitGoal = memoryLimitHeapGoal(rt);
+    gc->limitBound = limitGoal < goal;
     if (limitGoal < goal)
         goal = limitGoal;
     double runway = gc->consMark * (1 - gcBackgroundUtilization) / gcBackgroundUtilization *
@@ -136,13 +139,15 @@ void gcControllerRevise(hs_runtime *rt)
     int64_t heapGoal = (int64_t)gcHeapGoal(rt);
     int64_t expected = (int64_t)(gc->lastHeapScan + gc->stacksScan + gc->globalsScan);
     int64_t maxScanWork = (int64_t)live + (int64_t)(gc->stacksScan + gc->globalsScan);
-    if (expected <= 0)
+    if (gc->lastHeapScan == 0) /* no cycle to learn from yet: assume all is live */
         expected = maxScanWork;
     if (work > expected) {
-        /* More work than the last cycle: stretch the goal, up to the hard goal. */
+        /* More work than the last cycle: stretch the goal, up to the hard goal —
+         * except when the memory limit sets the goal: a soft limit is not
+         * stretched (heapscope's choice; Go stretches it as if GOGC were huge). */
         int64_t ext = (int64_t)((double)(heapGoal - (int64_t)gc->triggered) / (double)expected *
                                 (double)maxScanWork) + (int64_t)gc->triggered;
-        int64_t hard = (int64_t)((1.0 + pct / 100.0) * (double)heapGoal);
+        int64_t hard = gc->limitBound ? heapGoal : (int64_t)((1.0 + pct / 100.0) * (double)heapGoal);
         heapGoal = ext > hard ? hard : ext;
         expected = maxScanWork;
     }
@@ -207,20 +212,23 @@ void gcControllerEndCycle(hs_runtime *rt, int64_t now)
     gc->lastConsMark[3] = cur;
 }
 
-void gcTriggerTest(hs_runtime *rt)
+bool gcTriggerTest(hs_runtime *rt)
 {
     gcstate *gc = &rt->gc;
-    if (atomic_load_relaxed_u32(&gc->phase) != HS_PHASE_OFF &&
-        atomic_load_relaxed_u32(&gc->phase) != HS_PHASE_SWEEP)
-        return;
+    uint32_t ph = atomic_load_relaxed_u32(&gc->phase);
+    if (ph != HS_PHASE_OFF && ph != HS_PHASE_SWEEP)
+        return false;
     if (atomic_load_relaxed_u64(&rt->heap.heapLive) < atomic_load_relaxed_u64(&gc->trigger))
-        return;
+        return false;
+    if (!gc->started)
+        return false; /* no collector thread: only explicit cycles (tests) */
     pthread_mutex_lock(&gc->lock);
     if (!gc->requested) {
         gc->requested = true;
         pthread_cond_signal(&gc->wake);
     }
     pthread_mutex_unlock(&gc->lock);
+    return true;
 }
 
 void hs_set_gogc(hs_runtime *rt, int gogc)

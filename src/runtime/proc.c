@@ -25,6 +25,7 @@
  *   4. startTheWorld clears gcwaiting and wakes them; the pause is the time
  *      from 1 to 4, recorded by the collector.
  */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,6 +229,20 @@ static void p_parkForSTW(hs_p *pp)
     atomic_store_relaxed_u32(&pp->activity, act);
 }
 
+/* This P's allocation asked for a cycle: wait here until the collector stops
+ * the world for it (Go's allocating goroutine runs gcStart itself), at most
+ * 10 ms, so a busy mutator cannot outrun the start of the cycle. */
+static void p_waitGCStart(hs_p *pp)
+{
+    hs_runtime *rt = pp->rt;
+    p_clearPreempt(pp, preemptGCStart);
+    int64_t deadline = nanotime(&rt->sys) + 10000000;
+    uint32_t cycle = atomic_load_u32(&rt->gc.cycle);
+    while (!atomic_load_u32(&rt->sched.gcwaiting) && atomic_load_u32(&rt->gc.cycle) == cycle &&
+           nanotime(&rt->sys) < deadline)
+        sched_yield();
+}
+
 /* ---- safe points ------------------------------------------------------------------- */
 
 void hs_safepoint(hs_p *pp)
@@ -237,6 +252,8 @@ void hs_safepoint(hs_p *pp)
         return;
     hs_runtime *rt = pp->rt;
     p_serviceRequests(pp);
+    if (why & preemptGCStart)
+        p_waitGCStart(pp);
     if (why & preemptWork)
         gcMarkWorker(rt, pp);
     if (atomic_load_relaxed_u32(&pp->preempt) & preemptSTW)

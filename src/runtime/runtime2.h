@@ -310,7 +310,7 @@ struct hs_g {
 };
 
 enum pStatus { Pidle = 0, Prunning = 1, Pgcstop = 2, Pgcowned = 3 };
-enum pPreempt { preemptSTW = 1, preemptScan = 2, preemptFlush = 4, preemptWork = 8 };
+enum pPreempt { preemptSTW = 1, preemptScan = 2, preemptFlush = 4, preemptWork = 8, preemptGCStart = 16 };
 enum gcWorkerMode { workerNone = 0, workerDedicated = 1, workerFractional = 2 };
 enum pActivity { actMutator = 0, actAssist = 1, actDedicated = 2, actFractional = 3, actIdle = 4 };
 
@@ -373,6 +373,7 @@ typedef struct gcstate {
     uint64_t heapGoal, trigger, heapMarked, lastHeapScan, heapScan;
     uint64_t triggered;         /* heapLive when the cycle started */
     uint64_t stacksScan, globalsScan;
+    bool limitBound;            /* the memory limit, not GOGC, sets the goal */
     double consMark, lastConsMark[4];
     uint64_t assistWorkPerByteBits, assistBytesPerWorkBits; /* doubles' bits */
     int32_t gcPercent;          /* atomic */
@@ -531,7 +532,7 @@ void gcControllerCommit(hs_runtime *rt);
 uint64_t gcHeapGoal(hs_runtime *rt);
 double gcAssistWorkPerByte(hs_runtime *rt);
 double gcAssistBytesPerWork(hs_runtime *rt);
-void gcTriggerTest(hs_runtime *rt);    /* start a cycle if heapLive passed the trigger */
+bool gcTriggerTest(hs_runtime *rt);    /* ask for a cycle if heapLive passed the trigger */
 
 /* mgc.c */
 void gc_init(hs_runtime *rt);

@@ -1,0 +1,164 @@
+/*
+ * test_step.c — the phase machine, stepped: each phase in order, the world
+ * stopped while the collector holds, and the exact tri-color picture after
+ * each step of N objects.
+ */
+#include <time.h>
+
+#include "gcutil.h"
+
+enum { chainLen = 100 };
+
+typedef struct spinner {
+    hs_runtime *rt;
+    hs_p *pp;
+    uint64_t count; /* atomic: loop iterations, so a test sees whether the world runs */
+    uint32_t stop;  /* atomic */
+} spinner;
+
+/* A mutator that builds the chain, then loops through safe points. */
+static void *spinner_main(void *arg)
+{
+    spinner *sp = arg;
+    hs_p_acquire(sp->pp);
+    void **globals = hs_runtime_globals(sp->rt);
+    for (int i = 0; i < chainLen; i++) {
+        node *n = node_new(sp->pp, (uint64_t)i);
+        hs_write_ptr(sp->pp, (void **)&n->next[0], hs_read_ptr(&globals[0]));
+        hs_write_ptr(sp->pp, &globals[0], n);
+    }
+    while (!atomic_load_u32(&sp->stop)) {
+        atomic_add_u64(&sp->count, 1);
+        hs_safepoint(sp->pp);
+    }
+    hs_p_release(sp->pp);
+    return NULL;
+}
+
+typedef struct colors {
+    int white, gray, black;
+} colors;
+
+static colors chain_colors(hs_runtime *rt)
+{
+    colors c = {0, 0, 0};
+    for (node *n = rt->globals[0]; n != NULL; n = n->next[0]) {
+        mspan *s = spanOfHeap(&rt->heap, (uintptr_t)n);
+        uintptr_t i = mspan_objIndex(s, (uintptr_t)n);
+        if (!bits_isset(s->gcmarkBits, i))
+            c.white++;
+        else if (!bits_isset(s->gcscanBits, i))
+            c.gray++;
+        else
+            c.black++;
+    }
+    return c;
+}
+
+static void expect_colors(hs_runtime *rt, int white, int gray, int black)
+{
+    colors c = chain_colors(rt);
+    ck_assert_msg(c.white == white && c.gray == gray && c.black == black,
+                  "want %d/%d/%d white/gray/black, have %d/%d/%d", white, gray, black, c.white,
+                  c.gray, c.black);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {0, ms * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Held: the phase is ph and the mutator does not move. */
+static void expect_held(hs_runtime *rt, spinner *sp, hs_gcphase ph)
+{
+    ck_assert(hs_gc_wait_held(rt));
+    hs_step_state st = hs_gc_step_state(rt);
+    ck_assert_msg(st.held && st.phase == ph, "held %d in %s, want %s", st.held,
+                  hs_gcphase_name(st.phase), hs_gcphase_name(ph));
+    ck_assert_int_eq(hs_gc_phase(rt), ph);
+    uint64_t before = atomic_load_u64(&sp->count);
+    sleep_ms(20);
+    ck_assert_uint_eq(atomic_load_u64(&sp->count), before); /* the world is stopped */
+}
+
+START_TEST(test_step_through_a_cycle)
+{
+    hs_runtime *rt = gc_rt_new(1, -1);
+    spinner sp = {.rt = rt, .pp = hs_runtime_p(rt, 0)};
+    pthread_t th;
+    pthread_create(&th, NULL, spinner_main, &sp);
+    while (atomic_load_u64(&sp.count) == 0)
+        sleep_ms(1);
+    hs_gc_set_stepping(rt, true);
+    hs_gc_step(rt, HS_STEP_PHASE, 0); /* off: starts a cycle */
+    expect_held(rt, &sp, HS_PHASE_SWEEP_TERMINATION);
+    expect_colors(rt, chainLen, 0, 0);
+    hs_gc_step(rt, HS_STEP_PHASE, 0);
+    expect_held(rt, &sp, HS_PHASE_MARK);
+    expect_colors(rt, chainLen, 0, 0); /* roots queued, nothing marked yet */
+    hs_gc_step(rt, HS_STEP_OBJECTS, 1);
+    expect_held(rt, &sp, HS_PHASE_MARK);
+    expect_colors(rt, chainLen - 2, 1, 1); /* the head scanned, its successor gray */
+    ck_assert_uint_eq(hs_gc_step_state(rt).objects_scanned, 1);
+    hs_gc_step(rt, HS_STEP_OBJECTS, 10);
+    expect_held(rt, &sp, HS_PHASE_MARK);
+    expect_colors(rt, chainLen - 12, 1, 11);
+    ck_assert_uint_eq(hs_gc_step_state(rt).objects_scanned, 11);
+    hs_gc_step(rt, HS_STEP_PHASE, 0); /* the rest of mark, concurrently */
+    expect_held(rt, &sp, HS_PHASE_MARK_TERMINATION);
+    expect_colors(rt, 0, 0, chainLen);
+    hs_gc_step(rt, HS_STEP_PHASE, 0);
+    expect_held(rt, &sp, HS_PHASE_SWEEP);
+    hs_gc_step(rt, HS_STEP_PHASE, 0);
+    expect_held(rt, &sp, HS_PHASE_OFF);
+    ck_assert_uint_eq(hs_gc_get_summary(rt).cycles, 1);
+    /* A cycle step runs a whole cycle and holds at its end. */
+    hs_gc_step(rt, HS_STEP_PHASE, 0);
+    hs_gc_step(rt, HS_STEP_CYCLE, 0);
+    expect_held(rt, &sp, HS_PHASE_SWEEP_TERMINATION);
+    hs_gc_step(rt, HS_STEP_CYCLE, 0);
+    expect_held(rt, &sp, HS_PHASE_OFF);
+    ck_assert_uint_eq(hs_gc_get_summary(rt).cycles, 2);
+    hs_gc_set_stepping(rt, false);
+    atomic_store_u32(&sp.stop, 1);
+    pthread_join(th, NULL);
+    ck_assert(!hs_gc_get_summary(rt).verify_failed);
+    hs_runtime_free(rt);
+}
+END_TEST
+
+/* The UI's pause stops the world; resume lets it go on. */
+START_TEST(test_world_pause)
+{
+    hs_runtime *rt = gc_rt_new(2, -1);
+    spinner sp = {.rt = rt, .pp = hs_runtime_p(rt, 0)};
+    pthread_t th;
+    pthread_create(&th, NULL, spinner_main, &sp);
+    while (atomic_load_u64(&sp.count) == 0)
+        sleep_ms(1);
+    hs_world_pause(rt);
+    uint64_t before = atomic_load_u64(&sp.count);
+    sleep_ms(20);
+    ck_assert_uint_eq(atomic_load_u64(&sp.count), before);
+    hs_world_resume(rt);
+    while (atomic_load_u64(&sp.count) == before)
+        sleep_ms(1);
+    atomic_store_u32(&sp.stop, 1);
+    pthread_join(th, NULL);
+    hs_runtime_free(rt);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+    Suite *s = suite_create("step");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_step_through_a_cycle);
+    tcase_add_test(tc, test_world_pause);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+HS_TEST_MAIN(make_suite)
