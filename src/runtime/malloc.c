@@ -109,37 +109,38 @@ static void *mallocTiny(hs_runtime *rt, hs_p *pp, size_t size)
 }
 
 /* Pointer bits of an object of dataSize bytes that is an array of typ, for its
- * first 64 words (objects with heap bits in the span are at most 512 B). */
+ * first 64 words (objects with heap bits in the span are at most 512 B): the
+ * element's mask, repeated every typ->size/8 bits. */
 static uint64_t typePtrMask(const hs_type *typ, size_t dataSize)
 {
     size_t typWords = typ->size / 8, ptrWords = typ->ptrbytes / 8;
-    size_t words = dataSize / 8;
-    uint64_t mask = 0;
-    for (size_t j = 0; j < words && j < 64; j++) {
-        size_t tw = j % typWords;
-        if (tw < ptrWords && ((typ->gcdata[tw / 8] >> (tw % 8)) & 1))
-            mask |= (uint64_t)1 << j;
-    }
-    return mask;
+    size_t words = dataSize / 8 < 64 ? dataSize / 8 : 64;
+    uint64_t elem = 0;
+    for (size_t j = 0; j < ptrWords && j < 64; j++)
+        elem |= (uint64_t)((typ->gcdata[j / 8] >> (j % 8)) & 1) << j;
+    uint64_t mask = elem;
+    for (size_t at = typWords; at < words; at += typWords)
+        mask |= elem << at;
+    return words == 64 ? mask : mask & (((uint64_t)1 << words) - 1);
 }
 
 /* Write the object's pointer bits into the span's heap-bits area (Go:
- * writeHeapBitsSmall): the elemsize/8 bits starting at the object's word. */
+ * writeHeapBitsSmall): the elemsize/8 bits starting at the object's word,
+ * which lie in at most two words of the bitmap. */
 static void heapSetTypeSmall(hs_runtime *rt, mspan *s, uintptr_t x, const hs_type *typ,
                              size_t dataSize)
 {
     uint64_t *hb = mspan_heapBits(s, rt->cfg.gcmode);
-    uintptr_t w0 = (x - s->startAddr) / 8;
+    uintptr_t w0 = (x - s->startAddr) / 8, word = w0 / 64, bit = w0 % 64;
     size_t nw = s->elemsize / 8;
     uint64_t src = typePtrMask(typ, dataSize);
-    for (size_t done = 0; done < nw;) {
-        uintptr_t w = w0 + done, word = w / 64, bit = w % 64;
-        size_t n = 64 - bit < nw - done ? 64 - bit : nw - done;
-        uint64_t field = n == 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1);
-        uint64_t v = (src >> done) & field;
-        uint64_t old = atomic_load_relaxed_u64(&hb[word]);
-        atomic_store_relaxed_u64(&hb[word], (old & ~(field << bit)) | (v << bit));
-        done += n;
+    uint64_t field = nw == 64 ? ~(uint64_t)0 : (((uint64_t)1 << nw) - 1);
+    uint64_t old = atomic_load_relaxed_u64(&hb[word]);
+    atomic_store_relaxed_u64(&hb[word], (old & ~(field << bit)) | (src << bit));
+    if (bit + nw > 64) { /* the rest spills into the next word */
+        uint64_t rest = field >> (64 - bit);
+        old = atomic_load_relaxed_u64(&hb[word + 1]);
+        atomic_store_relaxed_u64(&hb[word + 1], (old & ~rest) | (src >> (64 - bit)));
     }
 }
 
@@ -221,7 +222,8 @@ void *hs_malloc(hs_p *pp, size_t size, const hs_type *typ)
     hs_runtime *rt = pp->rt;
     if (size == 0)
         return &rt->zerobase;
-    hs_safepoint(pp);
+    if (atomic_load_relaxed_u32(&pp->preempt) != 0)
+        hs_safepoint(pp);
     deductAssistCredit(rt, pp, size);
     void *x = mallocgc(rt, pp, size, typ);
     if (x == NULL && hs_runtime_oom(rt).happened) {
