@@ -2,17 +2,21 @@
  * main.c — heapscope's entry point: read the options, then run the mode they
  * ask for.
  *
- * The run modes (live view, headless, replay and export, attach) are not in
- * this build, so a good command line ends with one sentence saying so and
- * exit status 2.  Exit status as in DESIGN.md: 0 ok, 1 runtime failure, 2 bad
+ * `--workload help` lists the workloads; --headless runs the session
+ * (src/cli/session.c).  The other run modes (live view, replay and export,
+ * attach) are not in this build, so a good command line for them ends with
+ * one sentence saying so and exit status 2; the live view first needs a
+ * terminal.  Exit status as in DESIGN.md: 0 ok, 1 runtime failure, 2 bad
  * usage or bad input file.
  */
 #include <config.h>
 
 #include "heapscope/cli.h"
+#include "heapscope/workload.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 /* --help and --version went to stdout: say so if they could not be written. */
 static int finish_stdout(void)
@@ -34,9 +38,22 @@ int main(int argc, char **argv)
     default:
         return 2;
     }
+    if (hs_workload_is_help(opts.workload)) {
+        hs_workload_help(stdout);
+        return finish_stdout();
+    }
+    hs_run_mode mode = hs_options_mode(&opts);
+    if (mode == HS_MODE_HEADLESS)
+        return hs_session_run(&opts, stdout, stderr);
+    if (mode == HS_MODE_LIVE && !isatty(STDOUT_FILENO)) {
+        fputs("heapscope: the live view needs a terminal, and standard output is not one; "
+              "--headless runs without it.\n",
+              stderr);
+        return 2;
+    }
     fprintf(stderr,
             "heapscope: this build checks the options but cannot %s yet; "
             "'heapscope --help' lists them.\n",
-            hs_run_mode_phrase(hs_options_mode(&opts)));
+            hs_run_mode_phrase(mode));
     return 2;
 }

@@ -1,7 +1,7 @@
 /*
  * heapscope/cli.h — the command line of DESIGN.md, parsed and checked.
  *
- * Two layers:
+ * Three layers:
  *
  *   1. Value parsers (src/cli/parse.c): sizes ("64MiB"), durations ("1.5s") and
  *      integers with a range.  They are pure: no I/O, no state, no allocation.
@@ -11,6 +11,10 @@
  *   2. The options (src/cli/options.c): hs_options_parse() runs getopt_long over
  *      argv, checks every value and every combination, and either fills an
  *      hs_options or writes exactly one line saying what was wrong.
+ *
+ *   3. The headless session (src/cli/session.c): builds the runtime from the
+ *      options, runs the workload, and reports: a summary, gctrace lines
+ *      (gctrace.c), --stats-json (stats_json.c).
  *
  * Strings in hs_options point into argv; they stay valid as long as argv does.
  * Nothing here keeps state between calls except getopt's own globals, which
@@ -22,6 +26,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "heapscope/runtime.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -136,6 +142,53 @@ void hs_options_version(FILE *out);
 /* The mode o asks for, and a verb phrase for it ("show the live view"). */
 hs_run_mode hs_options_mode(const hs_options *o);
 const char *hs_run_mode_phrase(hs_run_mode mode);
+
+/* ---- the headless session (src/cli/session.c and friends) ------------------ */
+
+/* --headless: build the runtime from o, run the workload, write the
+ * workload's own lines and the summary to out (and --stats-json), messages
+ * and --gctrace lines to err.  Returns the exit status of DESIGN.md: 0 ok,
+ * 1 runtime failure (out of memory, a failed workload check, the verifier),
+ * 2 bad usage (a bad workload spec, an unwritable --stats-json). */
+int hs_session_run(const hs_options *o, FILE *out, FILE *err);
+
+/* STW pause statistics over n pauses (sorts ns in place); nearest rank. */
+typedef struct hs_pause_stats {
+    uint64_t count;
+    int64_t total_ns, max_ns, p50_ns, p99_ns;
+} hs_pause_stats;
+void hs_pause_stats_compute(int64_t *ns, size_t n, hs_pause_stats *out);
+
+/* Everything the summary and --stats-json report about one run. */
+typedef struct hs_run_stats {
+    const char *workload; /* "binary-trees depth=18" */
+    const char *outcome;  /* "finished", "out of memory", ... */
+    int procs;
+    int gogc;              /* HS_GOGC_OFF for off */
+    uint64_t memory_limit; /* 0 = none */
+    uint64_t max_heap;     /* 0 = none */
+    uint64_t seed;
+    int64_t wall_ns;
+    uint64_t peak_heap_alloc, peak_heap_inuse; /* sampled every ~10 ms, and at the end */
+    uint64_t peak_rss;                         /* VmHWM, bytes; 0 when unknown */
+    uint64_t heap_live;                        /* marked at the last cycle */
+    uint64_t ops, checks_passed, checks_failed;
+    bool verify, verify_failed; /* --verify given; the verifier found a fault */
+    hs_memstats mem;            /* at the end */
+    hs_gc_summary gc;
+    hs_pause_stats pauses;
+} hs_run_stats;
+
+/* The human summary printed after a headless run. */
+void hs_summary_print(FILE *out, const hs_run_stats *s);
+
+/* --stats-json: s as one JSON object keyed by runtime/metrics names.
+ * Returns 0, or -1 if writing failed. */
+int hs_stats_json_write(FILE *f, const hs_run_stats *s);
+
+/* One line of Go's GODEBUG=gctrace=1 for cycle c (with its newline), as
+ * snprintf: the length it needs, written up to n - 1 bytes. */
+int hs_gctrace_format(char *buf, size_t n, const hs_gc_cycle *c);
 
 #ifdef __cplusplus
 }

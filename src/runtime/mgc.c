@@ -631,7 +631,8 @@ size_t hs_gc_pauses(hs_runtime *rt, int64_t *out, size_t n)
     gcstate *gc = &rt->gc;
     pthread_mutex_lock(&gc->lock);
     size_t have = gc->npauses;
-    memcpy(out, gc->pauses, (n < have ? n : have) * sizeof(*out));
+    if (out != NULL && n > 0 && have > 0)
+        memcpy(out, gc->pauses, (n < have ? n : have) * sizeof(*out));
     pthread_mutex_unlock(&gc->lock);
     return have;
 }

@@ -1,0 +1,323 @@
+/*
+ * session.c — the headless mode: a runtime and a workload, wired to the
+ * summary, --gctrace and --stats-json.
+ *
+ * hs_session_run, step by step:
+ *   1. parse the workload spec (bad spec: one sentence, exit 2);
+ *   2. open --stats-json for writing now, so a path that cannot be written is
+ *      bad usage reported before the run, not after it (exit 2);
+ *   3. build the runtime's config from the options: Ps, GOGC, the limits,
+ *      marking, the verifier, enough globals for the workload, and on_cycle;
+ *   4. start the mutators and, until they finish, sample HeapAlloc and
+ *      HeapInuse every SAMPLE_NS for the peaks (the deadline is enforced by
+ *      hs_mutators_wait);
+ *   5. join, let a GC cycle already underway finish, read the final
+ *      statistics, print the summary, write the JSON;
+ *   6. report what failed on stderr and pick the exit status: 1 for out of
+ *      memory, a failed check, an error or a verifier failure; else 0.
+ *
+ * on_cycle runs on the collector's thread: it keeps the last cycle (for
+ * /gc/heap/live:bytes) under the session's lock and prints the gctrace line.
+ */
+#include <config.h>
+
+#include "heapscope/cli.h"
+#include "heapscope/workload.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SAMPLE_NS 10000000LL /* peak heap sampling period */
+#define PAUSE_SLACK 16
+#define SETTLE_TICK_NS 1000000 /* 1 ms */
+#define SETTLE_TICKS 1000
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+typedef struct session {
+    const hs_options *o;
+    FILE *out, *err;
+    hs_workload *w;
+    FILE *json; /* --stats-json, or NULL */
+    hs_runtime *rt;
+    uint64_t seed;
+    char workload[256]; /* hs_workload_format */
+
+    pthread_mutex_t lock; /* guards last_cycle */
+    hs_gc_cycle last_cycle;
+} session;
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* ---- the collector's callback ---------------------------------------------------- */
+
+static void on_cycle(void *ctx, const hs_gc_cycle *c)
+{
+    session *s = ctx;
+    pthread_mutex_lock(&s->lock);
+    s->last_cycle = *c;
+    pthread_mutex_unlock(&s->lock);
+    if (s->o->gctrace > 0) {
+        char line[512];
+        hs_gctrace_format(line, sizeof line, c);
+        fputs(line, s->err);
+    }
+}
+
+/* ---- setup -------------------------------------------------------------------------- */
+
+static int parse_workload(session *s)
+{
+    char why[256];
+    if (hs_workload_parse(s->o->workload, &s->w, why, sizeof why) == HS_WORKLOAD_OK) {
+        hs_workload_format(s->w, s->workload, sizeof s->workload);
+        return 0;
+    }
+    fprintf(s->err, "heapscope: --workload: %s\n", why);
+    fputs("Try 'heapscope --workload help' for the workloads and their parameters.\n", s->err);
+    return EXIT_USAGE;
+}
+
+static int open_json(session *s)
+{
+    if (s->o->stats_json == NULL)
+        return 0;
+    s->json = fopen(s->o->stats_json, "w");
+    if (s->json != NULL)
+        return 0;
+    fprintf(s->err, "heapscope: --stats-json: cannot write '%s': %s\n", s->o->stats_json,
+            strerror(errno));
+    return EXIT_USAGE;
+}
+
+static hs_config make_config(session *s)
+{
+    const hs_options *o = s->o;
+    hs_config cfg = hs_config_default();
+    size_t need = hs_workload_nglobals(s->w, o->procs);
+    cfg.nprocs = o->procs;
+    cfg.gogc = o->gogc;
+    cfg.max_heap = o->max_heap;
+    cfg.memory_limit = o->memory_limit;
+    cfg.gcmode = o->gc == HS_CLI_GC_GREENTEA ? HS_GC_GREENTEA : HS_GC_CLASSIC;
+    cfg.background = true;
+    cfg.verify = o->verify;
+    cfg.nglobals = need > cfg.nglobals ? need : cfg.nglobals;
+    cfg.on_cycle = on_cycle;
+    cfg.on_cycle_ctx = s;
+    return cfg;
+}
+
+static int start_runtime(session *s)
+{
+    hs_config cfg = make_config(s);
+    hs_status st = hs_runtime_new(&cfg, &s->rt);
+    if (st == HS_OK)
+        return 0;
+    fprintf(s->err, "heapscope: cannot start the runtime: %s\n",
+            st == HS_EINVAL ? "it refused the configuration" : "the system refused memory");
+    return st == HS_EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+}
+
+/* Without --seed: a fresh one, printed in the summary so the run can be redone. */
+static uint64_t pick_seed(const hs_options *o)
+{
+    if (o->seed_given)
+        return o->seed;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20 ^ (uint64_t)getpid() << 40;
+    return x & (uint64_t)INT64_MAX; /* --seed takes 0..INT64_MAX */
+}
+
+/* ---- running ------------------------------------------------------------------------ */
+
+static void sample(hs_runtime *rt, hs_run_stats *st)
+{
+    hs_memstats ms;
+    hs_read_memstats(rt, &ms);
+    if (ms.HeapAlloc > st->peak_heap_alloc)
+        st->peak_heap_alloc = ms.HeapAlloc;
+    if (ms.HeapInuse > st->peak_heap_inuse)
+        st->peak_heap_inuse = ms.HeapInuse;
+}
+
+/* VmHWM from /proc/self/status, in bytes; 0 when unknown. */
+static uint64_t peak_rss(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char buf[256];
+    uint64_t kb = 0;
+    if (f == NULL)
+        return 0;
+    while (fgets(buf, sizeof buf, f) != NULL)
+        if (sscanf(buf, "VmHWM: %" SCNu64 " kB", &kb) == 1)
+            break;
+    fclose(f);
+    return kb * 1024;
+}
+
+static bool run_workload(session *s, hs_run_stats *st, hs_workload_result *res)
+{
+    hs_mutator_opts mo = {.seed = s->seed, .out = s->out};
+    mo.duration_ns = s->o->duration_ns ? s->o->duration_ns : hs_workload_default_duration(s->w);
+    int64_t t0 = now_ns();
+    hs_mutators *m = hs_mutators_start(s->w, s->rt, &mo, res->message, sizeof res->message);
+    if (m == NULL) {
+        fprintf(s->err, "heapscope: cannot start the workload: %s\n", res->message);
+        return false;
+    }
+    while (!hs_mutators_wait(m, SAMPLE_NS))
+        sample(s->rt, st);
+    hs_mutators_join(m, res);
+    st->wall_ns = now_ns() - t0;
+    return true;
+}
+
+/* The count comes from the summary, and hs_gc_pauses is only asked when there
+ * are pauses: its memcpy must not see NULL, ours or its own empty record.
+ * The slack covers pauses of a cycle still finishing. */
+static void read_pauses(hs_runtime *rt, uint64_t count, hs_pause_stats *out)
+{
+    size_t cap = (size_t)count + PAUSE_SLACK, n = 0;
+    int64_t *ns = count > 0 ? malloc(cap * sizeof *ns) : NULL;
+    if (ns != NULL) {
+        n = hs_gc_pauses(rt, ns, cap);
+        n = n < cap ? n : cap;
+    }
+    hs_pause_stats_compute(ns, n, out);
+    free(ns);
+}
+
+/* A cycle underway when the workload ends is part of the run: let it and its
+ * sweep finish before the statistics are read (bounded: a cycle that starts
+ * later still prints its gctrace line, after the summary). */
+static void settle_collector(hs_runtime *rt)
+{
+    struct timespec tick = {.tv_sec = 0, .tv_nsec = SETTLE_TICK_NS};
+    for (int i = 0; i < SETTLE_TICKS && hs_gc_phase(rt) != HS_PHASE_OFF; i++)
+        nanosleep(&tick, NULL);
+}
+
+static void collect(session *s, const hs_workload_result *res, hs_run_stats *st)
+{
+    const hs_options *o = s->o;
+    settle_collector(s->rt);
+    sample(s->rt, st);
+    hs_read_memstats(s->rt, &st->mem);
+    st->gc = hs_gc_get_summary(s->rt);
+    read_pauses(s->rt, st->gc.pauses, &st->pauses);
+    pthread_mutex_lock(&s->lock);
+    st->heap_live = s->last_cycle.heap_marked;
+    pthread_mutex_unlock(&s->lock);
+    st->workload = s->workload;
+    st->outcome = hs_workload_end_name(res->end);
+    st->procs = o->procs;
+    st->gogc = o->gogc;
+    st->memory_limit = o->memory_limit;
+    st->max_heap = o->max_heap;
+    st->seed = s->seed;
+    st->peak_rss = peak_rss();
+    st->ops = res->ops;
+    st->checks_passed = res->checks_passed;
+    st->checks_failed = res->checks_failed;
+    st->verify = o->verify;
+    st->verify_failed = st->gc.verify_failed;
+}
+
+/* ---- reporting ------------------------------------------------------------------------ */
+
+static double mib(uint64_t b)
+{
+    return (double)b / (1 << 20);
+}
+
+/* What was asked, the heap in use, the cap: from hs_runtime_oom. */
+static void report_oom(session *s)
+{
+    hs_oom_info oom = hs_runtime_oom(s->rt);
+    fprintf(s->err,
+            "heapscope: out of memory: asked for %" PRIu64 " more bytes with %" PRIu64
+            " bytes (%.1f MiB) of heap in use; the cap, --max-heap, is %" PRIu64
+            " bytes (%.1f MiB)\n",
+            oom.requested, oom.heap_inuse, mib(oom.heap_inuse), oom.max_heap, mib(oom.max_heap));
+}
+
+/* Messages for what failed; the exit status. */
+static int report_failures(session *s, const hs_workload_result *res, const hs_run_stats *st)
+{
+    int rc = 0;
+    if (res->end == HS_END_OOM) {
+        report_oom(s);
+        rc = EXIT_RUNTIME;
+    } else if (res->end == HS_END_CHECK_FAILED || res->end == HS_END_ERROR) {
+        fprintf(s->err, "heapscope: %s: %s\n", s->workload, res->message);
+        rc = EXIT_RUNTIME;
+    }
+    if (st->verify_failed) {
+        fputs("heapscope: the checkmark verifier found a reachable object left unmarked\n", s->err);
+        rc = EXIT_RUNTIME;
+    }
+    return rc;
+}
+
+static int write_outputs(session *s, const hs_run_stats *st)
+{
+    hs_summary_print(s->out, st);
+    if (fflush(s->out) != 0 || ferror(s->out)) {
+        fputs("heapscope: could not write to standard output\n", s->err);
+        return EXIT_RUNTIME;
+    }
+    if (s->json == NULL)
+        return 0;
+    int bad = hs_stats_json_write(s->json, st);
+    bad |= fclose(s->json);
+    s->json = NULL;
+    if (bad == 0)
+        return 0;
+    fprintf(s->err, "heapscope: --stats-json: could not write '%s'\n", s->o->stats_json);
+    return EXIT_RUNTIME;
+}
+
+static int run(session *s)
+{
+    hs_run_stats st = {0};
+    hs_workload_result res;
+    int rc = parse_workload(s);
+    if (rc == 0)
+        rc = open_json(s);
+    if (rc == 0)
+        rc = start_runtime(s);
+    if (rc != 0)
+        return rc;
+    s->seed = pick_seed(s->o);
+    if (!run_workload(s, &st, &res))
+        return EXIT_RUNTIME;
+    collect(s, &res, &st);
+    rc = write_outputs(s, &st);
+    int frc = report_failures(s, &res, &st);
+    return frc != 0 ? frc : rc;
+}
+
+int hs_session_run(const hs_options *o, FILE *out, FILE *err)
+{
+    session s = {.o = o, .out = out, .err = err};
+    pthread_mutex_init(&s.lock, NULL);
+    int rc = run(&s);
+    hs_runtime_free(s.rt);
+    if (s.json != NULL)
+        fclose(s.json);
+    hs_workload_free(s.w);
+    pthread_mutex_destroy(&s.lock);
+    return rc;
+}

@@ -1,0 +1,115 @@
+/*
+ * scenario.h — what a scenario is, and what the mutator loop offers it.
+ *
+ * Internal to src/workload/.  A scenario is a const table entry (wl_scenario):
+ * a name, a one-line description, its parameters, and functions the mutator
+ * loop calls:
+ *
+ *   init(shared, values, nprocs)   once, before any thread starts, on a zeroed
+ *                                  block of shared_size bytes;
+ *   run(c)                         on every P's thread, with the P acquired and
+ *                                  the P's goroutine c->g made (nslots slots);
+ *   report(shared, values, out)    once, after every thread has been joined.
+ *
+ * Threads of one run share `shared`; what one P writes there for another to
+ * read goes through atomics or is read after a mut_barrier() or after join.
+ *
+ * Rules for run(): call mut_poll() at every loop back-edge and leave the loop
+ * when it says stop; allocate with mut_alloc() and leave when it returns NULL
+ * (it has recorded the out-of-memory and stopped the run); keep every object
+ * reachable from a goroutine slot, the globals or a reachable object at every
+ * safe point (mut_poll, mut_alloc, mut_barrier); report every verified value
+ * with mut_check().  Every P must call mut_barrier() the same number of times,
+ * stopped or not.
+ */
+#ifndef HS_WORKLOAD_SCENARIO_H
+#define HS_WORKLOAD_SCENARIO_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "heapscope/runtime.h"
+#include "heapscope/workload.h"
+
+#define WL_MAX_PARAMS 8
+
+typedef enum wl_kind {
+    WL_INT = 0,  /* a whole number */
+    WL_SIZE = 1, /* bytes, with an optional unit: 64MiB */
+} wl_kind;
+
+typedef struct wl_param {
+    const char *key;
+    wl_kind kind;
+    int64_t def, min, max;
+    const char *help; /* one line */
+} wl_param;
+
+typedef struct mut_ctx mut_ctx;
+
+typedef struct wl_scenario {
+    const char *name;
+    const char *help; /* one line */
+    const wl_param *params;
+    size_t nparams;
+    uint64_t default_duration_ns; /* 0: runs to its own end */
+    size_t shared_size;
+    size_t (*nglobals)(const int64_t *values, int nprocs);
+    size_t (*nslots)(const int64_t *values);                       /* slots of each P's goroutine */
+    void (*init)(void *shared, const int64_t *values, int nprocs); /* may be NULL */
+    void (*run)(mut_ctx *c);
+    void (*report)(const void *shared, const int64_t *values, FILE *out); /* may be NULL */
+} wl_scenario;
+
+/* A parsed spec (spec.c): the scenario and a value for each of its parameters. */
+struct hs_workload {
+    const wl_scenario *sc;
+    int64_t values[WL_MAX_PARAMS]; /* in the order of sc->params */
+};
+
+/* The registry (registry.c). */
+extern const wl_scenario wl_binary_trees; /* binary_trees.c */
+extern const wl_scenario wl_churn;        /* churn.c */
+size_t wl_scenario_count(void);
+const wl_scenario *wl_scenario_at(size_t i);
+const wl_scenario *wl_scenario_find(const char *name, size_t len);
+
+/* Values (value.c).  Both read the whole text or fail. */
+bool wl_parse_int(const char *s, int64_t *v);
+bool wl_parse_size(const char *s, int64_t *v);
+/* "64MiB", "1KiB", "1000" — the shortest exact form. */
+void wl_format_value(char *buf, size_t n, wl_kind kind, int64_t v);
+
+typedef struct hs_mutators mut_run; /* the state all Ps of one run share (mutator.c) */
+
+/* One P's mutator.  Fields are owned by its thread. */
+struct mut_ctx {
+    hs_runtime *rt;        /* immutable */
+    hs_p *pp;              /* immutable */
+    hs_g *g;               /* the P's goroutine */
+    int id, nprocs;        /* immutable */
+    const int64_t *values; /* the parameters, immutable */
+    void *shared;          /* the scenario's shared block */
+    uint64_t seed;         /* the run's seed: derive the P's stream with wl_rand_seed(id) */
+    uint64_t ops, checks_passed, checks_failed;
+    mut_run *run;
+};
+
+/* A safe point; false when the run should stop. */
+bool mut_poll(mut_ctx *c);
+/* False when the run should stop (no safe point). */
+bool mut_running(const mut_ctx *c);
+/* hs_malloc; on NULL records out-of-memory (or the runtime's error), stops
+ * the run and returns NULL. */
+void *mut_alloc(mut_ctx *c, size_t size, const hs_type *typ);
+/* A new goroutine on c's P; on failure records an error and stops the run. */
+hs_g *mut_g_new(mut_ctx *c, size_t nslots);
+/* Count one verified value; a failure (with what went wrong) stops the run. */
+__attribute__((format(printf, 3, 4))) bool mut_check(mut_ctx *c, bool ok, const char *fmt, ...);
+/* Every P of the run meets here; c's P is released while it waits. */
+void mut_barrier(mut_ctx *c);
+
+#endif

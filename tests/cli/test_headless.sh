@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# test_headless.sh — heapscope --headless and --workload help seen from
+# outside: exit status (0 ok, 1 runtime failure, 2 bad usage), the messages,
+# binary-trees' reference lines and the summary on stdout, --stats-json
+# checked by Python's JSON parser, and gctrace lines in Go's format.
+#
+# Run by `make check` with top_builddir exported; by hand:
+#   top_builddir=. tests/cli/test_headless.sh
+set -u
+
+bin="${top_builddir:-.}/heapscope"
+if [ ! -x "$bin" ]; then
+    echo "test_headless: $bin is not built" >&2
+    exit 99
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hs-headless.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+python=/usr/bin/python3
+
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+# run ARGS...: run heapscope, leaving $rc, $tmp/out and $tmp/err; a run that
+# hangs is killed after $limit seconds (status 124, reported).
+limit=120
+run() {
+    timeout -k 5 "$limit" "$bin" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+    rc=$?
+    [ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] || fail "heapscope $*: still running after ${limit}s"
+}
+
+expect_rc() {
+    [ "$rc" -eq "$1" ] || fail "heapscope ${*:2}: exit $rc, want $1; stderr: $(cat "$tmp/err")"
+}
+
+# expect_bad_workload SPEC WORD: exit 2, nothing on stdout, a first line
+# naming --workload and WORD, then a pointer to --workload help.
+expect_bad_workload() {
+    run --headless --workload "$1" --procs 1
+    expect_rc 2 --workload "$1"
+    [ ! -s "$tmp/out" ] || fail "--workload $1: wrote to stdout"
+    [ "$(wc -l <"$tmp/err")" -eq 2 ] || fail "--workload $1: stderr is not two lines: $(cat "$tmp/err")"
+    head -n 1 "$tmp/err" | grep -q -- "^heapscope: --workload: .*$2" ||
+        fail "--workload $1: first line does not name $2: $(head -n 1 "$tmp/err")"
+    tail -n 1 "$tmp/err" | grep -q -- "--workload help" || fail "--workload $1: no hint"
+}
+
+# ---- --workload help ----------------------------------------------------------
+for extra in "" "--headless" "--replay r.hsr"; do
+    # shellcheck disable=SC2086 # split on purpose
+    run --workload help $extra
+    expect_rc 0 --workload help $extra
+    [ ! -s "$tmp/err" ] || fail "--workload help $extra: wrote to stderr"
+    for word in binary-trees churn "depth=18" "live=64MiB" "rate=4" "garbage=1KiB"; do
+        grep -q -- "$word" "$tmp/out" || fail "--workload help does not list $word"
+    done
+done
+
+# ---- bad workload specs: exit 2 ---------------------------------------------------
+expect_bad_workload nosuch "'nosuch'"
+expect_bad_workload "binary-trees:depth=x" "depth=x"
+expect_bad_workload "binary-trees:depth=99" "out of range"
+expect_bad_workload "binary-trees:size=1" "'size'"
+expect_bad_workload "churn:live=1MiB,live=2MiB" "twice"
+run --headless --procs 1 # the default workload, web, is not in this build
+expect_rc 2 "--headless (default workload)"
+grep -q "'web'" "$tmp/err" || fail "--headless with the default workload does not name it"
+
+# ---- --stats-json that cannot be written: exit 2 before running ---------------
+run --headless --workload binary-trees:depth=6 --procs 1 --stats-json "$tmp/no/such/dir/s.json"
+expect_rc 2 --stats-json into a missing directory
+[ ! -s "$tmp/out" ] || fail "unwritable --stats-json: the workload ran anyway"
+grep -q "^heapscope: --stats-json: cannot write '$tmp/no/such/dir/s.json': " "$tmp/err" ||
+    fail "unwritable --stats-json: message is '$(cat "$tmp/err")'"
+
+# ---- binary-trees depth 10: the reference lines, the summary, the JSON ---------
+cat >"$tmp/want" <<'EOF'
+stretch tree of depth 11	 check: 4095
+1024	 trees of depth 4	 check: 31744
+256	 trees of depth 6	 check: 32512
+64	 trees of depth 8	 check: 32704
+16	 trees of depth 10	 check: 32752
+long lived tree of depth 10	 check: 2047
+EOF
+for procs in 1 2; do
+    run --headless --workload binary-trees:depth=10 --procs $procs --gogc off --seed 5 \
+        --stats-json "$tmp/s.json"
+    expect_rc 0 binary-trees depth 10 on $procs P
+    head -n 6 "$tmp/out" | cmp -s - "$tmp/want" || fail "binary-trees on $procs P: lines differ"
+    for label in "workload      binary-trees depth=10 (seed 5)" "outcome       finished" \
+        "Ps            $procs" "GOGC          off" "wall time" "GC cycles     0 (0 forced)" \
+        "STW pauses" "peak heap     HeapAlloc" "final heap" "peak RSS" "checks        OK"; do
+        grep -q "^$label" "$tmp/out" || fail "binary-trees on $procs P: no '$label' line"
+    done
+    if [ -x "$python" ]; then
+        "$python" -m json.tool "$tmp/s.json" >/dev/null || fail "--stats-json is not JSON"
+        "$python" - "$tmp/s.json" <<'EOF' || fail "--stats-json lacks keys or values"
+import json, sys
+d = json.load(open(sys.argv[1]))
+need = ["/gc/cycles/total:gc-cycles", "/gc/cycles/forced:gc-cycles",
+        "/gc/cycles/automatic:gc-cycles", "/gc/heap/allocs:bytes", "/gc/heap/allocs:objects",
+        "/gc/heap/frees:bytes", "/gc/heap/frees:objects", "/gc/heap/goal:bytes",
+        "/gc/heap/live:bytes", "/gc/heap/objects:objects", "/gc/heap/tiny/allocs:objects",
+        "/gc/gogc:percent", "/gc/gomemlimit:bytes", "/memory/classes/heap/objects:bytes",
+        "/memory/classes/heap/free:bytes", "/memory/classes/heap/released:bytes",
+        "/memory/classes/heap/unused:bytes", "/memory/classes/metadata/mspan/inuse:bytes",
+        "/memory/classes/metadata/mcache/inuse:bytes", "/memory/classes/total:bytes",
+        "/cpu/classes/gc/mark/assist:cpu-seconds", "/cpu/classes/gc/mark/dedicated:cpu-seconds",
+        "/cpu/classes/gc/mark/idle:cpu-seconds", "/cpu/classes/gc/pause:cpu-seconds",
+        "pauses", "workload", "wall_seconds", "peak_rss_bytes"]
+missing = [k for k in need if k not in d]
+assert not missing, missing
+assert set(d["pauses"]) >= {"count", "max_ns", "p50_ns", "p99_ns"}
+assert d["workload"] == "binary-trees depth=10", d["workload"]
+assert d["/gc/gogc:percent"] == -1
+assert d["/gc/heap/allocs:bytes"] > 0 and d["peak_rss_bytes"] > 0
+assert d["checks"]["failed"] == 0 and d["checks"]["passed"] > 0
+EOF
+    fi
+done
+
+# ---- out of memory under --max-heap: exit 1 and the report -------------------------
+run --headless --workload binary-trees:depth=16 --procs 2 --gogc off --max-heap 4MiB
+expect_rc 1 out of memory
+grep -q "^heapscope: out of memory: asked for [0-9]* more bytes with [0-9]* bytes (.* MiB) of heap in use; the cap, --max-heap, is 4194304 bytes (4.0 MiB)$" "$tmp/err" ||
+    fail "out of memory: report is '$(cat "$tmp/err")'"
+grep -q "^outcome       out of memory" "$tmp/out" || fail "out of memory: summary does not say so"
+
+# ---- churn for a set time -------------------------------------------------------------
+run --headless --workload churn:live=1MiB --procs 2 --duration 300ms --seed 3
+expect_rc 0 churn
+grep -q "^outcome       finished" "$tmp/out" || fail "churn: $(cat "$tmp/out")"
+grep -q "^checks        OK" "$tmp/out" || fail "churn: checks not OK"
+wall=$(sed -n 's/^wall time     \([0-9.]*\) s$/\1/p' "$tmp/out")
+case "$wall" in
+0.[3-9]* | 1.*) ;;
+*) fail "churn --duration 300ms ran $wall s" ;;
+esac
+
+# ---- --gctrace: every line in Go's format, one per cycle --------------------------
+run --headless --workload binary-trees:depth=12 --procs 2 --gogc 50 --gctrace
+expect_rc 0 --gctrace
+cycles=$(sed -n 's/^GC cycles     \([0-9]*\) .*/\1/p' "$tmp/out")
+re='^gc [0-9]+ @[0-9]+\.[0-9]{3}s [0-9]+%: [0-9.]+\+[0-9.]+\+[0-9.]+ ms clock, '
+re+='[0-9.]+\+[0-9.]+/[0-9.]+/[0-9.]+\+[0-9.]+ ms cpu, [0-9]+->[0-9]+->[0-9]+ MB, '
+re+='[0-9]+ MB goal, [0-9]+ MB stacks, [0-9]+ MB globals, 2 P( \(forced\))?$'
+# A cycle the last allocations triggered may start after the summary was
+# taken: its line still prints, so one line more than the summary counts.
+lines=$(grep -c '^gc ' "$tmp/err")
+[ -n "$cycles" ] && [ "$lines" -ge "$cycles" ] && [ "$lines" -le $((cycles + 1)) ] ||
+    fail "--gctrace: $lines lines for '$cycles' cycles"
+bad=$(grep '^gc ' "$tmp/err" | grep -Ev "$re" | head -n 1)
+[ -z "$bad" ] || fail "--gctrace line not in Go's format: $bad"
+
+# ---- the live view needs a terminal -------------------------------------------------
+run --workload binary-trees
+expect_rc 2 live view without a terminal
+[ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "live view: stderr is not one line"
+grep -q -- "needs a terminal.*--headless" "$tmp/err" || fail "live view: '$(cat "$tmp/err")'"
+
+if [ "$failures" -ne 0 ]; then
+    echo "test_headless: $failures failure(s)" >&2
+    exit 1
+fi
+echo "test_headless: all passed"
