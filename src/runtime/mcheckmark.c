@@ -49,17 +49,20 @@ static void cm_clear(hs_runtime *rt)
 
 static void cm_report(checkmark *cm, size_t at, mspan *s)
 {
-    fprintf(stderr, "heapscope: checkmark: object %#lx (%zu B, span class %d) is reachable but "
-                    "was not marked; path from its root:\n",
+    fprintf(stderr, "heapscope: checkmark: object %#lx (%zu B, span class %d) is reachable "
+                    "but was not marked; the path to it:\n  ",
             (unsigned long)cm->trail[at].obj, (size_t)s->elemsize, s->spanclass);
-    for (size_t i = at;; i = cm->trail[i].parent) {
-        if (cm->trail[i].parent == SIZE_MAX) {
-            fprintf(stderr, "  %#lx  <- %s[%zu]\n", (unsigned long)cm->trail[i].obj,
-                    cm->trail[i].root, cm->trail[i].rootIndex);
-            break;
-        }
-        fprintf(stderr, "  %#lx  <- field of\n", (unsigned long)cm->trail[i].obj);
-    }
+    size_t path[64], n = 0; /* root first; a deeper path prints its last 64 steps */
+    for (size_t i = at; i != SIZE_MAX && n < 64; i = cm->trail[i].parent)
+        path[n++] = i;
+    const trailent *root = &cm->trail[path[n - 1]];
+    if (root->parent == SIZE_MAX)
+        fprintf(stderr, "%s[%zu]", root->root, root->rootIndex);
+    else
+        fputs("...", stderr);
+    while (n > 0)
+        fprintf(stderr, " -> %#lx", (unsigned long)cm->trail[path[--n]].obj);
+    fputs(" (unmarked)\n", stderr);
     cm->failed = true;
 }
 
