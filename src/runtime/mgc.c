@@ -262,7 +262,10 @@ static void gcSweepTermination(hs_runtime *rt)
 {
     gcstate *gc = &rt->gc;
     finishsweep(rt);
+    pthread_mutex_lock(&gc->lock);
+    gc->requested = gc->forced = false; /* this cycle answers every request so far */
     atomic_add_u32(&gc->cycle, 1);
+    pthread_mutex_unlock(&gc->lock);
     gcResetMarkState(rt);
     gcRootSizes(rt);
     gcControllerStartCycle(rt);
@@ -500,10 +503,10 @@ static bool gcWaitWork(hs_runtime *rt, bool *forced)
         }
         pthread_cond_timedwait(&gc->wake, &gc->lock, &ts);
     }
+    /* The request stays up until the cycle has begun (gcSweepTermination), so
+     * an allocating P waiting for its cycle does not miss it. */
     bool run = gc->requested && !gc->stop;
     *forced = gc->forced;
-    if (run)
-        gc->requested = gc->forced = false;
     pthread_mutex_unlock(&gc->lock);
     if (!run && nanotime(&rt->sys) - atomic_load_i64(&gc->lastGC) > forcegcperiod) {
         *forced = false;

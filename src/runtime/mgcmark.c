@@ -362,6 +362,18 @@ static void assistWait(hs_runtime *rt)
     pthread_mutex_unlock(&rt->gc.lock);
 }
 
+/* Credit for allocation, capped at this P's share of what is left before the
+ * goal: near the end of mark, when little scan work remains, the price of work
+ * in bytes soars, and uncapped credit would let a P allocate past the goal. */
+static void assistCredit(hs_runtime *rt, hs_p *pp, double bytesPerWork, uint64_t work)
+{
+    pp->gcAssistBytes += (int64_t)(bytesPerWork * (double)work);
+    int64_t left = (int64_t)gcHeapGoal(rt) - (int64_t)atomic_load_relaxed_u64(&rt->heap.heapLive);
+    int64_t cap = left / rt->nprocs > gcOverAssistWork ? left / rt->nprocs : gcOverAssistWork;
+    if (pp->gcAssistBytes > cap)
+        pp->gcAssistBytes = cap;
+}
+
 void gcAssistAlloc(hs_runtime *rt, hs_p *pp)
 {
     double workPerByte = gcAssistWorkPerByte(rt), bytesPerWork = gcAssistBytesPerWork(rt);
@@ -369,7 +381,7 @@ void gcAssistAlloc(hs_runtime *rt, hs_p *pp)
     if (scanWork < gcOverAssistWork)
         scanWork = gcOverAssistWork;
     int64_t stolen = stealBgCredit(rt, scanWork);
-    pp->gcAssistBytes += (int64_t)(bytesPerWork * (double)stolen);
+    assistCredit(rt, pp, bytesPerWork, (uint64_t)stolen);
     if (pp->gcAssistBytes >= 0)
         return;
     uint32_t act = atomic_load_relaxed_u32(&pp->activity);
@@ -382,13 +394,13 @@ void gcAssistAlloc(hs_runtime *rt, hs_p *pp)
         gcDrain(rt, pp, &pp->gcw, 0, stopForSTW, &work);
         gcControllerRevise(rt); /* price the work done at the ratio it now has */
         bytesPerWork = gcAssistBytesPerWork(rt);
-        pp->gcAssistBytes += (int64_t)(bytesPerWork * (double)work);
+        assistCredit(rt, pp, bytesPerWork, work);
         if (pp->gcAssistBytes < 0 && work == 0) {
             /* Nothing to scan: wait for workers' credit, as Go parks on the assist queue. */
             gcw_dispose(rt, &pp->gcw);
             assistWait(rt);
             stolen = stealBgCredit(rt, scanWork);
-            pp->gcAssistBytes += (int64_t)(bytesPerWork * (double)stolen);
+            assistCredit(rt, pp, bytesPerWork, (uint64_t)stolen);
         }
     }
     int64_t dt = nanotime(&rt->sys) - t0;

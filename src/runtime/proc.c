@@ -230,17 +230,23 @@ static void p_parkForSTW(hs_p *pp)
 }
 
 /* This P's allocation asked for a cycle: wait here until the collector stops
- * the world for it (Go's allocating goroutine runs gcStart itself), at most
- * 10 ms, so a busy mutator cannot outrun the start of the cycle. */
+ * the world for it, as Go's allocating goroutine runs gcStart itself, so a
+ * busy mutator cannot outrun the start of the cycle however late the
+ * collector's thread is scheduled. */
 static void p_waitGCStart(hs_p *pp)
 {
     hs_runtime *rt = pp->rt;
+    gcstate *gc = &rt->gc;
     p_clearPreempt(pp, preemptGCStart);
-    int64_t deadline = nanotime(&rt->sys) + 10000000;
-    uint32_t cycle = atomic_load_u32(&rt->gc.cycle);
-    while (!atomic_load_u32(&rt->sched.gcwaiting) && atomic_load_u32(&rt->gc.cycle) == cycle &&
-           nanotime(&rt->sys) < deadline)
+    uint32_t cycle = atomic_load_u32(&gc->cycle);
+    while (!atomic_load_u32(&rt->sched.gcwaiting) && atomic_load_u32(&gc->cycle) == cycle) {
+        pthread_mutex_lock(&gc->lock);
+        bool waiting = gc->requested && !gc->stop;
+        pthread_mutex_unlock(&gc->lock);
+        if (!waiting)
+            break; /* the cycle began (or the runtime is shutting down) */
         sched_yield();
+    }
 }
 
 /* ---- safe points ------------------------------------------------------------------- */
