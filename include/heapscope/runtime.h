@@ -69,6 +69,22 @@ typedef struct hs_gc_cycle {
 } hs_gc_cycle;
 typedef void (*hs_gc_cycle_fn)(void *ctx, const hs_gc_cycle *c);
 
+/* Something the collector did, in order (phase changes, pauses, cycle starts),
+ * kept in a ring so a reader polling now and then misses none of them. */
+typedef enum hs_gc_event_kind {
+    HS_GC_EV_PHASE = 1,    /* a = the new hs_gcphase, b = cycle */
+    HS_GC_EV_PAUSE = 2,    /* a = stop-the-world length in ns */
+    HS_GC_EV_START = 3,    /* a = 0 heap trigger, 1 requested (forced), 2 periodic; b = cycle */
+} hs_gc_event_kind;
+typedef struct hs_gc_event {
+    int64_t t_ns; /* since the runtime started */
+    uint32_t kind;
+    int64_t a, b;
+} hs_gc_event;
+/* Called on the collector's thread at every phase change and at every step
+ * the step controller holds at; world_stopped says the heap is still. */
+typedef void (*hs_gc_phase_fn)(void *ctx, int phase, bool world_stopped);
+
 typedef struct hs_config {
     int nprocs;            /* number of Ps, >= 1 */
     int gogc;              /* GC percent; < 0 means off */
@@ -80,6 +96,8 @@ typedef struct hs_config {
     size_t nglobals;       /* pointer slots in the globals area */
     hs_gc_cycle_fn on_cycle; /* called on the collector thread after each cycle */
     void *on_cycle_ctx;
+    hs_gc_phase_fn on_phase; /* called on the collector thread (see above) */
+    void *on_phase_ctx;
     const hs_sysops *sys;  /* NULL: the real OS */
 } hs_config;
 
@@ -203,6 +221,11 @@ typedef struct hs_gc_summary {
     bool verify_failed;
 } hs_gc_summary;
 hs_gc_summary hs_gc_get_summary(hs_runtime *rt);
+/* Copy the events after *cursor (0 at first) into out, at most n; advances
+ * *cursor and returns how many were copied.  *lost counts events that the ring
+ * overwrote before this reader came (NULL: not wanted). */
+size_t hs_gc_events(hs_runtime *rt, uint64_t *cursor, hs_gc_event *out, size_t n, uint64_t *lost);
+
 /* Copy up to n recorded STW pause lengths (ns, oldest first); returns how many exist. */
 size_t hs_gc_pauses(hs_runtime *rt, int64_t *out, size_t n);
 

@@ -112,11 +112,72 @@ void gcPauseRecord(hs_runtime *rt, int64_t ns)
     pthread_mutex_unlock(&gc->lock);
 }
 
+void gcEventLog(hs_runtime *rt, uint32_t kind, int64_t a, int64_t b)
+{
+    gcstate *gc = &rt->gc;
+    uint64_t head = atomic_load_relaxed_u64(&gc->eventHead);
+    hs_gc_event *e = &gc->events[head % gcEventRing];
+    atomic_store_relaxed_i64(&e->t_ns, nanotime(&rt->sys) - rt->startTime);
+    atomic_store_relaxed_u32(&e->kind, kind);
+    atomic_store_relaxed_i64(&e->a, a);
+    atomic_store_relaxed_i64(&e->b, b);
+    atomic_store_rel_u64(&gc->eventHead, head + 1);
+}
+
+size_t hs_gc_events(hs_runtime *rt, uint64_t *cursor, hs_gc_event *out, size_t n, uint64_t *lost)
+{
+    gcstate *gc = &rt->gc;
+    uint64_t head = atomic_load_acq_u64(&gc->eventHead), from = *cursor;
+    if (head - from > gcEventRing) { /* the ring lapped this reader */
+        if (lost != NULL)
+            *lost += head - gcEventRing - from;
+        from = head - gcEventRing;
+    }
+    size_t k = 0;
+    for (; from + k < head && k < n; k++) {
+        const hs_gc_event *e = &gc->events[(from + k) % gcEventRing];
+        out[k] = (hs_gc_event){atomic_load_relaxed_i64(&e->t_ns), atomic_load_relaxed_u32(&e->kind),
+                               atomic_load_relaxed_i64(&e->a), atomic_load_relaxed_i64(&e->b)};
+    }
+    /* Entries the writer overwrote while they were copied are dropped. */
+    uint64_t after = atomic_load_acq_u64(&gc->eventHead);
+    if (after > gcEventRing && after - gcEventRing > from) {
+        uint64_t bad = after - gcEventRing - from;
+        if (bad >= k) {
+            if (lost != NULL)
+                *lost += k;
+            *cursor = from + k;
+            return 0;
+        }
+        memmove(out, out + bad, (k - bad) * sizeof(*out));
+        if (lost != NULL)
+            *lost += bad;
+        *cursor = from + k;
+        return k - bad;
+    }
+    *cursor = from + k;
+    return k;
+}
+
+static void gcNotifyPhase(hs_runtime *rt, hs_gcphase ph)
+{
+    if (rt->cfg.on_phase != NULL)
+        rt->cfg.on_phase(rt->cfg.on_phase_ctx, (int)ph, atomic_load_u32(&rt->gc.worldStopped) != 0);
+}
+
+void gcSetPhase(hs_runtime *rt, hs_gcphase ph)
+{
+    atomic_store_u32(&rt->gc.phase, ph);
+    gcEventLog(rt, HS_GC_EV_PHASE, ph, atomic_load_u32(&rt->gc.cycle));
+    gcNotifyPhase(rt, ph);
+}
+
 static int64_t gcStartWorld(hs_runtime *rt)
 {
     atomic_store_u32(&rt->gc.worldStopped, 0);
     int64_t pause = startTheWorld(rt);
     gcPauseRecord(rt, pause);
+    gcEventLog(rt, HS_GC_EV_PAUSE, pause, 0);
     return pause;
 }
 
@@ -271,7 +332,7 @@ static void gcSweepTermination(hs_runtime *rt)
     gcControllerStartCycle(rt);
     gcMarkRootPrepare(rt);
     atomic_store_u32(&gc->writeBarrier, 1);
-    atomic_store_u32(&gc->phase, HS_PHASE_MARK);
+    gcSetPhase(rt, HS_PHASE_MARK);
     gcMarkTinyAllocs(rt);
     gc->markStartTime = nanotime(&rt->sys);
     atomic_store_u32(&gc->blackenEnabled, 1);
@@ -360,6 +421,7 @@ static int64_t gcMarkPhase(hs_runtime *rt, int64_t *stw1)
     bool complete = false;
     while (kind == HS_STEP_OBJECTS && !complete) {
         complete = gcStepObjects(rt, rt->gc.stepObjects);
+        gcNotifyPhase(rt, HS_PHASE_MARK); /* a new exact picture of mark */
         if (!complete)
             kind = gcHold(rt, HS_PHASE_MARK);
     }
@@ -389,7 +451,6 @@ static void gcDisableWorkers(hs_runtime *rt)
 static void gcMarkTermination(hs_runtime *rt, int64_t now)
 {
     gcstate *gc = &rt->gc;
-    atomic_store_u32(&gc->phase, HS_PHASE_MARK_TERMINATION);
     gcDisableWorkers(rt);
     uint64_t work = 0;
     gcDrain(rt, NULL, &gc->ctlgcw, 0, NULL, &work); /* normally nothing is left */
@@ -407,7 +468,7 @@ static void gcMarkTermination(hs_runtime *rt, int64_t now)
     gcControllerCommit(rt);
     gcStartSweepCycle(rt);
     gcPaceSweeper(rt, atomic_load_u64(&gc->trigger));
-    atomic_store_u32(&gc->phase, HS_PHASE_SWEEP);
+    gcSetPhase(rt, HS_PHASE_SWEEP);
     atomic_store_i64(&gc->lastGC, nanotime(&rt->sys));
 }
 
@@ -447,13 +508,14 @@ void gcRunCycle(hs_runtime *rt, bool forced)
     c.heap_start = atomic_load_u64(&rt->heap.heapLive);
     c.heap_goal = atomic_load_u64(&gc->heapGoal); /* the goal this cycle runs against */
     gcStopWorld(rt);
-    atomic_store_u32(&gc->phase, HS_PHASE_SWEEP_TERMINATION);
+    gcEventLog(rt, HS_GC_EV_START, forced, atomic_load_u32(&gc->cycle) + 1);
+    gcSetPhase(rt, HS_PHASE_SWEEP_TERMINATION);
     gcHold(rt, HS_PHASE_SWEEP_TERMINATION);
     gcSweepTermination(rt);
     c.n = atomic_load_u32(&gc->cycle);
     c.mark_ns = gcMarkPhase(rt, &c.stw1_ns);
     int64_t t2 = nanotime(&rt->sys);
-    atomic_store_u32(&gc->phase, HS_PHASE_MARK_TERMINATION);
+    gcSetPhase(rt, HS_PHASE_MARK_TERMINATION);
     gcHold(rt, HS_PHASE_MARK_TERMINATION);
     c.heap_end = atomic_load_u64(&rt->heap.heapLive);
     gcMarkTermination(rt, t2);
@@ -480,11 +542,11 @@ static void gcSweepDone(hs_runtime *rt)
     pthread_mutex_unlock(&rt->gc.lock);
     if (stepping) {
         gcStopWorld(rt);
-        atomic_store_u32(&rt->gc.phase, HS_PHASE_OFF);
+        gcSetPhase(rt, HS_PHASE_OFF);
         gcHold(rt, HS_PHASE_OFF);
         gcStartWorld(rt);
     } else {
-        atomic_store_u32(&rt->gc.phase, HS_PHASE_OFF);
+        gcSetPhase(rt, HS_PHASE_OFF);
     }
 }
 
@@ -572,7 +634,7 @@ void hs_gc(hs_runtime *rt, hs_p *pp)
     if (!gc->started) {
         gcRunCycle(rt, true);
         finishsweep(rt);
-        atomic_store_u32(&gc->phase, HS_PHASE_OFF);
+        gcSetPhase(rt, HS_PHASE_OFF);
     } else {
         /* A full cycle that starts after this call: the next one to start. */
         pthread_mutex_lock(&gc->lock);

@@ -294,7 +294,7 @@ typedef struct gcWork {
 } gcWork;
 
 /* The write barrier's per-P buffer (mwbbuf.go): pointers to shade. */
-enum { wbBufEntries = 512 };
+enum { wbBufEntries = 512, gcEventRing = 1024 };
 typedef struct wbBuf {
     uint32_t n;
     uintptr_t buf[wbBufEntries];
@@ -401,6 +401,9 @@ typedef struct gcstate {
     int64_t totAssistNs, totDedicatedNs, totFractionalNs, totIdleNs;
     bool verifyFailed;
     gcWork ctlgcw;              /* the controller's own (idle and STW) work */
+    /* event ring: written by the collector's thread only, read by anyone */
+    hs_gc_event events[gcEventRing];
+    uint64_t eventHead;         /* atomic: events ever written */
 } gcstate;
 
 struct hs_runtime {
@@ -541,6 +544,8 @@ void gc_stop_thread(hs_runtime *rt);
 void gc_destroy(hs_runtime *rt);
 void gcRunCycle(hs_runtime *rt, bool forced);
 void gcPauseRecord(hs_runtime *rt, int64_t ns);
+void gcEventLog(hs_runtime *rt, uint32_t kind, int64_t a, int64_t b);
+void gcSetPhase(hs_runtime *rt, hs_gcphase ph);
 
 
 /* proc.c */

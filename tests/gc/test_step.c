@@ -113,6 +113,28 @@ START_TEST(test_step_through_a_cycle)
     hs_gc_step(rt, HS_STEP_PHASE, 0);
     expect_held(rt, &sp, HS_PHASE_OFF);
     ck_assert_uint_eq(hs_gc_get_summary(rt).cycles, 1);
+    /* The event ring saw the phases in order, the start and the pauses. */
+    hs_gc_event ev[64];
+    uint64_t cursor = 0, lost = 0;
+    size_t nev = hs_gc_events(rt, &cursor, ev, 64, &lost);
+    int want[] = {HS_PHASE_SWEEP_TERMINATION, HS_PHASE_MARK, HS_PHASE_MARK_TERMINATION,
+                  HS_PHASE_SWEEP, HS_PHASE_OFF};
+    int nphase = 0, nstart = 0, npause = 0;
+    for (size_t i = 0; i < nev; i++) {
+        if (ev[i].kind == HS_GC_EV_PHASE) {
+            ck_assert_int_lt(nphase, 5);
+            ck_assert_int_eq(ev[i].a, want[nphase++]);
+        }
+        nstart += ev[i].kind == HS_GC_EV_START;
+        npause += ev[i].kind == HS_GC_EV_PAUSE;
+        if (i > 0)
+            ck_assert_int_ge(ev[i].t_ns, ev[i - 1].t_ns);
+    }
+    ck_assert_int_eq(nphase, 5);
+    ck_assert_int_eq(nstart, 1);
+    ck_assert_int_ge(npause, 2);
+    ck_assert_uint_eq(lost, 0);
+    ck_assert_uint_eq(hs_gc_events(rt, &cursor, ev, 64, &lost), 0); /* nothing new */
     /* A cycle step runs a whole cycle and holds at its end. */
     hs_gc_step(rt, HS_STEP_PHASE, 0);
     hs_gc_step(rt, HS_STEP_CYCLE, 0);
