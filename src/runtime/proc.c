@@ -125,20 +125,27 @@ void p_serviceRequests(hs_p *pp)
     }
 }
 
-void hs_p_release(hs_p *pp)
+/* A P nobody runs any more (sched.lock held): it counts as stopped if the
+ * world is stopping, else it is idle and whoever waits for it may take it. */
+static void p_putIdleLocked(schedt *sc, hs_p *pp)
 {
-    schedt *sc = &pp->rt->sched;
-    p_serviceRequests(pp);
-    pthread_mutex_lock(&sc->lock);
-    pp->held = false;
     if (atomic_load_u32(&sc->gcwaiting)) {
         atomic_store_u32(&pp->status, Pgcstop);
         if (--sc->stopwait == 0)
             pthread_cond_signal(&sc->stopped);
     } else {
         atomic_store_u32(&pp->status, Pidle);
-        pthread_cond_broadcast(&sc->started);
     }
+    pthread_cond_broadcast(&sc->started);
+}
+
+void hs_p_release(hs_p *pp)
+{
+    schedt *sc = &pp->rt->sched;
+    p_serviceRequests(pp);
+    pthread_mutex_lock(&sc->lock);
+    pp->held = false;
+    p_putIdleLocked(sc, pp);
     pthread_mutex_unlock(&sc->lock);
 }
 
@@ -157,14 +164,7 @@ void p_unown(hs_runtime *rt, hs_p *pp)
 {
     schedt *sc = &rt->sched;
     pthread_mutex_lock(&sc->lock);
-    if (atomic_load_u32(&sc->gcwaiting)) {
-        atomic_store_u32(&pp->status, Pgcstop);
-        if (--sc->stopwait == 0)
-            pthread_cond_signal(&sc->stopped);
-    } else {
-        atomic_store_u32(&pp->status, Pidle);
-    }
-    pthread_cond_broadcast(&sc->started);
+    p_putIdleLocked(sc, pp);
     pthread_mutex_unlock(&sc->lock);
 }
 
