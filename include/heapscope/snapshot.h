@@ -6,15 +6,32 @@
  * runtime, and a snapshot replayed from a file or read from a real Go program
  * is the same type.  Every array lives inside the snapshot's own buffer and is
  * addressed by offset (hs_snap_* accessors below), so a snapshot can be copied
- * or written to disk as one block of bytes.
+ * or written to disk as one block of bytes.  No struct here has implicit
+ * padding, so the bytes of two equal snapshots are equal.
  *
  * Publication (hs_snapshot_publisher): a writer fills a buffer and publishes
  * it with one atomic exchange; a reader takes the newest complete snapshot at
  * once and keeps it as long as it likes; the writer never waits for a reader.
  * A published snapshot is immutable.
  *
- * Sizes: the header is fixed; per heap page 1 byte; per span one
- * hs_snap_span; per small-span object 2 bits (4 cells a byte).
+ * Layout (offsets from the start of the snapshot, each array 8-byte aligned,
+ * in this order; hs_snapshot_layout_bytes() computes the total):
+ *
+ *   array       element            bytes per element
+ *   header      hs_snapshot        sizeof(hs_snapshot), once
+ *   central     hs_snap_central    40, x HS_SNAP_NUM_SPAN_CLASSES
+ *   procs       hs_snap_p          600, per P
+ *   arenas      hs_snap_arena      16, per 64 MiB arena
+ *   pages       uint8_t            1, per 8 KiB heap page  } 5 bytes a page
+ *   page_span   int32_t            4, per 8 KiB heap page  }
+ *   events      hs_snap_event      40, per event
+ *   spans       hs_snap_span       48, per span
+ *   cells       2-bit cells        1 per 4 objects, each span's cells starting
+ *                                  on a byte (so at most ceil(nelems / 4))
+ *
+ * So a heap of P pages, S spans and O small-span objects costs about
+ * 5 P + 48 S + O / 4 bytes beyond the fixed part: 0.06% of a heap of 1 KiB
+ * objects, 1.6% of one of 16 B objects.
  */
 #ifndef HEAPSCOPE_SNAPSHOT_H
 #define HEAPSCOPE_SNAPSHOT_H
@@ -30,9 +47,11 @@ extern "C" {
 #define HS_SNAPSHOT_VERSION 1
 #define HS_SNAP_NUM_CLASSES 68
 #define HS_SNAP_NUM_SPAN_CLASSES 136
-#define HS_SNAP_MAX_PROCS 256
+#define HS_SNAP_MAX_PROCS 255 /* cached_by holds a P id + 1 in a byte */
 #define HS_SNAP_RECENT_PAUSES 32
-#define HS_SNAP_MAX_EVENTS 64
+#define HS_SNAP_MAX_EVENTS 2048 /* at most this many events in one snapshot */
+#define HS_SNAP_PAGES_PER_ARENA 8192
+#define HS_SNAP_PAGE_SIZE 8192
 
 /* What produced the snapshot, and so what it knows. */
 typedef enum hs_snap_source {
@@ -59,13 +78,31 @@ typedef enum hs_page_state {
 
 /* A span's place in the sweep cycle (its sweepgen against the heap's). */
 typedef enum hs_sweep_state {
-    HS_SWEEP_NEEDS = 0,   /* sg - 2: awaiting sweep */
-    HS_SWEEP_SWEEPING = 1, /* sg - 1 */
-    HS_SWEEP_SWEPT = 2,   /* sg */
+    HS_SWEEP_NEEDS = 0,        /* sg - 2: awaiting sweep */
+    HS_SWEEP_SWEEPING = 1,     /* sg - 1 */
+    HS_SWEEP_SWEPT = 2,        /* sg */
     HS_SWEEP_CACHED_STALE = 3, /* sg + 1: in an mcache since before the sweep */
-    HS_SWEEP_CACHED = 4,  /* sg + 3: swept, then cached */
+    HS_SWEEP_CACHED = 4,       /* sg + 3: swept, then cached */
 } hs_sweep_state;
 
+/* Which mcentral set holds a span (hs_snap_span.central_set). */
+typedef enum hs_central_set {
+    HS_SET_NONE = 0, /* cached by a P, or on its way between places */
+    HS_SET_PARTIAL_SWEPT = 1,
+    HS_SET_PARTIAL_UNSWEPT = 2,
+    HS_SET_FULL_SWEPT = 3,
+    HS_SET_FULL_UNSWEPT = 4,
+} hs_central_set;
+
+/* hs_snap_span.flags */
+enum {
+    /* The span was being swept or moved throughout the capture: its cells read
+     * as free and its counts as 0; the next snapshot has them. */
+    HS_SPAN_CELLS_UNKNOWN = 1,
+};
+
+/* One span, 48 bytes.  Its cells agree with its counts: alloc_count is the
+ * number of cells that are not free. */
 typedef struct hs_snap_span {
     uint64_t start;        /* address */
     uint32_t npages;
@@ -73,10 +110,11 @@ typedef struct hs_snap_span {
     uint8_t spanclass;     /* sizeclass<<1 | noscan */
     uint8_t sweep;         /* hs_sweep_state */
     uint8_t cached_by;     /* P id + 1 when in an mcache, 0 otherwise */
-    uint8_t central_set;   /* 0 none, 1 partial swept, 2 partial unswept, 3 full swept, 4 full unswept */
+    uint8_t central_set;   /* hs_central_set */
     uint32_t elemsize;
-    uint16_t nelems, alloc_count, freeindex, pad;
+    uint16_t nelems, alloc_count, freeindex, flags;
     uint32_t cells;        /* offset of its first cell byte in the cells array (4 cells a byte) */
+    uint32_t pad;
     int64_t age_ns;        /* snapshot time - the span's allocation time */
 } hs_snap_span;
 
@@ -86,6 +124,7 @@ typedef struct hs_snap_arena {
     uint32_t pad;
 } hs_snap_arena;
 
+/* The spans of one span class in the snapshot's span table, by set. */
 typedef struct hs_snap_central {
     uint32_t partial_swept, partial_unswept, full_swept, full_unswept; /* spans */
     uint64_t objects_inuse, objects_free;  /* in the spans of those sets */
@@ -101,28 +140,35 @@ typedef enum hs_p_status {
     HS_P_STOPPED = 5,     /* parked for stop-the-world */
 } hs_p_status;
 
+/* One P, 600 bytes.  Its cached span of class c, if any, is
+ * hs_snap_spans(s)[mcache_span[c]]; that span's alloc_count / nelems is its
+ * fill. */
 typedef struct hs_snap_p {
     uint8_t status;        /* hs_p_status */
     uint8_t pad[3];
-    int32_t mcache_span[HS_SNAP_NUM_SPAN_CLASSES]; /* span index, or -1 */
-    uint64_t tiny;         /* address of the tiny block, 0 if none */
     uint32_t tinyoffset;
-    uint32_t pad2;
+    uint64_t tiny;         /* address of the tiny block, 0 if none */
     uint64_t tiny_allocs, small_allocs, large_allocs;
     int64_t assist_ns, mark_worker_ns; /* this cycle */
+    int32_t mcache_span[HS_SNAP_NUM_SPAN_CLASSES]; /* span index, or -1 */
 } hs_snap_p;
 
 typedef enum hs_event_kind {
     HS_EV_PHASE = 1,   /* a = new hs_gcphase, b = cycle */
     HS_EV_PAUSE = 2,   /* a = pause length in ns */
-    HS_EV_GC_START = 3, /* a = reason: 0 heap trigger, 1 forced, 2 periodic */
+    HS_EV_GC_START = 3, /* a = reason: 0 heap trigger, 1 forced, 2 periodic; b = cycle */
 } hs_event_kind;
 
+/* One event, 40 bytes.  seq numbers every event of a source from 0 without
+ * gaps; a snapshot holds the events of the last events_window_ns (at most
+ * HS_SNAP_MAX_EVENTS), so a reader that remembers the last seq it saw and
+ * polls more often than that sees every event exactly once. */
 typedef struct hs_snap_event {
     int64_t t_ns;          /* since the source started */
     uint32_t kind;         /* hs_event_kind */
     uint32_t pad;
     int64_t a, b;
+    uint64_t seq;
 } hs_snap_event;
 
 typedef struct hs_snapshot {
@@ -138,6 +184,7 @@ typedef struct hs_snapshot {
     int32_t gogc;          /* -1: off */
     uint32_t gcmode;       /* 0 classic, 1 Green Tea */
     uint32_t pad0;
+    int64_t capture_ns;    /* how long taking this snapshot took */
     /* ---- the collector ---- */
     uint32_t phase;        /* hs_gcphase */
     uint32_t cycle;
@@ -147,13 +194,15 @@ typedef struct hs_snapshot {
     uint32_t npauses_recent;
     uint32_t pad1;
     int64_t pauses_recent[HS_SNAP_RECENT_PAUSES]; /* oldest first */
-    int64_t pause_p50_ns, pause_p99_ns, pause_max_ns, pause_total_ns;
+    int64_t pause_p50_ns, pause_p99_ns, pause_max_ns, pause_total_ns; /* p50, p99 within 1% */
     uint64_t pauses;
     uint32_t step_enabled, step_held;
+    uint32_t step_phase;   /* where the step controller holds (hs_gcphase) */
+    uint32_t pad3;
     uint64_t step_objects_scanned;
     /* ---- scavenger and MemStats ---- */
     uint64_t released_bytes, scav_goal, scav_released_total;
-    int64_t scav_last_ns;
+    int64_t scav_last_ns;  /* since the source started; -1: never */
     uint64_t HeapAlloc, HeapSys, HeapIdle, HeapInuse, HeapReleased, HeapObjects;
     uint64_t Mallocs, Frees, TotalAlloc, NumGC;
     /* ---- arrays, as offsets from the start of the snapshot ---- */
@@ -164,8 +213,10 @@ typedef struct hs_snapshot {
     uint32_t page_span_off;             /* int32_t[npages]: span index or -1 */
     uint32_t central_off;               /* hs_snap_central[136] */
     uint32_t procs_off;                 /* hs_snap_p[nprocs] */
-    uint32_t nevents, events_off;       /* hs_snap_event[nevents], since the last snapshot */
+    uint32_t nevents, events_off;       /* hs_snap_event[nevents] */
     uint32_t pad2;
+    int64_t events_window_ns;           /* the events cover at least this long */
+    uint64_t events_lost;               /* events the source dropped so far */
 } hs_snapshot;
 
 /* Accessors for the arrays. */
@@ -209,10 +260,100 @@ static inline hs_cell hs_snap_cell(const hs_snapshot *s, const hs_snap_span *sp,
     return (hs_cell)((cells[i / 4] >> (2 * (i % 4))) & 3);
 }
 
+/* The size of a snapshot with these array lengths: the layout table above. */
+static inline size_t hs_snapshot_layout_bytes(size_t nprocs, size_t narenas, size_t npages,
+                                              size_t nevents, size_t nspans, size_t ncell_bytes)
+{
+#define HS_SNAP_ALIGN8(n) (((n) + 7) & ~(size_t)7)
+    return sizeof(hs_snapshot) + HS_SNAP_NUM_SPAN_CLASSES * sizeof(hs_snap_central) +
+           nprocs * sizeof(hs_snap_p) + narenas * sizeof(hs_snap_arena) + HS_SNAP_ALIGN8(npages) +
+           HS_SNAP_ALIGN8(npages * sizeof(int32_t)) + nevents * sizeof(hs_snap_event) +
+           nspans * sizeof(hs_snap_span) + HS_SNAP_ALIGN8(ncell_bytes);
+#undef HS_SNAP_ALIGN8
+}
+
 /* Check that a block of bytes is a snapshot this build understands.  Returns
  * NULL, or a sentence saying what is wrong (a version from the future, a size
  * that does not match, an offset out of bounds). */
 const char *hs_snapshot_check(const hs_snapshot *s, size_t bytes);
+
+/* ---- publication -------------------------------------------------------------
+ *
+ * One writer (a capture thread, a replay clock, an attach reader) and any
+ * number of readers.  Readers never block and never make the writer wait: a
+ * reader holding a snapshot only keeps that one buffer from being reused.
+ */
+typedef struct hs_snapshot_publisher hs_snapshot_publisher;
+
+/* NULL when out of memory. */
+hs_snapshot_publisher *hs_snapshot_publisher_new(void);
+/* Free the publisher and every buffer.  No reader may still hold a snapshot. */
+void hs_snapshot_publisher_free(hs_snapshot_publisher *pub);
+
+/* Reader: the newest published snapshot (NULL before the first), held until
+ * hs_snapshot_release.  Lock-free; any thread. */
+const hs_snapshot *hs_snapshot_acquire(hs_snapshot_publisher *pub);
+void hs_snapshot_release(const hs_snapshot *s);
+
+/* Writer (one thread at a time): a buffer no reader holds, of at least bytes
+ * bytes, to fill.  Calling it again before publishing grows the same buffer,
+ * keeping its contents (the returned address may move).  NULL when out of
+ * memory. */
+hs_snapshot *hs_snapshot_publisher_reserve(hs_snapshot_publisher *pub, size_t bytes);
+/* Publish the reserved buffer (s, as last returned): readers see it now. */
+void hs_snapshot_publisher_publish(hs_snapshot_publisher *pub, hs_snapshot *s);
+
+typedef struct hs_publisher_stats {
+    uint64_t published;   /* snapshots published */
+    uint64_t allocations; /* buffers allocated or grown: flat in steady state */
+    uint64_t bytes;       /* bytes of all buffers */
+    uint32_t buffers;     /* 2 + the number of snapshots readers hold, at most */
+    uint32_t pad;
+} hs_publisher_stats;
+hs_publisher_stats hs_snapshot_publisher_stats(hs_snapshot_publisher *pub);
+
+/* ---- the snapshotter: heapscope's runtime as a source --------------------------
+ *
+ * Captures a runtime into a publisher: on its own thread at fps, at every GC
+ * phase change and at every hold of the step controller (those two exact:
+ * taken with the world stopped).  Order of use:
+ *
+ *     hs_snapshotter *ss = hs_snapshotter_new(&opts);
+ *     hs_config cfg = hs_config_default();  ...
+ *     hs_snapshotter_hook(ss, &cfg);         // phase captures
+ *     hs_runtime_new(&cfg, &rt);
+ *     hs_snapshotter_start(ss, rt);
+ *     ... readers use hs_snapshotter_publisher(ss) ...
+ *     hs_snapshotter_stop(ss);
+ *     hs_runtime_free(rt);
+ *     hs_snapshotter_free(ss);               // after the runtime: it holds the hook
+ */
+struct hs_runtime;
+struct hs_config;
+typedef struct hs_snapshotter hs_snapshotter;
+
+typedef struct hs_snapshotter_opts {
+    int fps;                /* captures per second on the thread; 0: 30 */
+    const char *workload;   /* shown in every snapshot; NULL: "" */
+    int64_t event_window_ns; /* how far back each snapshot's events go; 0: 1 s */
+    bool no_phase_captures; /* capture only at fps and at step holds */
+} hs_snapshotter_opts;
+
+/* NULL when out of memory. */
+hs_snapshotter *hs_snapshotter_new(const hs_snapshotter_opts *o);
+/* Install the phase hook (on_phase, on_phase_ctx) in a config before
+ * hs_runtime_new.  Without it the snapshotter still captures at fps. */
+void hs_snapshotter_hook(hs_snapshotter *ss, struct hs_config *cfg);
+/* Begin capturing rt.  False if the capture thread could not start. */
+bool hs_snapshotter_start(hs_snapshotter *ss, struct hs_runtime *rt);
+/* Stop capturing; call before hs_runtime_free.  Snapshots stay readable. */
+void hs_snapshotter_stop(hs_snapshotter *ss);
+/* Capture and publish now, on this thread; returns the snapshot's seq, 0 if
+ * no runtime is attached or memory ran out. */
+uint64_t hs_snapshotter_capture(hs_snapshotter *ss);
+hs_snapshot_publisher *hs_snapshotter_publisher(hs_snapshotter *ss);
+/* After hs_runtime_free (the runtime calls the hook until then). */
+void hs_snapshotter_free(hs_snapshotter *ss);
 
 #ifdef __cplusplus
 }

@@ -180,8 +180,8 @@ static void *mallocLarge(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *t
         return NULL;
     s->limit = s->startAddr + size;
     s->largeType = noscan ? NULL : typ;
-    s->freeindex = 1;
-    s->allocCount = 1;
+    atomic_store_relaxed_u16(&s->freeindex, 1);
+    atomic_store_relaxed_u16(&s->allocCount, 1);
     atomic_store_u32(&s->sweepgen, atomic_load_u32(&rt->heap.sweepgen));
     if (s->needzero)
         memset((void *)s->startAddr, 0, size);

@@ -57,29 +57,32 @@ static mspan *mcentral_sweepForSpan(hs_runtime *rt, mcentral *c, uint32_t sg)
 {
     int budget = spanBudget;
     mspan *s;
-    atomic_add_u32(&rt->sweep.active, 1);
+    sweepLocker sl = sweep_begin(rt);
+    if (!sl.valid) /* sweeping is over: nothing unswept is left */
+        return NULL;
+    sg = sl.sweepGen;
     for (; budget >= 0 && (s = mcentral_pop(c, mcentral_partialUnswept(c, sg))); budget--) {
-        if (sweep_tryAcquire(rt, s)) {
+        if (sweep_tryAcquire(&sl, s)) {
             mspan_sweep(rt, s, true);
             atomic_add_relaxed_u64(&rt->sweep.nlazysweep, 1);
             goto done;
         }
     }
     for (; budget >= 0 && (s = mcentral_pop(c, mcentral_fullUnswept(c, sg))); budget--) {
-        if (!sweep_tryAcquire(rt, s))
+        if (!sweep_tryAcquire(&sl, s))
             continue;
         mspan_sweep(rt, s, true);
         atomic_add_relaxed_u64(&rt->sweep.nlazysweep, 1);
         uint16_t freeIndex = mspan_nextFreeIndex(s);
         if (freeIndex != s->nelems) {
-            s->freeindex = freeIndex;
+            atomic_store_relaxed_u16(&s->freeindex, freeIndex);
             goto done;
         }
         mcentral_push(c, mcentral_fullSwept(c, sg), s);
     }
     s = NULL;
 done:
-    atomic_sub_relaxed_u32(&rt->sweep.active, 1);
+    sweep_end(rt, &sl);
     return s;
 }
 

@@ -58,6 +58,7 @@ void gc_init(hs_runtime *rt)
     pthread_cond_init(&gc->wake, NULL);
     pthread_cond_init(&gc->done, NULL);
     pthread_cond_init(&gc->assistQueue, NULL);
+    pthread_mutex_init(&gc->inlineCycle, NULL);
     gc->stepKind = -1;
     gc->lastGC = nanotime(&rt->sys);
     gcControllerInit(rt);
@@ -75,6 +76,7 @@ void gc_destroy(hs_runtime *rt)
     pthread_cond_destroy(&gc->wake);
     pthread_cond_destroy(&gc->done);
     pthread_cond_destroy(&gc->assistQueue);
+    pthread_mutex_destroy(&gc->inlineCycle);
 }
 
 static void sleepNs(int64_t ns)
@@ -461,11 +463,13 @@ static void gcMarkTermination(hs_runtime *rt, int64_t now)
         pthread_mutex_unlock(&gc->lock);
     }
     atomic_store_u32(&gc->writeBarrier, 0);
+    pthread_mutex_lock(&gc->lock); /* hs_set_gogc commits under it too */
     gcControllerEndCycle(rt, now);
     gc->heapMarked = atomic_load_u64(&gc->bytesMarked);
     gc->lastHeapScan = atomic_load_u64(&gc->heapScanWork);
     atomic_store_u64(&rt->heap.heapLive, gc->heapMarked);
     gcControllerCommit(rt);
+    pthread_mutex_unlock(&gc->lock);
     gcStartSweepCycle(rt);
     gcPaceSweeper(rt, atomic_load_u64(&gc->trigger));
     gcSetPhase(rt, HS_PHASE_SWEEP);
@@ -598,7 +602,7 @@ static void *gcController(void *arg)
 void gc_start_thread(hs_runtime *rt)
 {
     if (pthread_create(&rt->gc.thread, NULL, gcController, rt) == 0)
-        rt->gc.started = true;
+        atomic_store_u8((uint8_t *)&rt->gc.started, 1);
 }
 
 void gc_stop_thread(hs_runtime *rt)
@@ -613,7 +617,7 @@ void gc_stop_thread(hs_runtime *rt)
     pthread_cond_broadcast(&gc->wake);
     pthread_mutex_unlock(&gc->lock);
     pthread_join(gc->thread, NULL);
-    gc->started = false;
+    atomic_store_u8((uint8_t *)&gc->started, 0);
 }
 
 /* ---- requests ---------------------------------------------------------------------------- */
@@ -631,10 +635,13 @@ void hs_gc(hs_runtime *rt, hs_p *pp)
     gcstate *gc = &rt->gc;
     if (pp != NULL)
         hs_p_release(pp);
-    if (!gc->started) {
+    if (!atomic_load_relaxed_u8((uint8_t *)&gc->started)) {
+        /* No collector thread: the caller runs the cycle, one caller at a time. */
+        pthread_mutex_lock(&gc->inlineCycle);
         gcRunCycle(rt, true);
         finishsweep(rt);
         gcSetPhase(rt, HS_PHASE_OFF);
+        pthread_mutex_unlock(&gc->inlineCycle);
     } else {
         /* A full cycle that starts after this call: the next one to start. */
         pthread_mutex_lock(&gc->lock);
@@ -643,6 +650,11 @@ void hs_gc(hs_runtime *rt, hs_p *pp)
         pthread_cond_broadcast(&gc->wake);
         while (atomic_load_u32(&gc->completed) < want && !gc->stop)
             pthread_cond_wait(&gc->done, &gc->lock);
+        pthread_mutex_unlock(&gc->lock);
+        /* As Go's runtime.GC, return with the heap swept, so what the cycle
+         * freed can be allocated again at once. */
+        finishsweep(rt);
+        pthread_mutex_lock(&gc->lock);
         pthread_mutex_unlock(&gc->lock);
     }
     if (pp != NULL)

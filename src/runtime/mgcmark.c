@@ -290,9 +290,10 @@ static void dedicatedWorker(hs_runtime *rt, hs_p *pp)
         gcDrain(rt, pp, &pp->gcw, 0, stopForSTW, &work);
         creditBgWork(rt, work);
         if (work == 0 && !gcMarkWorkAvailable(rt)) {
+            /* Out of work: let the P's goroutines run, as Go's worker parks;
+             * preemptWork stays set, so it comes back at the next safe point. */
             gcw_dispose(rt, &pp->gcw);
-            struct timespec ts = {0, 50000};
-            nanosleep(&ts, NULL);
+            break;
         }
     }
     int64_t dt = nanotime(&rt->sys) - t0;
@@ -390,10 +391,13 @@ void gcAssistAlloc(hs_runtime *rt, hs_p *pp)
     while (pp->gcAssistBytes < 0 && atomic_load_u32(&rt->gc.blackenEnabled) &&
            !atomic_load_relaxed_u32(&rt->sched.gcwaiting)) {
         p_serviceRequests(pp); /* a waiting assist still owes its stacks and buffers */
-        uint64_t work = (uint64_t)(scanWork - stolen);
+        /* The work the remaining debt costs now, never 0 (0 would mean no limit). */
+        double debt = workPerByte * (double)-pp->gcAssistBytes;
+        uint64_t work = debt < gcOverAssistWork ? gcOverAssistWork : (uint64_t)debt;
         gcDrain(rt, pp, &pp->gcw, 0, stopForSTW, &work);
         gcControllerRevise(rt); /* price the work done at the ratio it now has */
         bytesPerWork = gcAssistBytesPerWork(rt);
+        workPerByte = gcAssistWorkPerByte(rt);
         assistCredit(rt, pp, bytesPerWork, work);
         if (pp->gcAssistBytes < 0 && work == 0) {
             /* Nothing to scan: wait for workers' credit, as Go parks on the assist queue. */

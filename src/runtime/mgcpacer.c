@@ -93,7 +93,7 @@ void gcControllerCommit(hs_runtime *rt)
     if (goal < heapMinimum(rt))
         goal = heapMinimum(rt);
     uint64_t limitGoal = memoryLimitHeapGoal(rt);
-    gc->limitBound = limitGoal < goal;
+    atomic_store_relaxed_u32(&gc->limitBound, limitGoal < goal);
     if (limitGoal < goal)
         goal = limitGoal;
     double runway = gc->consMark * (1 - gcBackgroundUtilization) / gcBackgroundUtilization *
@@ -147,7 +147,7 @@ void gcControllerRevise(hs_runtime *rt)
          * stretched (heapscope's choice; Go stretches it as if GOGC were huge). */
         int64_t ext = (int64_t)((double)(heapGoal - (int64_t)gc->triggered) / (double)expected *
                                 (double)maxScanWork) + (int64_t)gc->triggered;
-        int64_t hard = gc->limitBound ? heapGoal : (int64_t)((1.0 + pct / 100.0) * (double)heapGoal);
+        int64_t hard = atomic_load_relaxed_u32(&gc->limitBound) ? heapGoal : (int64_t)((1.0 + pct / 100.0) * (double)heapGoal);
         heapGoal = ext > hard ? hard : ext;
         expected = maxScanWork;
     }
@@ -220,7 +220,7 @@ bool gcTriggerTest(hs_runtime *rt)
         return false;
     if (atomic_load_relaxed_u64(&rt->heap.heapLive) < atomic_load_relaxed_u64(&gc->trigger))
         return false;
-    if (!gc->started)
+    if (!atomic_load_relaxed_u8((uint8_t *)&gc->started))
         return false; /* no collector thread: only explicit cycles (tests) */
     pthread_mutex_lock(&gc->lock);
     if (!gc->requested) {

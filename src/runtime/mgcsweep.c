@@ -32,6 +32,7 @@
 #include "runtime/runtime2.h"
 
 enum { numSweepClasses = numSpanClasses * 2, sweepClassDone = numSweepClasses };
+#define sweepDrainedMask ((uint32_t)1 << 31)
 
 void sweep_init(hs_runtime *rt)
 {
@@ -39,12 +40,48 @@ void sweep_init(hs_runtime *rt)
     pthread_mutex_init(&sw->lock, NULL);
     pthread_cond_init(&sw->cond, NULL);
     sw->centralIndex = sweepClassDone;
-    sw->drained = 1;
+    sw->state = sweepDrainedMask;
 }
 
-bool sweep_tryAcquire(hs_runtime *rt, mspan *s)
+/* ---- who may sweep (Go: activeSweep) --------------------------------------------
+ * A sweeper counts itself in before it takes a span and out after it has filed
+ * it.  Once the unswept sets are found empty the drained bit goes up, and from
+ * then on nobody can count in: so when the count is 0 with the bit up, sweeping
+ * is really over, and the next cycle (which resets the word, world stopped) can
+ * never meet a sweeper still working from the old sweepgen. */
+
+sweepLocker sweep_begin(hs_runtime *rt)
 {
-    uint32_t sg = atomic_load_u32(&rt->heap.sweepgen);
+    sweepdata *sw = &rt->sweep;
+    for (;;) {
+        uint32_t st = atomic_load_u32(&sw->state);
+        if (st & sweepDrainedMask)
+            return (sweepLocker){0, false};
+        if (atomic_cas_u32(&sw->state, st, st + 1))
+            return (sweepLocker){atomic_load_u32(&rt->heap.sweepgen), true};
+    }
+}
+
+void sweep_end(hs_runtime *rt, sweepLocker *sl)
+{
+    if (sl->valid)
+        atomic_sub_relaxed_u32(&rt->sweep.state, 1);
+    sl->valid = false;
+}
+
+/* Raise the drained bit, once. */
+static void sweep_markDrained(hs_runtime *rt)
+{
+    for (;;) {
+        uint32_t st = atomic_load_u32(&rt->sweep.state);
+        if ((st & sweepDrainedMask) || atomic_cas_u32(&rt->sweep.state, st, st | sweepDrainedMask))
+            return;
+    }
+}
+
+bool sweep_tryAcquire(const sweepLocker *sl, mspan *s)
+{
+    uint32_t sg = sl->sweepGen;
     if (atomic_load_u32(&s->sweepgen) != sg - 2)
         return false;
     return atomic_cas_u32(&s->sweepgen, sg - 2, sg - 1);
@@ -65,8 +102,8 @@ static bool mspan_sweepLarge(hs_runtime *rt, mspan *s, uint32_t sg, bool preserv
     mheap *h = &rt->heap;
     bool marked = s->gcmarkBits[0] & 1;
     mspan_swapBits(s, 1);
-    s->freeindex = 0;
-    s->allocCount = marked;
+    atomic_store_relaxed_u16(&s->freeindex, 0);
+    atomic_store_relaxed_u16(&s->allocCount, marked);
     if (!marked) {
         atomic_add_relaxed_u64(&h->largeFree, s->elemsize);
         atomic_add_relaxed_u64(&h->largeFreeCount, 1);
@@ -121,13 +158,14 @@ bool mspan_sweep(hs_runtime *rt, mspan *s, bool preserve)
 }
 
 /* Pop the next unswept span, class by class, remembering where we got to. */
-static mspan *nextSpanForSweep(hs_runtime *rt)
+static mspan *nextSpanForSweep(hs_runtime *rt, uint32_t sg)
 {
     mheap *h = &rt->heap;
-    uint32_t sg = atomic_load_u32(&h->sweepgen);
     for (uint32_t sc = atomic_load_u32(&rt->sweep.centralIndex); sc < numSweepClasses; sc++) {
         mcentral *c = &h->central[sc >> 1];
         mSpanList *l = (sc & 1) ? mcentral_fullUnswept(c, sg) : mcentral_partialUnswept(c, sg);
+        if (atomic_load_relaxed_u32(&l->n) == 0)
+            continue; /* an empty set: skip it without its lock */
         pthread_mutex_lock(&c->lock);
         mspan *s = mSpanList_pop(l);
         pthread_mutex_unlock(&c->lock);
@@ -143,26 +181,28 @@ static mspan *nextSpanForSweep(hs_runtime *rt)
 uintptr_t sweepone(hs_runtime *rt)
 {
     uintptr_t npages = UINTPTR_MAX;
-    atomic_add_u32(&rt->sweep.active, 1);
+    sweepLocker sl = sweep_begin(rt);
+    if (!sl.valid)
+        return npages;
     for (;;) {
-        mspan *s = nextSpanForSweep(rt);
+        mspan *s = nextSpanForSweep(rt, sl.sweepGen);
         if (s == NULL) {
-            atomic_store_u32(&rt->sweep.drained, 1);
+            sweep_markDrained(rt);
             break;
         }
-        if (sweep_tryAcquire(rt, s)) {
+        if (sweep_tryAcquire(&sl, s)) {
             npages = s->npages;
             mspan_sweep(rt, s, false);
             break;
         }
     }
-    atomic_sub_relaxed_u32(&rt->sweep.active, 1);
+    sweep_end(rt, &sl);
     return npages;
 }
 
 bool isSweepDone(hs_runtime *rt)
 {
-    return atomic_load_u32(&rt->sweep.drained) && atomic_load_u32(&rt->sweep.active) == 0;
+    return atomic_load_u32(&rt->sweep.state) == sweepDrainedMask;
 }
 
 void finishsweep(hs_runtime *rt)
@@ -236,7 +276,9 @@ void gcStartSweepCycle(hs_runtime *rt)
     atomic_store_u32(&h->sweepgen, atomic_load_u32(&h->sweepgen) + 2);
     atomic_store_u64(&rt->sweep.pagesSwept, 0);
     atomic_store_u32(&rt->sweep.centralIndex, 0);
-    atomic_store_u32(&rt->sweep.drained, 0);
+    if (atomic_load_u32(&rt->sweep.state) != sweepDrainedMask)
+        hs_throw("sweep: a new cycle began with sweepers still at work");
+    atomic_store_u32(&rt->sweep.state, 0); /* world stopped, nobody sweeping */
     /* Spans cached before the bump are now stale (sg+1): releasing them sweeps
      * them, as Go's prepareForSweep does. */
     for (int i = 0; i < rt->nprocs; i++)

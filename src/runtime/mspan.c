@@ -156,7 +156,7 @@ void mSpanList_push(mSpanList *l, mspan *s)
         l->first = s;
     l->last = s;
     s->list = l;
-    l->n++;
+    atomic_store_relaxed_u32(&l->n, l->n + 1); /* read without the lock by sweepers */
 }
 
 void mSpanList_remove(mSpanList *l, mspan *s)
@@ -172,7 +172,7 @@ void mSpanList_remove(mSpanList *l, mspan *s)
         l->last = s->prev;
     s->next = s->prev = NULL;
     s->list = NULL;
-    l->n--;
+    atomic_store_relaxed_u32(&l->n, l->n - 1);
 }
 
 mspan *mSpanList_pop(mSpanList *l)

@@ -251,8 +251,10 @@ typedef struct sweepdata {
     pthread_t thread;
     bool started, stop;           /* lock */
     uint32_t centralIndex;        /* atomic: next (spanclass<<1 | full) set to drain */
-    uint32_t active;              /* atomic: sweepers at work (sweepLocker count) */
-    uint32_t drained;             /* atomic: 1 when no unswept span is left in a set */
+    /* atomic (Go: activeSweep): sweepers at work in the low bits, and
+     * sweepDrainedMask once the unswept sets are empty; a sweeper can begin
+     * only before that, so none outlives the cycle it began in. */
+    uint32_t state;
     uint64_t nbgsweep, npausesweep, nlazysweep; /* atomic: spans swept by whom */
     uint64_t pagesSwept;          /* atomic: pages swept this cycle */
     uint32_t cycle;               /* lock: sweep cycles started, wakes the sweeper */
@@ -373,7 +375,7 @@ typedef struct gcstate {
     uint64_t heapGoal, trigger, heapMarked, lastHeapScan, heapScan;
     uint64_t triggered;         /* heapLive when the cycle started */
     uint64_t stacksScan, globalsScan;
-    bool limitBound;            /* the memory limit, not GOGC, sets the goal */
+    uint32_t limitBound;        /* atomic: the memory limit, not GOGC, sets the goal */
     double consMark, lastConsMark[4];
     uint64_t assistWorkPerByteBits, assistBytesPerWorkBits; /* doubles' bits */
     int32_t gcPercent;          /* atomic */
@@ -385,7 +387,8 @@ typedef struct gcstate {
     bool userPause, paused;     /* lock */
     bool stop;                  /* lock */
     pthread_t thread;
-    bool started;
+    bool started;               /* atomic (as a byte) */
+    pthread_mutex_t inlineCycle; /* serializes hs_gc's cycles without a collector thread */
     int64_t lastGC;             /* atomic: nanotime at the end of the last mark */
     /* step controller (lock) */
     bool stepping, held;
@@ -466,7 +469,14 @@ void sweep_stop_thread(hs_runtime *rt);
  * the previous cycle finished: flushes every mcache, sweepgen += 2. */
 void gcStartSweepCycle(hs_runtime *rt);
 bool mspan_sweep(hs_runtime *rt, mspan *s, bool preserve); /* caller owns s at sg-1 */
-bool sweep_tryAcquire(hs_runtime *rt, mspan *s);
+/* Go's sweepLocker: begin before taking spans to sweep, end after. */
+typedef struct sweepLocker {
+    uint32_t sweepGen; /* the heap's sweepgen when this sweeper began */
+    bool valid;        /* false: sweeping is done for this cycle */
+} sweepLocker;
+sweepLocker sweep_begin(hs_runtime *rt);
+void sweep_end(hs_runtime *rt, sweepLocker *sl);
+bool sweep_tryAcquire(const sweepLocker *sl, mspan *s);
 uintptr_t sweepone(hs_runtime *rt);  /* pages swept, or UINTPTR_MAX when done */
 bool isSweepDone(hs_runtime *rt);
 void finishsweep(hs_runtime *rt);

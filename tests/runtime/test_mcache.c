@@ -95,7 +95,7 @@ START_TEST(test_stale_span_swept_on_release)
     ck_assert_uint_eq(s->sweepgen, rt->heap.sweepgen);
     ck_assert_uint_eq(s->allocCount, 1);
     ck_assert_ptr_eq(s->list, mcentral_partialSwept(&rt->heap.central[s->spanclass], sg + 2));
-    rt->sweep.drained = 0;
+    rt->sweep.state = 0; /* as the cycle start does: sweeping may begin */
     finishsweep(rt);
 }
 END_TEST
