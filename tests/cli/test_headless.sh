@@ -122,6 +122,12 @@ EOF
     fi
 done
 
+# ---- Green Tea is refused, not run under the classic collector's name ------------
+run --headless --workload binary-trees:depth=8 --gc greentea
+expect_rc 2 --gc greentea
+grep -q "^heapscope: --gc greentea: this build marks only the classic way" "$tmp/err" ||
+    fail "--gc greentea: no sentence saying so: $(cat "$tmp/err")"
+
 # ---- out of memory under --max-heap: exit 1 and the report -------------------------
 run --headless --workload binary-trees:depth=16 --procs 2 --gogc off --max-heap 4MiB
 expect_rc 1 out of memory
