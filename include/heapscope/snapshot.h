@@ -49,7 +49,7 @@ extern "C" {
 #define HS_SNAP_NUM_SPAN_CLASSES 136
 #define HS_SNAP_MAX_PROCS 255 /* cached_by holds a P id + 1 in a byte */
 #define HS_SNAP_RECENT_PAUSES 32
-#define HS_SNAP_MAX_EVENTS 2048 /* at most this many events in one snapshot */
+#define HS_SNAP_MAX_EVENTS 8192 /* at most this many events in one snapshot */
 #define HS_SNAP_PAGES_PER_ARENA 8192
 #define HS_SNAP_PAGE_SIZE 8192
 
@@ -104,58 +104,58 @@ enum {
 /* One span, 48 bytes.  Its cells agree with its counts: alloc_count is the
  * number of cells that are not free. */
 typedef struct hs_snap_span {
-    uint64_t start;        /* address */
+    uint64_t start; /* address */
     uint32_t npages;
-    uint32_t page;         /* index of its first page in the page array */
-    uint8_t spanclass;     /* sizeclass<<1 | noscan */
-    uint8_t sweep;         /* hs_sweep_state */
-    uint8_t cached_by;     /* P id + 1 when in an mcache, 0 otherwise */
-    uint8_t central_set;   /* hs_central_set */
+    uint32_t page;       /* index of its first page in the page array */
+    uint8_t spanclass;   /* sizeclass<<1 | noscan */
+    uint8_t sweep;       /* hs_sweep_state */
+    uint8_t cached_by;   /* P id + 1 when in an mcache, 0 otherwise */
+    uint8_t central_set; /* hs_central_set */
     uint32_t elemsize;
     uint16_t nelems, alloc_count, freeindex, flags;
-    uint32_t cells;        /* offset of its first cell byte in the cells array (4 cells a byte) */
+    uint32_t cells; /* offset of its first cell byte in the cells array (4 cells a byte) */
     uint32_t pad;
-    int64_t age_ns;        /* snapshot time - the span's allocation time */
+    int64_t age_ns; /* snapshot time - the span's allocation time */
 } hs_snap_span;
 
 typedef struct hs_snap_arena {
-    uint64_t base;         /* 64 MiB aligned */
-    uint32_t first_page;   /* index of its first page in the page array */
+    uint64_t base;       /* 64 MiB aligned */
+    uint32_t first_page; /* index of its first page in the page array */
     uint32_t pad;
 } hs_snap_arena;
 
 /* The spans of one span class in the snapshot's span table, by set. */
 typedef struct hs_snap_central {
     uint32_t partial_swept, partial_unswept, full_swept, full_unswept; /* spans */
-    uint64_t objects_inuse, objects_free;  /* in the spans of those sets */
-    uint64_t nmalloc;                      /* spans handed to mcaches so far */
+    uint64_t objects_inuse, objects_free; /* in the spans of those sets */
+    uint64_t nmalloc;                     /* spans handed to mcaches so far */
 } hs_snap_central;
 
 typedef enum hs_p_status {
     HS_P_IDLE = 0,
     HS_P_RUNNING = 1,
     HS_P_ASSISTING = 2,
-    HS_P_DEDICATED = 3,   /* dedicated mark worker */
-    HS_P_FRACTIONAL = 4,  /* fractional mark worker */
-    HS_P_STOPPED = 5,     /* parked for stop-the-world */
+    HS_P_DEDICATED = 3,  /* dedicated mark worker */
+    HS_P_FRACTIONAL = 4, /* fractional mark worker */
+    HS_P_STOPPED = 5,    /* parked for stop-the-world */
 } hs_p_status;
 
 /* One P, 600 bytes.  Its cached span of class c, if any, is
  * hs_snap_spans(s)[mcache_span[c]]; that span's alloc_count / nelems is its
  * fill. */
 typedef struct hs_snap_p {
-    uint8_t status;        /* hs_p_status */
+    uint8_t status; /* hs_p_status */
     uint8_t pad[3];
     uint32_t tinyoffset;
-    uint64_t tiny;         /* address of the tiny block, 0 if none */
+    uint64_t tiny; /* address of the tiny block, 0 if none */
     uint64_t tiny_allocs, small_allocs, large_allocs;
-    int64_t assist_ns, mark_worker_ns; /* this cycle */
+    int64_t assist_ns, mark_worker_ns;             /* this cycle */
     int32_t mcache_span[HS_SNAP_NUM_SPAN_CLASSES]; /* span index, or -1 */
 } hs_snap_p;
 
 typedef enum hs_event_kind {
-    HS_EV_PHASE = 1,   /* a = new hs_gcphase, b = cycle */
-    HS_EV_PAUSE = 2,   /* a = pause length in ns */
+    HS_EV_PHASE = 1,    /* a = new hs_gcphase, b = cycle */
+    HS_EV_PAUSE = 2,    /* a = pause length in ns */
     HS_EV_GC_START = 3, /* a = reason: 0 heap trigger, 1 forced, 2 periodic; b = cycle */
 } hs_event_kind;
 
@@ -164,8 +164,8 @@ typedef enum hs_event_kind {
  * HS_SNAP_MAX_EVENTS), so a reader that remembers the last seq it saw and
  * polls more often than that sees every event exactly once. */
 typedef struct hs_snap_event {
-    int64_t t_ns;          /* since the source started */
-    uint32_t kind;         /* hs_event_kind */
+    int64_t t_ns;  /* since the source started */
+    uint32_t kind; /* hs_event_kind */
     uint32_t pad;
     int64_t a, b;
     uint64_t seq;
@@ -173,50 +173,50 @@ typedef struct hs_snap_event {
 
 typedef struct hs_snapshot {
     /* ---- identity ---- */
-    uint32_t size;         /* bytes of the whole snapshot, arrays included */
-    uint32_t version;      /* HS_SNAPSHOT_VERSION */
-    uint32_t source;       /* hs_snap_source */
+    uint32_t size;          /* bytes of the whole snapshot, arrays included */
+    uint32_t version;       /* HS_SNAPSHOT_VERSION */
+    uint32_t source;        /* hs_snap_source */
     uint32_t world_stopped; /* taken with the world stopped: exact */
     uint64_t seq;
-    int64_t t_ns;          /* since the source started */
-    char workload[96];     /* e.g. "binary-trees:depth=18" */
+    int64_t t_ns;      /* since the source started */
+    char workload[96]; /* e.g. "binary-trees:depth=18" */
     uint32_t nprocs;
-    int32_t gogc;          /* -1: off */
-    uint32_t gcmode;       /* 0 classic, 1 Green Tea */
+    int32_t gogc;    /* -1: off */
+    uint32_t gcmode; /* 0 classic, 1 Green Tea */
     uint32_t pad0;
-    int64_t capture_ns;    /* how long taking this snapshot took */
+    int64_t capture_ns; /* how long taking this snapshot took */
     /* ---- the collector ---- */
-    uint32_t phase;        /* hs_gcphase */
+    uint32_t phase; /* hs_gcphase */
     uint32_t cycle;
     uint64_t heap_live, heap_goal, trigger, heap_marked, bytes_marked;
     uint64_t scan_work_done, scan_work_expected;
     int64_t assist_ns, dedicated_ns, fractional_ns, idle_ns; /* this cycle */
     uint32_t npauses_recent;
     uint32_t pad1;
-    int64_t pauses_recent[HS_SNAP_RECENT_PAUSES]; /* oldest first */
+    int64_t pauses_recent[HS_SNAP_RECENT_PAUSES];                     /* oldest first */
     int64_t pause_p50_ns, pause_p99_ns, pause_max_ns, pause_total_ns; /* p50, p99 within 1% */
     uint64_t pauses;
     uint32_t step_enabled, step_held;
-    uint32_t step_phase;   /* where the step controller holds (hs_gcphase) */
+    uint32_t step_phase; /* where the step controller holds (hs_gcphase) */
     uint32_t pad3;
     uint64_t step_objects_scanned;
     /* ---- scavenger and MemStats ---- */
     uint64_t released_bytes, scav_goal, scav_released_total;
-    int64_t scav_last_ns;  /* since the source started; -1: never */
+    int64_t scav_last_ns; /* since the source started; -1: never */
     uint64_t HeapAlloc, HeapSys, HeapIdle, HeapInuse, HeapReleased, HeapObjects;
     uint64_t Mallocs, Frees, TotalAlloc, NumGC;
     /* ---- arrays, as offsets from the start of the snapshot ---- */
-    uint32_t narenas, arenas_off;       /* hs_snap_arena[narenas] */
-    uint32_t npages, pages_off;         /* uint8_t[npages]: hs_page_state */
-    uint32_t nspans, spans_off;         /* hs_snap_span[nspans], by address */
-    uint32_t ncell_bytes, cells_off;    /* 2-bit cells, 4 a byte, low bits first */
-    uint32_t page_span_off;             /* int32_t[npages]: span index or -1 */
-    uint32_t central_off;               /* hs_snap_central[136] */
-    uint32_t procs_off;                 /* hs_snap_p[nprocs] */
-    uint32_t nevents, events_off;       /* hs_snap_event[nevents] */
+    uint32_t narenas, arenas_off;    /* hs_snap_arena[narenas] */
+    uint32_t npages, pages_off;      /* uint8_t[npages]: hs_page_state */
+    uint32_t nspans, spans_off;      /* hs_snap_span[nspans], by address */
+    uint32_t ncell_bytes, cells_off; /* 2-bit cells, 4 a byte, low bits first */
+    uint32_t page_span_off;          /* int32_t[npages]: span index or -1 */
+    uint32_t central_off;            /* hs_snap_central[136] */
+    uint32_t procs_off;              /* hs_snap_p[nprocs] */
+    uint32_t nevents, events_off;    /* hs_snap_event[nevents] */
     uint32_t pad2;
-    int64_t events_window_ns;           /* the events cover at least this long */
-    uint64_t events_lost;               /* events the source dropped so far */
+    int64_t events_window_ns; /* the events cover at least this long */
+    uint64_t events_lost;     /* events the source dropped so far */
 } hs_snapshot;
 
 /* Accessors for the arrays. */
@@ -273,9 +273,10 @@ static inline size_t hs_snapshot_layout_bytes(size_t nprocs, size_t narenas, siz
 }
 
 /* Check that a block of bytes is a snapshot this build understands.  Returns
- * NULL, or a sentence saying what is wrong (a version from the future, a size
- * that does not match, an offset out of bounds). */
-const char *hs_snapshot_check(const hs_snapshot *s, size_t bytes);
+ * NULL, or why: one sentence saying what is wrong (a version from the future,
+ * a size that does not match, an offset out of bounds), cut to n bytes.  With
+ * no buffer (why NULL) it still answers, without the details. */
+const char *hs_snapshot_check(const hs_snapshot *s, size_t bytes, char *why, size_t n);
 
 /* ---- publication -------------------------------------------------------------
  *
@@ -314,9 +315,15 @@ hs_publisher_stats hs_snapshot_publisher_stats(hs_snapshot_publisher *pub);
 
 /* ---- the snapshotter: heapscope's runtime as a source --------------------------
  *
- * Captures a runtime into a publisher: on its own thread at fps, at every GC
- * phase change and at every hold of the step controller (those two exact:
- * taken with the world stopped).  Order of use:
+ * Captures a runtime into a publisher: on its own thread at fps (and once
+ * at each hold of the step controller, exact: world_stopped), and through
+ * the runtime's phase hook, on the collector's thread, at GC phase changes
+ * and after each step of N objects (exact but at the end of sweep).  While
+ * stepping, every phase change is captured; otherwise one is captured when
+ * the last capture began at least phase_gap_ns (default 1 ms) and 50
+ * captures' time ago, so capturing inside stop-the-world pauses takes at
+ * most about 2% of the time however fast cycles come; the events of every
+ * phase change reach the snapshots regardless.  Order of use:
  *
  *     hs_snapshotter *ss = hs_snapshotter_new(&opts);
  *     hs_config cfg = hs_config_default();  ...
@@ -333,10 +340,11 @@ struct hs_config;
 typedef struct hs_snapshotter hs_snapshotter;
 
 typedef struct hs_snapshotter_opts {
-    int fps;                /* captures per second on the thread; 0: 30 */
-    const char *workload;   /* shown in every snapshot; NULL: "" */
+    int fps;                 /* captures per second on the thread; 0: 30 */
+    const char *workload;    /* shown in every snapshot; NULL: "" */
     int64_t event_window_ns; /* how far back each snapshot's events go; 0: 1 s */
-    bool no_phase_captures; /* capture only at fps and at step holds */
+    int64_t phase_gap_ns;    /* see above; 0: 1 ms; < 0: capture every phase change */
+    bool no_phase_captures;  /* capture only on the thread (and at step holds, by it) */
 } hs_snapshotter_opts;
 
 /* NULL when out of memory. */
@@ -352,6 +360,15 @@ void hs_snapshotter_stop(hs_snapshotter *ss);
  * no runtime is attached or memory ran out. */
 uint64_t hs_snapshotter_capture(hs_snapshotter *ss);
 hs_snapshot_publisher *hs_snapshotter_publisher(hs_snapshotter *ss);
+
+/* What capturing has cost so far (any thread, never waits). */
+typedef struct hs_snapshotter_stats {
+    uint64_t captures;        /* snapshots taken, all kinds */
+    uint64_t phase_captures;  /* of them, by the phase hook (inside a pause, mostly) */
+    int64_t capture_ns;       /* time spent capturing, all kinds */
+    int64_t phase_capture_ns; /* of it, in the phase hook: added to the collector's time */
+} hs_snapshotter_stats;
+hs_snapshotter_stats hs_snapshotter_get_stats(hs_snapshotter *ss);
 /* After hs_runtime_free (the runtime calls the hook until then). */
 void hs_snapshotter_free(hs_snapshotter *ss);
 

@@ -88,7 +88,7 @@ static void *mallocTiny(hs_runtime *rt, hs_p *pp, size_t size)
     else if ((size & 1) == 0)
         off = (off + 1) & ~(uintptr_t)1;
     if (off + size <= maxTinySize && c->tiny != 0) {
-        c->tinyoffset = off + size;
+        atomic_store_relaxed_uptr(&c->tinyoffset, off + size);
         count_inc(&c->tinyAllocs);
         return (void *)(c->tiny + off);
     }
@@ -102,8 +102,8 @@ static void *mallocTiny(hs_runtime *rt, hs_p *pp, size_t size)
         gcmarknewobject(rt, &pp->gcw, s, x);
     /* Keep whichever block has more room left. */
     if (size < c->tinyoffset || c->tiny == 0) {
-        c->tiny = x;
-        c->tinyoffset = size;
+        atomic_store_relaxed_uptr(&c->tiny, x);
+        atomic_store_relaxed_uptr(&c->tinyoffset, size);
     }
     return (void *)x;
 }

@@ -24,9 +24,9 @@
 void mcache_init(mcache *c, mheap *h)
 {
     for (int i = 0; i < numSpanClasses; i++)
-        c->alloc[i] = &h->emptymspan;
-    c->tiny = 0;
-    c->tinyoffset = 0;
+        atomic_store_rel_ptr((void **)&c->alloc[i], &h->emptymspan);
+    atomic_store_relaxed_uptr(&c->tiny, 0);
+    atomic_store_relaxed_uptr(&c->tinyoffset, 0);
 }
 
 mspan *mcache_refill(hs_runtime *rt, mcache *c, spanClass spc)
@@ -40,7 +40,7 @@ mspan *mcache_refill(hs_runtime *rt, mcache *c, spanClass spc)
         if (atomic_load_u32(&s->sweepgen) != sg + 3)
             hs_throw("mcache: bad sweepgen %u in refill (heap %u)", s->sweepgen, sg);
         mcentral_uncacheSpan(rt, &h->central[spc], s);
-        c->alloc[spc] = &h->emptymspan;
+        atomic_store_rel_ptr((void **)&c->alloc[spc], &h->emptymspan);
     }
     s = mcentral_cacheSpan(rt, &h->central[spc]);
     if (s == NULL)
@@ -49,7 +49,7 @@ mspan *mcache_refill(hs_runtime *rt, mcache *c, spanClass spc)
     s->allocCountBeforeCache = s->allocCount;
     uint64_t used = (uint64_t)s->allocCount * s->elemsize;
     atomic_add_relaxed_u64(&h->heapLive, s->npages * pageSize - used);
-    c->alloc[spc] = s;
+    atomic_store_rel_ptr((void **)&c->alloc[spc], s);
     return s;
 }
 
@@ -87,10 +87,10 @@ void mcache_releaseAll(hs_runtime *rt, mcache *c)
         }
         s->allocCountBeforeCache = 0;
         mcentral_uncacheSpan(rt, &h->central[i], s);
-        c->alloc[i] = &h->emptymspan;
+        atomic_store_rel_ptr((void **)&c->alloc[i], &h->emptymspan);
     }
-    c->tiny = 0;
-    c->tinyoffset = 0;
+    atomic_store_relaxed_uptr(&c->tiny, 0);
+    atomic_store_relaxed_uptr(&c->tinyoffset, 0);
 }
 
 bool mcache_is_valid(hs_runtime *rt, const mcache *c)

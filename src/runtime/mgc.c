@@ -316,8 +316,8 @@ static void gcRootSizes(hs_runtime *rt)
     for (int i = 0; i < rt->nprocs; i++)
         for (hs_g *g = rt->allp[i]->gs; g != NULL; g = g->next)
             stacks += g->nslots * sizeof(void *);
-    rt->gc.stacksScan = stacks;
-    rt->gc.globalsScan = rt->cfg.nglobals * sizeof(void *);
+    atomic_store_relaxed_u64(&rt->gc.stacksScan, stacks);
+    atomic_store_relaxed_u64(&rt->gc.globalsScan, rt->cfg.nglobals * sizeof(void *));
 }
 
 /* World stopped: everything that makes mark begin. */

@@ -297,7 +297,7 @@ static void dedicatedWorker(hs_runtime *rt, hs_p *pp)
         }
     }
     int64_t dt = nanotime(&rt->sys) - t0;
-    pp->dedicatedNs += dt;
+    atomic_store_relaxed_i64(&pp->dedicatedNs, pp->dedicatedNs + dt);
     atomic_add_i64(&rt->gc.dedicatedNs, dt);
     atomic_store_relaxed_u32(&pp->activity, actMutator);
 }
@@ -316,7 +316,7 @@ static void fractionalWorker(hs_runtime *rt, hs_p *pp)
     gcDrain(rt, pp, &pp->gcw, 0, stopFractional, &work);
     creditBgWork(rt, work);
     int64_t dt = nanotime(&rt->sys) - t0;
-    pp->fractionalNs += dt;
+    atomic_store_relaxed_i64(&pp->fractionalNs, pp->fractionalNs + dt);
     atomic_add_i64(&rt->gc.fractionalNs, dt);
     atomic_store_relaxed_u32(&pp->activity, actMutator);
 }
@@ -408,7 +408,7 @@ void gcAssistAlloc(hs_runtime *rt, hs_p *pp)
         }
     }
     int64_t dt = nanotime(&rt->sys) - t0;
-    pp->assistNs += dt;
+    atomic_store_relaxed_i64(&pp->assistNs, pp->assistNs + dt);
     atomic_add_i64(&rt->gc.assistNs, dt);
     atomic_store_relaxed_u32(&pp->activity, act);
 }

@@ -179,7 +179,9 @@ void gcControllerStartCycle(hs_runtime *rt)
     for (int i = 0; i < rt->nprocs; i++) {
         hs_p *pp = rt->allp[i];
         pp->gcAssistBytes = 0;
-        pp->fractionalNs = pp->assistNs = pp->dedicatedNs = 0;
+        atomic_store_relaxed_i64(&pp->fractionalNs, 0);
+        atomic_store_relaxed_i64(&pp->assistNs, 0);
+        atomic_store_relaxed_i64(&pp->dedicatedNs, 0);
         pp->workerMode = i < dedicated                         ? workerDedicated
                          : gc->fractionalUtilizationGoal > 0 ? workerFractional
                                                                : workerNone;

@@ -64,8 +64,10 @@ sweepLocker sweep_begin(hs_runtime *rt)
 
 void sweep_end(hs_runtime *rt, sweepLocker *sl)
 {
+    /* Sequentially consistent: what this sweeper did to its spans happens
+     * before whoever then sees the count at 0 (finishsweep, a new mark). */
     if (sl->valid)
-        atomic_sub_relaxed_u32(&rt->sweep.state, 1);
+        atomic_add_u32(&rt->sweep.state, (uint32_t)-1);
     sl->valid = false;
 }
 

@@ -16,30 +16,15 @@
 #include "heapscope/snapshot.h"
 #include "runtime/runtime2.h"
 
-/* ---- racy reads ------------------------------------------------------------------
- * A few fields the runtime's owner threads write with plain stores (an mcache's
- * span pointers and tiny block, a P's mark times) are shown, never followed.
- * They are read with relaxed atomic loads between these marks, which tell
- * ThreadSanitizer to ignore the reads; see RUNTIME REQUESTS in capture.c. */
-#if HS_TSAN
-void AnnotateIgnoreReadsBegin(const char *file, int line);
-void AnnotateIgnoreReadsEnd(const char *file, int line);
-#define RACY_READS_BEGIN() AnnotateIgnoreReadsBegin(__FILE__, __LINE__)
-#define RACY_READS_END() AnnotateIgnoreReadsEnd(__FILE__, __LINE__)
-#else
-#define RACY_READS_BEGIN() ((void)0)
-#define RACY_READS_END() ((void)0)
-#endif
-
 /* ---- eventlog.c: the collector's events, kept for the event window -------------- */
-enum { eventlogRing = 4096, eventlogBatch = 256 };
+enum { eventlogRing = 2 * HS_SNAP_MAX_EVENTS, eventlogBatch = 256 };
 
 typedef struct eventlog {
-    uint64_t cursor;                     /* hs_gc_events cursor: the next seq to read */
-    uint64_t lost;                       /* events the runtime's ring dropped before we read them */
-    hs_snap_event ring[eventlogRing];    /* the newest events, oldest overwritten */
-    uint64_t pushed;                     /* events ever put in the ring */
-    hs_gc_event batch[eventlogBatch];    /* the latest hs_gc_events call */
+    uint64_t cursor;                  /* hs_gc_events cursor: the next seq to read */
+    uint64_t lost;                    /* events the runtime's ring dropped before we read them */
+    hs_snap_event ring[eventlogRing]; /* the newest events, oldest overwritten */
+    uint64_t pushed;                  /* events ever put in the ring */
+    hs_gc_event batch[eventlogBatch]; /* the latest hs_gc_events call */
 } eventlog;
 
 /* Read the runtime's new events into the log; calls fn for each one read (in
@@ -55,13 +40,13 @@ void eventlog_copy(const eventlog *el, uint64_t first, size_t n, hs_snap_event *
 enum { pauseHistBuckets = 128 + 57 * 128 }; /* log-linear, 1/128 relative width */
 
 typedef struct pausestats {
-    bool synced;          /* counted matches the runtime's pause list */
-    uint64_t counted;     /* pauses in the histogram */
+    bool synced;      /* counted matches the runtime's pause list */
+    uint64_t counted; /* pauses in the histogram */
     uint64_t hist[pauseHistBuckets];
-    uint32_t lo, hi;      /* buckets in use: [lo, hi) */
+    uint32_t lo, hi;                       /* buckets in use: [lo, hi) */
     int64_t recent[HS_SNAP_RECENT_PAUSES]; /* ring, oldest at recentHead */
     uint32_t nrecent, recentHead;
-    int64_t *copy;        /* scratch for a full resync */
+    int64_t *copy; /* scratch for a full resync */
     size_t capcopy;
     int64_t fresh[eventlogBatch * 4]; /* pause events since the last update */
     size_t nfresh;
@@ -80,23 +65,28 @@ int64_t pausestats_percentile(const pausestats *ps, double p);
 
 /* ---- heapwalk.c: arenas, pages, spans and cells ---------------------------------- */
 typedef struct spanent {
-    mspan *s;             /* never followed without the locks heapwalk.c names */
-    hs_snap_span sp;      /* what pass 1 learned: start, npages, class, sizes */
+    mspan *s;        /* never followed without the locks heapwalk.c names */
+    hs_snap_span sp; /* what pass 1 learned: start, npages, class, sizes */
 } spanent;
 
+typedef struct cachedent {
+    const mspan *s; /* compared, never followed */
+    uint32_t idx;   /* its index in the span table */
+} cachedent;
+
 typedef struct heapwalk {
-    uintptr_t *arenas;    /* the heap's arenas, by address */
+    uintptr_t *arenas; /* the heap's arenas, by address */
     size_t narenas, caparenas;
     uintptr_t ungrownBase, ungrownEnd; /* reserved, not yet grown into */
-    spanent *ents;        /* every in-use span, by address */
+    spanent *ents;                     /* every in-use span, by address */
     size_t nents, capents;
-    uint32_t cellBytes;   /* cell bytes the spans need */
-    uint32_t *order;      /* span indices grouped by class, then pending ones */
+    uint32_t cellBytes; /* cell bytes the spans need */
+    uint32_t *order;    /* span indices grouped by class, then pending ones */
     size_t caporder;
     uint32_t classStart[numSpanClasses + 1];
-    mspan **cached;       /* spans found in mcaches this capture, with their index */
-    uint32_t *cachedIdx;
+    cachedent *cached; /* spans read as cached this capture, by mspan address */
     size_t ncached, capcached;
+    bool exempt; /* the world is stopped for us (phase hook, step hold) */
 } heapwalk;
 
 void heapwalk_destroy(heapwalk *hw);
@@ -108,8 +98,7 @@ bool heapwalk_pages(heapwalk *hw, hs_runtime *rt, hs_snap_arena *arenas, uint8_t
                     int32_t *pageSpan);
 /* Pass 2: fill the span table and its cells (spans and cells sized by pass 1).
  * False when out of memory. */
-bool heapwalk_spans(heapwalk *hw, hs_runtime *rt, hs_snap_span *spans, uint8_t *cells,
-                    int64_t now);
+bool heapwalk_spans(heapwalk *hw, hs_runtime *rt, hs_snap_span *spans, uint8_t *cells, int64_t now);
 /* The span table index of s if it is a span this capture saw cached, else -1. */
 int32_t heapwalk_cachedIndex(const heapwalk *hw, const mspan *s);
 
@@ -130,5 +119,10 @@ void capturer_free(capturer *c);
  * no P runs (the collector's phase hook). */
 hs_snapshot *capturer_capture(capturer *c, hs_runtime *rt, hs_snapshot_publisher *pub,
                               bool world_stopped);
+/* Read the runtime's new events without taking a snapshot (the next one
+ * carries them). */
+void capturer_poll(capturer *c, hs_runtime *rt);
+/* Both states hold at the same place (phase, cycle, objects scanned). */
+bool step_same_hold(const hs_step_state *a, const hs_step_state *b);
 
 #endif

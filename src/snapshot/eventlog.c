@@ -7,8 +7,9 @@
  * and between two of their polls the writer may publish many snapshots (one
  * at every phase change), so "the events since the previous snapshot" would
  * lose events for them.  Instead:
- *   1. every capture copies the runtime's new events into this log, a ring of
- *      the newest 4096, each numbered by its place in the runtime's sequence
+ *   1. every capture (and every phase change, captured or not) copies the
+ *      runtime's new events into this log, a ring of the newest 16384, each
+ *      numbered by its place in the runtime's sequence
  *      (seq: the cursor position, so a gap means the runtime dropped some);
  *   2. a snapshot carries the events of the last event window (1 s by
  *      default), at most HS_SNAP_MAX_EVENTS;
@@ -28,8 +29,7 @@ static void eventlog_push(eventlog *el, const hs_gc_event *e, uint64_t seq)
     el->pushed++;
 }
 
-bool eventlog_poll(eventlog *el, hs_runtime *rt, void (*fn)(void *, const hs_gc_event *),
-                   void *arg)
+bool eventlog_poll(eventlog *el, hs_runtime *rt, void (*fn)(void *, const hs_gc_event *), void *arg)
 {
     uint64_t lost0 = el->lost;
     for (;;) {

@@ -118,9 +118,10 @@ int64_t pausestats_percentile(const pausestats *ps, double p)
 {
     if (ps->counted == 0)
         return 0;
-    uint64_t rank = (uint64_t)(p * (double)ps->counted + 0.999999);
-    if (rank == 0)
-        rank = 1;
+    double want = p * (double)ps->counted; /* the rank-th smallest, rank = ceil(want) */
+    uint64_t rank = (uint64_t)want;
+    if ((double)rank < want || rank == 0)
+        rank++;
     uint64_t seen = 0;
     for (uint32_t b = ps->lo; b < ps->hi; b++) {
         seen += ps->hist[b];

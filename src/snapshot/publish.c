@@ -57,10 +57,10 @@ typedef struct snapbuf {
 } snapbuf;
 
 struct hs_snapshot_publisher {
-    snapbuf *latest;   /* atomic */
-    snapbuf **pool;    /* writer: every buffer, never shrinks */
+    snapbuf *latest; /* atomic */
+    snapbuf **pool;  /* writer: every buffer, never shrinks */
     size_t npool, cappool;
-    snapbuf *pending;  /* writer: reserved, not yet published */
+    snapbuf *pending; /* writer: reserved, not yet published */
     /* Statistics: written by the writer with relaxed atomics, read by anyone. */
     uint64_t published, allocations, bytes;
     uint32_t buffers;
@@ -101,8 +101,8 @@ const hs_snapshot *hs_snapshot_acquire(hs_snapshot_publisher *pub)
         snapbuf *b = __atomic_load_n(&pub->latest, __ATOMIC_SEQ_CST);
         if (b == NULL)
             return NULL;
-        __atomic_add_fetch(&b->refs, 1, __ATOMIC_SEQ_CST);          /* R1 */
-        if (__atomic_load_n(&pub->latest, __ATOMIC_SEQ_CST) == b)  /* R2 */
+        __atomic_add_fetch(&b->refs, 1, __ATOMIC_SEQ_CST);        /* R1 */
+        if (__atomic_load_n(&pub->latest, __ATOMIC_SEQ_CST) == b) /* R2 */
             return snapbuf_snapshot(b);
         __atomic_sub_fetch(&b->refs, 1, __ATOMIC_SEQ_CST); /* lost a race: again */
     }
@@ -181,7 +181,7 @@ void hs_snapshot_publisher_publish(hs_snapshot_publisher *pub, hs_snapshot *s)
     if (b == NULL || (const hs_snapshot *)snapbuf_snapshot(b) != s)
         return; /* not the reserved buffer: nothing to publish */
     pub->pending = NULL;
-    __atomic_exchange_n(&pub->latest, b, __ATOMIC_SEQ_CST); /* W1 */
+    (void)__atomic_exchange_n(&pub->latest, b, __ATOMIC_SEQ_CST); /* W1 */
     stat_add(&pub->published, 1);
 }
 

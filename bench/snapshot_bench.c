@@ -1,0 +1,222 @@
+/*
+ * snapshot_bench.c — what snapshots cost (`make bench`).
+ *
+ *   1. One capture of a ~1 GiB heap: 512 MiB of 2 MiB objects and 512 MiB of
+ *      small objects of ten sizes (16 B to 2 KiB, scannable nodes among
+ *      them), on one P with GOGC off; the snapshotter's own thread runs at
+ *      1 Hz so the timed captures (hs_snapshotter_capture) are nearly alone.
+ *      Prints the median, min and max of -c captures and the snapshot's size.
+ *   2. Mutator throughput: binary-trees depth 18 on every CPU, with the
+ *      snapshotter at 30 Hz (and its phase hook) and without, alternating,
+ *      -r runs each; the ratio of the median wall times is the throughput
+ *      with capture over the throughput without (1.00: free).
+ * Measurements, not tests: the program exits 0 whatever the numbers are, 1
+ * only when the heap cannot be built or the workload fails.
+ *
+ * Usage: snapshot_bench [-c CAPTURES] [-r RUNS] [-d DEPTH]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "heapscope/runtime.h"
+#include "heapscope/snapshot.h"
+#include "heapscope/workload.h"
+
+enum { maxRuns = 15, maxCaptures = 101 };
+
+typedef struct options {
+    int captures, runs, depth;
+} options;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(*v), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ---- 1. one capture of a 1 GiB heap ---------------------------------------------- */
+
+static const uint8_t nodeMask[] = {0x0f};
+static const hs_type nodeType = {"node", 48, 32, nodeMask};
+
+/* 512 MiB of large objects and 512 MiB of small ones.  False on failure. */
+static bool build_heap(hs_runtime *rt)
+{
+    static const size_t sizes[] = {16, 24, 32, 48, 64, 96, 128, 256, 512, 2048};
+    hs_p *pp = hs_runtime_p(rt, 0);
+    hs_p_acquire(pp);
+    bool ok = true;
+    for (int i = 0; i < 256 && ok; i++)
+        ok = hs_malloc(pp, 2 << 20, NULL) != NULL;
+    for (size_t bytes = 0, i = 0; bytes < (512u << 20) && ok; i++) {
+        size_t sz = sizes[i % 10];
+        ok = hs_malloc(pp, sz, sz == 48 ? &nodeType : NULL) != NULL;
+        bytes += sz;
+    }
+    hs_p_release(pp);
+    return ok;
+}
+
+static int bench_capture(const options *o)
+{
+    hs_snapshotter_opts so = {.fps = 1, .workload = "snapshot_bench:heap=1GiB"};
+    hs_snapshotter *ss = hs_snapshotter_new(&so);
+    hs_config cfg = hs_config_default();
+    cfg.gogc = -1;
+    hs_snapshotter_hook(ss, &cfg);
+    hs_runtime *rt = NULL;
+    if (ss == NULL || hs_runtime_new(&cfg, &rt) != HS_OK || !build_heap(rt)) {
+        fprintf(stderr, "snapshot_bench: could not build a 1 GiB heap\n");
+        return 1;
+    }
+    hs_snapshotter_start(ss, rt);
+    hs_snapshotter_capture(ss); /* sizes the buffers */
+    double t[maxCaptures];
+    for (int i = 0; i < o->captures; i++) {
+        double t0 = now_seconds();
+        hs_snapshotter_capture(ss);
+        t[i] = (now_seconds() - t0) * 1e3;
+    }
+    double med = median(t, o->captures); /* sorts t */
+    const hs_snapshot *s = hs_snapshot_acquire(hs_snapshotter_publisher(ss));
+    printf("capture of a %.0f MiB heap (%u pages, %u spans, %llu objects in use): "
+           "median %.2f ms, min %.2f, max %.2f (%d captures)\n",
+           (double)s->HeapInuse / (1 << 20), s->npages, s->nspans,
+           (unsigned long long)s->HeapObjects, med, t[0], t[o->captures - 1], o->captures);
+    printf("snapshot size %.1f MiB: %.2f%% of the heap in use\n", (double)s->size / (1 << 20),
+           100.0 * (double)s->size / (double)s->HeapInuse);
+    hs_snapshot_release(s);
+    hs_snapshotter_stop(ss);
+    hs_runtime_free(rt);
+    hs_snapshotter_free(ss);
+    return 0;
+}
+
+/* ---- 2. binary-trees with and without the snapshotter -------------------------------- */
+
+typedef struct btrun {
+    double seconds;
+    hs_snapshotter_stats st;
+} btrun;
+
+static bool run_trees(const hs_workload *w, int nprocs, bool snap, btrun *out)
+{
+    hs_snapshotter_opts so = {.fps = 30, .workload = hs_workload_name(w)};
+    hs_snapshotter *ss = snap ? hs_snapshotter_new(&so) : NULL;
+    hs_config cfg = hs_config_default();
+    cfg.nprocs = nprocs;
+    cfg.nglobals = hs_workload_nglobals(w, nprocs);
+    if (ss != NULL)
+        hs_snapshotter_hook(ss, &cfg);
+    hs_runtime *rt = NULL;
+    if (hs_runtime_new(&cfg, &rt) != HS_OK)
+        return false;
+    if (ss != NULL)
+        hs_snapshotter_start(ss, rt);
+    hs_mutator_opts mo = {.seed = 1};
+    hs_workload_result res;
+    double t0 = now_seconds();
+    bool ok = hs_workload_run(w, rt, &mo, &res) && res.end == HS_END_FINISHED;
+    out->seconds = now_seconds() - t0;
+    if (ss != NULL) {
+        hs_snapshotter_stop(ss);
+        out->st = hs_snapshotter_get_stats(ss);
+    }
+    hs_runtime_free(rt);
+    hs_snapshotter_free(ss);
+    return ok;
+}
+
+static int bench_throughput(const options *o)
+{
+    char spec[64], why[256];
+    snprintf(spec, sizeof(spec), "binary-trees:depth=%d", o->depth);
+    hs_workload *w = NULL;
+    if (hs_workload_parse(spec, &w, why, sizeof(why)) != HS_WORKLOAD_OK) {
+        fprintf(stderr, "snapshot_bench: %s\n", why);
+        return 1;
+    }
+    int nprocs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    double with[maxRuns], without[maxRuns];
+    btrun r = {0};
+    hs_snapshotter_stats sum = {0};
+    for (int i = 0; i < o->runs; i++) {
+        if (!run_trees(w, nprocs, false, &r))
+            goto fail;
+        without[i] = r.seconds;
+        if (!run_trees(w, nprocs, true, &r))
+            goto fail;
+        with[i] = r.seconds;
+        sum.captures += r.st.captures;
+        sum.phase_captures += r.st.phase_captures;
+        sum.capture_ns += r.st.capture_ns;
+        sum.phase_capture_ns += r.st.phase_capture_ns;
+    }
+    double a = median(without, o->runs), b = median(with, o->runs);
+    printf("%s on %d Ps, median of %d runs: %.3f s without snapshots, %.3f s with them at 30 "
+           "Hz\n",
+           spec, nprocs, o->runs, a, b);
+    printf("a run took %.0f snapshots (%.0f in the phase hook), %.1f ms capturing (%.1f ms of "
+           "it inside pauses): %.2f%% of the CPU time of a run\n",
+           (double)sum.captures / o->runs, (double)sum.phase_captures / o->runs,
+           (double)sum.capture_ns / 1e6 / o->runs, (double)sum.phase_capture_ns / 1e6 / o->runs,
+           100.0 * (double)sum.capture_ns / 1e9 / o->runs / (b * nprocs));
+    printf("mutator throughput with / without the snapshotter: %.3f\n", a / b);
+    hs_workload_free(w);
+    return 0;
+fail:
+    fprintf(stderr, "snapshot_bench: %s did not run to its end\n", spec);
+    hs_workload_free(w);
+    return 1;
+}
+
+static bool parse_options(int argc, char **argv, options *o)
+{
+    *o = (options){.captures = 15, .runs = 3, .depth = 18};
+    int c;
+    while ((c = getopt(argc, argv, "c:r:d:")) != -1) {
+        int v = atoi(optarg);
+        if (c == 'c' && v >= 1 && v <= maxCaptures)
+            o->captures = v;
+        else if (c == 'r' && v >= 1 && v <= maxRuns)
+            o->runs = v;
+        else if (c == 'd' && v >= 6 && v <= 24)
+            o->depth = v;
+        else
+            return false;
+    }
+    return optind == argc;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    if (!parse_options(argc, argv, &o)) {
+        fprintf(stderr,
+                "usage: snapshot_bench [-c CAPTURES 1..%d] [-r RUNS 1..%d] "
+                "[-d DEPTH 6..24]\n",
+                maxCaptures, maxRuns);
+        return 2;
+    }
+    printf("heapscope snapshots\n");
+    int rc = bench_capture(&o);
+    if (rc == 0)
+        rc = bench_throughput(&o);
+    return rc;
+}
