@@ -220,6 +220,9 @@ static int gcHold(hs_runtime *rt, hs_gcphase ph)
         pthread_mutex_unlock(&gc->lock);
         return HS_STEP_PHASE;
     }
+    pthread_mutex_unlock(&gc->lock);
+    gcNotifyPhase(rt, ph); /* the exact picture of what is about to be held */
+    pthread_mutex_lock(&gc->lock);
     gc->toCycleEnd = false;
     gc->held = true;
     gc->holdPhase = ph;

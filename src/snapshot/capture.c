@@ -21,9 +21,6 @@
  * state a capture allocates nothing.
  *
  * RUNTIME REQUESTS:
- *   - call on_phase from gcHold when it holds, so every hold is captured
- *     exactly (today the MARK hold comes after gcMarkTinyAllocs, which follows
- *     the MARK phase change; the snapshotter's thread covers it within a frame);
  *   - hs_gc_pauses_since(rt, from, out, n), so a resync copies only what is new;
  *   - a chunk-level page allocator accessor (64 pages per call instead of one).
  */
