@@ -2,7 +2,7 @@
  * mcache.c — the per-P allocation cache (Go: mcache.go).
  *
  * Each P owns one mcache: for every span class, the span it is allocating
- * from (or the shared empty placeholder), plus the tiny allocator's current
+ * from (or the shared empty span), plus the tiny allocator's current
  * 16 B block.  Only the thread running the P touches it, so the allocation fast
  * path takes no lock: it consumes the cached span's allocCache with a
  * count-trailing-zeros and advances freeindex.

@@ -232,7 +232,7 @@ typedef struct mheap {
     mcentral central[numSpanClasses];
     fixalloc spanalloc;           /* lock */
     fixalloc bitsalloc[spanBitWords]; /* lock: [n-1] gives spanBitmaps*n words of span bits */
-    mspan emptymspan;             /* the placeholder every empty mcache slot points at */
+    mspan emptymspan;             /* the empty span every unused mcache slot points at */
 
     /* Statistics (atomic unless noted). */
     uint64_t pagesInUse;          /* pages in in-use spans */
@@ -554,8 +554,12 @@ void gc_stop_thread(hs_runtime *rt);
 void gc_destroy(hs_runtime *rt);
 void gcRunCycle(hs_runtime *rt, bool forced);
 void gcPauseRecord(hs_runtime *rt, int64_t ns);
+
+/* mgcstep.c */
 void gcEventLog(hs_runtime *rt, uint32_t kind, int64_t a, int64_t b);
+void gcNotifyPhase(hs_runtime *rt, hs_gcphase ph);
 void gcSetPhase(hs_runtime *rt, hs_gcphase ph);
+int gcHold(hs_runtime *rt, hs_gcphase ph); /* holds if stepping; returns the step granted */
 
 
 /* proc.c */
