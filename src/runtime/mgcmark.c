@@ -327,8 +327,11 @@ void gcMarkWorker(hs_runtime *rt, hs_p *pp)
         p_clearPreempt(pp, preemptWork);
         return;
     }
-    if (pp->workerMode == workerDedicated)
-        dedicatedWorker(rt, pp);
+    if (pp->workerMode == workerDedicated) {
+        /* Cheap test first: with nothing to mark the goroutines keep the P. */
+        if (gcMarkWorkAvailable(rt) || !gcw_empty(&pp->gcw) || pp->wbbuf.n > 0)
+            dedicatedWorker(rt, pp);
+    }
     else if (pp->workerMode == workerFractional)
         fractionalWorker(rt, pp);
 }
