@@ -3,10 +3,10 @@
  * ask for.
  *
  * `--workload help` lists the workloads; --headless runs the session
- * (src/cli/session.c).  The other run modes (live view, replay and export,
+ * (src/cli/session.c); with no mode option the live view opens (src/cli/live.c),
+ * which first needs a terminal.  The other run modes (replay and export,
  * attach) are not in this build, so a good command line for them ends with
- * one sentence saying so and exit status 2; the live view first needs a
- * terminal.  Exit status as in DESIGN.md: 0 ok, 1 runtime failure, 2 bad
+ * one sentence saying so and exit status 2.  Exit status as in DESIGN.md: 0 ok, 1 runtime failure, 2 bad
  * usage or bad input file.
  */
 #include <config.h>
@@ -51,6 +51,8 @@ int main(int argc, char **argv)
               stderr);
         return 2;
     }
+    if (mode == HS_MODE_LIVE)
+        return hs_live_run(&opts, stderr);
     fprintf(stderr,
             "heapscope: this build checks the options but cannot %s yet; "
             "'heapscope --help' lists them.\n",

@@ -152,6 +152,11 @@ const char *hs_run_mode_phrase(hs_run_mode mode);
  * 2 bad usage (a bad workload spec, an unwritable --stats-json). */
 int hs_session_run(const hs_options *o, FILE *out, FILE *err);
 
+/* The live view (src/cli/live.c): the runtime and the workload of o shown by
+ * the visualizer on this terminal until the user quits.  Returns the exit
+ * status; errors go to err once the terminal is restored. */
+int hs_live_run(const hs_options *o, FILE *err);
+
 /* STW pause statistics over n pauses (sorts ns in place); nearest rank. */
 typedef struct hs_pause_stats {
     uint64_t count;

@@ -19,7 +19,7 @@
  *
  *   array       element            bytes per element
  *   header      hs_snapshot        sizeof(hs_snapshot), once
- *   central     hs_snap_central    40, x HS_SNAP_NUM_SPAN_CLASSES
+ *   central     hs_snap_central    48, x HS_SNAP_NUM_SPAN_CLASSES
  *   procs       hs_snap_p          600, per P
  *   arenas      hs_snap_arena      16, per 64 MiB arena
  *   pages       uint8_t            1, per 8 KiB heap page  } 5 bytes a page
@@ -44,7 +44,7 @@
 extern "C" {
 #endif
 
-#define HS_SNAPSHOT_VERSION 1
+#define HS_SNAPSHOT_VERSION 2
 #define HS_SNAP_NUM_CLASSES 68
 #define HS_SNAP_NUM_SPAN_CLASSES 136
 #define HS_SNAP_MAX_PROCS 255 /* cached_by holds a P id + 1 in a byte */
@@ -124,11 +124,14 @@ typedef struct hs_snap_arena {
     uint32_t pad;
 } hs_snap_arena;
 
-/* The spans of one span class in the snapshot's span table, by set. */
+/* One span class: its size, and its spans in the snapshot's span table, by
+ * set.  48 bytes. */
 typedef struct hs_snap_central {
     uint32_t partial_swept, partial_unswept, full_swept, full_unswept; /* spans */
     uint64_t objects_inuse, objects_free; /* in the spans of those sets */
     uint64_t nmalloc;                     /* spans handed to mcaches so far */
+    uint32_t elemsize;                    /* object size of the class; 0 for class 0 */
+    uint16_t npages, nelems;              /* of one span of the class */
 } hs_snap_central;
 
 typedef enum hs_p_status {
@@ -217,6 +220,10 @@ typedef struct hs_snapshot {
     uint32_t pad2;
     int64_t events_window_ns; /* the events cover at least this long */
     uint64_t events_lost;     /* events the source dropped so far */
+    /* ---- since version 2 ---- */
+    int64_t gc_cpu_total_ns; /* mark CPU of every cycle so far: assists, workers, idle */
+    uint32_t world_paused;   /* the world is stopped on request (hs_control.pause) */
+    uint32_t pad4;
 } hs_snapshot;
 
 /* Accessors for the arrays. */
@@ -312,6 +319,30 @@ typedef struct hs_publisher_stats {
     uint32_t pad;
 } hs_publisher_stats;
 hs_publisher_stats hs_snapshot_publisher_stats(hs_snapshot_publisher *pub);
+
+/* ---- control: the one narrow way back to a source ----------------------------
+ *
+ * What a reader (the UI) may ask of the source its snapshots come from.  The
+ * source decides at its own safe points; the answer shows in later snapshots
+ * (world_paused, step_*, gogc, cycle).  A function left NULL is something
+ * this source cannot do (a replayed recording steps no collector), and the
+ * reader says so rather than pretend.  Calls come from the reader's thread and
+ * return without waiting for the source.
+ */
+typedef enum hs_ctl_step {
+    HS_CTL_STEP_PHASE = 0,   /* to the next phase boundary */
+    HS_CTL_STEP_OBJECTS = 1, /* n more objects of mark work */
+    HS_CTL_STEP_CYCLE = 2,   /* to the end of the cycle */
+} hs_ctl_step;
+
+typedef struct hs_control {
+    void *ctx;
+    void (*pause)(void *ctx, bool paused);   /* stop every P at a safe point, or resume */
+    void (*gc)(void *ctx);                   /* start a GC cycle now */
+    void (*stepping)(void *ctx, bool on);    /* hold at each phase boundary, or run */
+    void (*step)(void *ctx, hs_ctl_step kind, uint64_t n); /* release a hold for one step */
+    void (*set_gogc)(void *ctx, int gogc);   /* GC percent; < 0: off */
+} hs_control;
 
 /* ---- the snapshotter: heapscope's runtime as a source --------------------------
  *

@@ -21,8 +21,7 @@
  */
 #include <config.h>
 
-#include "heapscope/cli.h"
-#include "heapscope/workload.h"
+#include "cli/setup.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -36,8 +35,6 @@
 #define PAUSE_SLACK 16
 #define SETTLE_TICK_NS 1000000 /* 1 ms */
 #define SETTLE_TICKS 1000
-#define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
 
 typedef struct session {
     const hs_options *o;
@@ -78,14 +75,7 @@ static void on_cycle(void *ctx, const hs_gc_cycle *c)
 
 static int parse_workload(session *s)
 {
-    char why[256];
-    if (hs_workload_parse(s->o->workload, &s->w, why, sizeof why) == HS_WORKLOAD_OK) {
-        hs_workload_format(s->w, s->workload, sizeof s->workload);
-        return 0;
-    }
-    fprintf(s->err, "heapscope: --workload: %s\n", why);
-    fputs("Try 'heapscope --workload help' for the workloads and their parameters.\n", s->err);
-    return EXIT_USAGE;
+    return cli_parse_workload(s->o, s->err, &s->w, s->workload, sizeof s->workload);
 }
 
 static int open_json(session *s)
@@ -100,44 +90,12 @@ static int open_json(session *s)
     return EXIT_USAGE;
 }
 
-static hs_config make_config(session *s)
-{
-    const hs_options *o = s->o;
-    hs_config cfg = hs_config_default();
-    size_t need = hs_workload_nglobals(s->w, o->procs);
-    cfg.nprocs = o->procs;
-    cfg.gogc = o->gogc;
-    cfg.max_heap = o->max_heap;
-    cfg.memory_limit = o->memory_limit;
-    cfg.gcmode = o->gc == HS_CLI_GC_GREENTEA ? HS_GC_GREENTEA : HS_GC_CLASSIC;
-    cfg.background = true;
-    cfg.verify = o->verify;
-    cfg.nglobals = need > cfg.nglobals ? need : cfg.nglobals;
-    cfg.on_cycle = on_cycle;
-    cfg.on_cycle_ctx = s;
-    return cfg;
-}
-
 static int start_runtime(session *s)
 {
-    hs_config cfg = make_config(s);
-    hs_status st = hs_runtime_new(&cfg, &s->rt);
-    if (st == HS_OK)
-        return 0;
-    fprintf(s->err, "heapscope: cannot start the runtime: %s\n",
-            st == HS_EINVAL ? "it refused the configuration" : "the system refused memory");
-    return st == HS_EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
-}
-
-/* Without --seed: a fresh one, printed in the summary so the run can be redone. */
-static uint64_t pick_seed(const hs_options *o)
-{
-    if (o->seed_given)
-        return o->seed;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t x = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20 ^ (uint64_t)getpid() << 40;
-    return x & (uint64_t)INT64_MAX; /* --seed takes 0..INT64_MAX */
+    hs_config cfg = cli_config(s->o, s->w);
+    cfg.on_cycle = on_cycle;
+    cfg.on_cycle_ctx = s;
+    return cli_start_runtime(&cfg, s->err, &s->rt);
 }
 
 /* ---- running ------------------------------------------------------------------------ */
@@ -300,7 +258,7 @@ static int run(session *s)
         rc = start_runtime(s);
     if (rc != 0)
         return rc;
-    s->seed = pick_seed(s->o);
+    s->seed = cli_pick_seed(s->o);
     if (!run_workload(s, &st, &res))
         return EXIT_RUNTIME;
     collect(s, &res, &st);

@@ -121,6 +121,7 @@ static void fillCollector(hs_snapshot *s, hs_runtime *rt, const hs_gc_summary *s
     pthread_mutex_lock(&gc->lock); /* mark termination writes these under it */
     s->heap_marked = gc->heapMarked;
     uint64_t lastScan = gc->lastHeapScan;
+    s->world_paused = gc->paused;
     pthread_mutex_unlock(&gc->lock);
     s->scan_work_expected = lastScan + atomic_load_relaxed_u64(&gc->stacksScan) +
                             atomic_load_relaxed_u64(&gc->globalsScan);
@@ -131,6 +132,8 @@ static void fillCollector(hs_snapshot *s, hs_runtime *rt, const hs_gc_summary *s
     s->pauses = sum->pauses;
     s->pause_total_ns = sum->pause_total_ns;
     s->pause_max_ns = sum->pause_max_ns;
+    s->gc_cpu_total_ns = sum->mark_assist_ns + sum->mark_dedicated_ns + sum->mark_fractional_ns +
+                         sum->mark_idle_ns;
 }
 
 static void fillStep(hs_snapshot *s, const hs_step_state *st)
@@ -233,8 +236,12 @@ static void fillCentral(hs_snapshot *s, hs_runtime *rt, const hs_snap_span *span
         c->objects_inuse += spans[i].alloc_count;
         c->objects_free += spans[i].nelems - spans[i].alloc_count;
     }
-    for (int c = 0; c < numSpanClasses; c++)
+    for (int c = 0; c < numSpanClasses; c++) {
         ct[c].nmalloc = atomic_load_relaxed_u64(&rt->heap.central[c].nmalloc);
+        ct[c].elemsize = class_to_size[c >> 1];
+        ct[c].npages = class_to_allocnpages[c >> 1];
+        ct[c].nelems = c >> 1 ? spanClass_nelems((spanClass)c, rt->cfg.gcmode) : 0;
+    }
 }
 
 /* ---- one capture ---------------------------------------------------------------------------- */

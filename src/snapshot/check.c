@@ -43,8 +43,9 @@ static const char *check_header(const verdict *v, const hs_snapshot *s, size_t b
     if (s->version > HS_SNAPSHOT_VERSION)
         return fail(v, "snapshot version %u is newer than this heapscope understands (%d)",
                     s->version, HS_SNAPSHOT_VERSION);
-    if (s->version == 0)
-        return fail(v, "snapshot version 0 is not a version heapscope ever wrote");
+    if (s->version < HS_SNAPSHOT_VERSION)
+        return fail(v, "snapshot version %u is older than this heapscope reads (%d)", s->version,
+                    HS_SNAPSHOT_VERSION);
     if (bytes < sizeof(hs_snapshot) || s->size < sizeof(hs_snapshot))
         return fail(v, "a snapshot header is %zu bytes, but this one has only %zu",
                     sizeof(hs_snapshot), bytes < s->size ? bytes : (size_t)s->size);

@@ -1,0 +1,29 @@
+/*
+ * setup.h — what every session that runs heapscope's own runtime does first
+ * (src/cli/ only): read the workload spec, build the runtime's config from
+ * the options, start the runtime, pick the seed.  Errors are reported on err
+ * as one sentence; the return value is the exit status (0: go on).
+ */
+#ifndef HS_CLI_SETUP_H
+#define HS_CLI_SETUP_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "heapscope/cli.h"
+#include "heapscope/runtime.h"
+#include "heapscope/workload.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+/* Parse o->workload into *w, and its full form ("web:cache=...") into name. */
+int cli_parse_workload(const hs_options *o, FILE *err, hs_workload **w, char *name, size_t n);
+/* The runtime's config for o and w: Ps, GOGC, limits, marking, the verifier,
+ * the globals w needs, background threads on.  Hooks are left to the caller. */
+hs_config cli_config(const hs_options *o, const hs_workload *w);
+int cli_start_runtime(const hs_config *cfg, FILE *err, hs_runtime **rt);
+/* --seed, or a fresh one (printed by the caller, so a run can be redone). */
+uint64_t cli_pick_seed(const hs_options *o);
+
+#endif

@@ -1,0 +1,219 @@
+/*
+ * gcbar.c — the lines around every view: the GC bar on top (phase, cycle,
+ * heap live against goal and trigger, mark progress, the last pauses, GOGC,
+ * Ps, allocation rate), the view tabs, and the status line at the bottom,
+ * which says honestly what is on screen: live or frozen and how far back,
+ * the snapshot's age, whether the world was stopped when it was taken, and
+ * frames dropped.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ui/uistate.h"
+
+static uint16_t phase_color(uint32_t phase)
+{
+    static const uint16_t c[5] = {C_DIM, 220, 203, 171, 80};
+    return phase < 5 ? c[phase] : C_DIM;
+}
+
+/* Bytes allocated per second over about the last second of the series. */
+static double alloc_rate(const hs_ui *ui, const hs_snapshot *s)
+{
+    if (ui->nseries < 2)
+        return 0;
+    const sample *newest = &ui->series[(ui->series_head + ui->nseries - 1) % SERIES_CAP];
+    const sample *old = newest;
+    for (size_t i = ui->nseries - 1; i-- > 0;) {
+        old = &ui->series[(ui->series_head + i) % SERIES_CAP];
+        if (s->t_ns - old->t_ns >= 1000000000LL || old->t_ns <= s->t_ns - 1000000000LL)
+            break;
+    }
+    /* The series may run ahead of a frozen frame: measure up to the frame shown. */
+    int64_t dt = s->t_ns - old->t_ns;
+    if (dt <= 0 || s->TotalAlloc < old->total_alloc)
+        return 0;
+    return (double)(s->TotalAlloc - old->total_alloc) * 1e9 / (double)dt;
+}
+
+static int put(hs_canvas *cv, int x, int y, int end, style st, const char *text)
+{
+    return x + cv_text(cv, x, y, end - x, st, text);
+}
+
+static int sep(hs_ui *ui, hs_canvas *cv, int x, int y, int end)
+{
+    return put(cv, x, y, end, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0), " │ ");
+}
+
+static void line1(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
+{
+    char a[32], b[32], c[32], buf[160];
+    int x = r.x, y = r.y, end = r.x + r.w;
+    x = put(cv, x, y, end, ui_style(ui, C_TITLE, HS_COLOR_DEFAULT, HS_ATTR_BOLD), "heapscope");
+    if (s == NULL)
+        return;
+    x = sep(ui, cv, x, y, end);
+    x = put(cv, x, y, end, STYLE_PLAIN, "GC ");
+    x = put(cv, x, y, end, ui_style(ui, phase_color(s->phase), HS_COLOR_DEFAULT, HS_ATTR_BOLD),
+            phase_name(s->phase));
+    snprintf(buf, sizeof(buf), "  cycle %" PRIu32, s->cycle);
+    x = put(cv, x, y, end, STYLE_PLAIN, buf);
+    x = sep(ui, cv, x, y, end);
+    snprintf(buf, sizeof(buf), "heap %s → goal %s (trigger %s)", fmt_bytes(a, sizeof(a), s->heap_live),
+             fmt_bytes(b, sizeof(b), s->heap_goal), fmt_bytes(c, sizeof(c), s->trigger));
+    x = put(cv, x, y, end, STYLE_PLAIN, buf);
+    x = sep(ui, cv, x, y, end);
+    x = put(cv, x, y, end, STYLE_PLAIN, "mark ");
+    bool marking = s->phase == 2 || s->phase == 3;
+    double share = 0;
+    if (marking && s->scan_work_expected > 0)
+        share = (double)s->scan_work_done / (double)s->scan_work_expected;
+    share = share > 1 ? 1 : share;
+    for (int i = 0; i < 10 && x < end; i++) {
+        bool on = marking && share * 10 > i;
+        cv_put(cv, x++, y, on ? G_FULL : G_LIGHT, ui_style(ui, on ? 203 : C_DIM, HS_COLOR_DEFAULT, 0));
+    }
+    snprintf(buf, sizeof(buf), marking ? " %3.0f%%" : "  -  ", share * 100);
+    x = put(cv, x, y, end, STYLE_PLAIN, buf);
+    x = sep(ui, cv, x, y, end);
+    if (s->gogc < 0)
+        snprintf(buf, sizeof(buf), "GOGC off");
+    else
+        snprintf(buf, sizeof(buf), "GOGC %d", s->gogc);
+    x = put(cv, x, y, end, STYLE_PLAIN, buf);
+    x = sep(ui, cv, x, y, end);
+    snprintf(buf, sizeof(buf), "%u P%s", s->nprocs, s->nprocs == 1 ? "" : "s");
+    x = put(cv, x, y, end, STYLE_PLAIN, buf);
+    x = sep(ui, cv, x, y, end);
+    snprintf(buf, sizeof(buf), "alloc %s/s", fmt_bytes(a, sizeof(a), (uint64_t)alloc_rate(ui, s)));
+    put(cv, x, y, end, STYLE_PLAIN, buf);
+}
+
+static void line2(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
+{
+    char a[32], b[32], c[32], buf[200];
+    int x = r.x, y = r.y + 1, end = r.x + r.w;
+    if (s == NULL)
+        return;
+    x = put(cv, x, y, end, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0), "STW ");
+    uint32_t np = s->npauses_recent < HS_SNAP_RECENT_PAUSES ? s->npauses_recent : HS_SNAP_RECENT_PAUSES;
+    if (np == 0)
+        x = put(cv, x, y, end, STYLE_PLAIN, "none yet");
+    for (uint32_t i = 0; i < 4 && i < np; i++) { /* the newest first */
+        x = put(cv, x, y, end, STYLE_PLAIN, fmt_ns(a, sizeof(a), s->pauses_recent[np - 1 - i]));
+        x = put(cv, x, y, end, STYLE_PLAIN, " ");
+    }
+    if (np > 0) {
+        snprintf(buf, sizeof(buf), "(p50 %s p99 %s max %s)", fmt_ns(a, sizeof(a), s->pause_p50_ns),
+                 fmt_ns(b, sizeof(b), s->pause_p99_ns), fmt_ns(c, sizeof(c), s->pause_max_ns));
+        x = put(cv, x, y, end, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0), buf);
+    }
+    x = sep(ui, cv, x, y, end);
+    snprintf(buf, sizeof(buf), "in use %s  released %s", fmt_bytes(a, sizeof(a), s->HeapInuse),
+             fmt_bytes(b, sizeof(b), s->HeapReleased));
+    x = put(cv, x, y, end, STYLE_PLAIN, buf);
+    x = sep(ui, cv, x, y, end);
+    x = put(cv, x, y, end, STYLE_PLAIN,
+            s->gcmode == 1 ? "Green Tea marking (Go 1.26+)"
+                           : "classic marking (Go ≤ 1.25)");
+    if (s->workload[0] != '\0') {
+        x = sep(ui, cv, x, y, end);
+        put(cv, x, y, end, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0), s->workload);
+    }
+}
+
+void gcbar_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
+{
+    line1(ui, s, cv, r);
+    line2(ui, s, cv, r);
+}
+
+void tabs_draw(hs_ui *ui, hs_canvas *cv, rect r)
+{
+    static const char *const names[HS_VIEW_COUNT] = {"Heap", "Span", "Central", "Ps", "Timeline"};
+    int x = r.x;
+    char buf[32];
+    for (int i = 0; i < HS_VIEW_COUNT; i++) {
+        bool on = (int)ui->view == i;
+        snprintf(buf, sizeof(buf), " %d %s ", i + 1, names[i]);
+        style st = on ? ui_style(ui, 16, C_TITLE, HS_ATTR_BOLD)
+                      : ui_style(ui, HS_COLOR_DEFAULT, C_BAR_BG, 0);
+        if (ui->pal.colors == 0 && on)
+            st.attr |= HS_ATTR_REVERSE;
+        x += cv_text(cv, x, r.y, r.x + r.w - x, st, buf);
+        x += cv_text(cv, x, r.y, r.x + r.w - x, STYLE_PLAIN, " ");
+    }
+}
+
+static int status_world(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, int x, int y, int end)
+{
+    style warn = ui_style(ui, 16, C_WARN, HS_ATTR_BOLD);
+    if (ui->pal.colors == 0)
+        warn.attr |= HS_ATTR_REVERSE;
+    char buf[120];
+    if (s->step_enabled && s->step_held) {
+        snprintf(buf, sizeof(buf), " STEP: held at %s (s phase, n %d objects, c cycle, x off) ",
+                 phase_name(s->step_phase), ui->step_n);
+        return put(cv, x, y, end, warn, buf);
+    }
+    if (s->world_paused)
+        return put(cv, x, y, end, warn, " WORLD STOPPED (space resumes) ");
+    if (s->step_enabled)
+        return put(cv, x, y, end, warn, " STEP mode: waiting for a cycle (s starts one) ");
+    return put(cv, x, y, end, ui_style(ui, C_GOOD, HS_COLOR_DEFAULT, 0), "running");
+}
+
+void status_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
+{
+    char a[32], buf[200];
+    int x = r.x, y = r.y, end = r.x + r.w;
+    const frame *f = ui_shown_frame(ui);
+    if (s == NULL || f == NULL) {
+        put(cv, x, y, end, STYLE_PLAIN, "no snapshot yet   ? help  q quit");
+        return;
+    }
+    if (ui->frozen) {
+        const hs_snapshot *newest = hist_at(&ui->hist, ui->hist.n - 1)->s;
+        size_t i = hist_find(&ui->hist, s->seq);
+        snprintf(buf, sizeof(buf), " FROZEN %s behind now, frame %zu of %zu (, . move, End: live) ",
+                 fmt_ns(a, sizeof(a), newest->t_ns - s->t_ns), i + 1, ui->hist.n);
+        style st = ui_style(ui, 16, 117, HS_ATTR_BOLD);
+        if (ui->pal.colors == 0)
+            st.attr |= HS_ATTR_REVERSE;
+        x = put(cv, x, y, end, st, buf);
+    } else {
+        x = put(cv, x, y, end, ui_style(ui, C_GOOD, HS_COLOR_DEFAULT, HS_ATTR_BOLD), "LIVE");
+    }
+    x = put(cv, x, y, end, STYLE_PLAIN, " ");
+    x = status_world(ui, s, cv, x, y, end);
+    int64_t age = ui->now_ns - (ui->clock_base + s->t_ns);
+    snprintf(buf, sizeof(buf), "  snapshot #%" PRIu64 " at %.1f s, age %s%s", s->seq,
+             (double)s->t_ns / 1e9, fmt_ns(a, sizeof(a), age < 0 ? 0 : age),
+             s->world_stopped ? ", exact (world stopped)" : "");
+    x = put(cv, x, y, end, STYLE_PLAIN, buf);
+    if (ui->dropped > 0) {
+        snprintf(buf, sizeof(buf), ", %" PRIu64 " frames dropped", ui->dropped);
+        x = put(cv, x, y, end, ui_style(ui, C_WARN, HS_COLOR_DEFAULT, 0), buf);
+    }
+    if (ui->rejected > 0) {
+        snprintf(buf, sizeof(buf), ", %" PRIu64 " bad snapshots (%s)", ui->rejected, ui->rejected_why);
+        x = put(cv, x, y, end, ui_style(ui, C_BAD, HS_COLOR_DEFAULT, 0), buf);
+    }
+    if (ui->o.note != NULL) {
+        ui->o.note(ui->o.note_ctx, buf, sizeof(buf));
+        if (buf[0] != '\0') {
+            x = put(cv, x, y, end, STYLE_PLAIN, "  ");
+            x = put(cv, x, y, end, ui_style(ui, C_WARN, HS_COLOR_DEFAULT, HS_ATTR_BOLD), buf);
+        }
+    }
+    if (ui->msg[0] != '\0' && ui->now_ns < ui->msg_until_ns) {
+        x = put(cv, x, y, end, STYLE_PLAIN, "  ");
+        x = put(cv, x, y, end, ui_style(ui, C_WARN, HS_COLOR_DEFAULT, HS_ATTR_BOLD), ui->msg);
+    }
+    const char *keys = "  ? help  q quit";
+    int kw = (int)strlen(keys);
+    if (end - x >= kw)
+        put(cv, end - kw, y, end, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0), keys);
+}

@@ -1,0 +1,339 @@
+/*
+ * term.c — the visualizer on a real terminal, through ncursesw.
+ *
+ * The frame loop: take the newest snapshot (lock-free; a snapshot already
+ * seen is not fed twice), render the current view into a canvas the size of
+ * the terminal, copy the canvas to the screen (ncurses sends only what
+ * changed), then wait for a key, a signal or the next frame's time.  A frame
+ * that could not start on time counts as dropped.
+ *
+ * Terminal hygiene: the terminal is restored on q, on SIGINT, SIGTERM and
+ * SIGHUP (read through a signalfd, so no handler runs inside ncurses), and on
+ * a crash (SIGSEGV, SIGBUS, SIGFPE, SIGABRT: the handler puts back the saved
+ * terminal modes with async-signal-safe calls, then lets the signal take its
+ * course).  SIGTSTP and SIGCONT are ncurses' own: it leaves and restores the
+ * screen around a suspend.  Resizes arrive as KEY_RESIZE and are drawn at once.
+ *
+ * The crash handler's saved terminal modes are the one piece of state here
+ * that is not in an object: a signal handler can reach nothing else, and a
+ * process has one terminal.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <locale.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NCURSES_WIDECHAR 1
+#include <ncurses.h>
+
+#include "ui/uistate.h"
+
+static struct termios crash_termios; /* see above */
+static volatile sig_atomic_t crash_termios_saved;
+
+static void crash_restore(int sig)
+{
+    static const char reset[] = "\033[0m\033[?1000l\033[?1049l\033[?25h\r\n";
+    if (crash_termios_saved)
+        tcsetattr(STDIN_FILENO, TCSANOW, &crash_termios);
+    ssize_t r = write(STDOUT_FILENO, reset, sizeof(reset) - 1);
+    (void)r;
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void install_crash_handlers(void)
+{
+    static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGABRT};
+    if (tcgetattr(STDIN_FILENO, &crash_termios) == 0)
+        crash_termios_saved = 1;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = crash_restore;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+
+static void remove_crash_handlers(void)
+{
+    static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGABRT};
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        signal(sigs[i], SIG_DFL);
+    crash_termios_saved = 0;
+}
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* ---- the screen ------------------------------------------------------------------------ */
+
+typedef struct term {
+    SCREEN *scr;
+    int colors;
+    hs_canvas *cv;
+    int sigfd;
+    sigset_t oldmask;
+} term;
+
+static attr_t attrs_of(uint8_t a)
+{
+    attr_t r = A_NORMAL;
+    if (a & HS_ATTR_BOLD)
+        r |= A_BOLD;
+    if (a & HS_ATTR_REVERSE)
+        r |= A_REVERSE;
+    if (a & HS_ATTR_UNDERLINE)
+        r |= A_UNDERLINE;
+    if (a & HS_ATTR_DIM)
+        r |= A_DIM;
+    return r;
+}
+
+static void blit(term *t)
+{
+    const hs_canvas *cv = t->cv;
+    for (int y = 0; y < cv->h; y++) {
+        for (int x = 0; x < cv->w; x++) {
+            const hs_tcell *c = hs_canvas_at(cv, x, y);
+            wchar_t wc[2] = {(wchar_t)(c->ch ? c->ch : ' '), 0};
+            int pair = 0;
+            if (t->colors > 0 && (c->fg != HS_COLOR_DEFAULT || c->bg != HS_COLOR_DEFAULT)) {
+                int fg = c->fg == HS_COLOR_DEFAULT ? -1 : c->fg, bg = c->bg == HS_COLOR_DEFAULT ? -1 : c->bg;
+                pair = alloc_pair(fg, bg);
+                if (pair < 0)
+                    pair = 0;
+            }
+            cchar_t cc;
+            setcchar(&cc, wc, attrs_of(c->attr), (short)(pair < 32767 ? pair : 0), &pair);
+            /* The bottom-right cell: writing it may scroll on some terminals. */
+            if (x == cv->w - 1 && y == cv->h - 1)
+                mvins_wch(y, x, &cc);
+            else
+                mvadd_wch(y, x, &cc);
+        }
+    }
+    wnoutrefresh(stdscr);
+    doupdate();
+}
+
+static int translate(int ch)
+{
+    switch (ch) {
+    case KEY_UP:
+        return HS_KEY_UP;
+    case KEY_DOWN:
+        return HS_KEY_DOWN;
+    case KEY_LEFT:
+        return HS_KEY_LEFT;
+    case KEY_RIGHT:
+        return HS_KEY_RIGHT;
+    case KEY_PPAGE:
+        return HS_KEY_PGUP;
+    case KEY_NPAGE:
+        return HS_KEY_PGDN;
+    case KEY_HOME:
+        return HS_KEY_HOME;
+    case KEY_END:
+        return HS_KEY_END;
+    case KEY_ENTER:
+    case '\n':
+    case '\r':
+        return HS_KEY_ENTER;
+    case 27:
+        return HS_KEY_ESC;
+    case '\t':
+        return HS_KEY_TAB;
+    case KEY_BTAB:
+        return HS_KEY_BTAB;
+    default:
+        return ch == KEY_F(10) ? HS_KEY_F10 : ch;
+    }
+}
+
+static bool open_term(term *t, const hs_ui_opts *o, char *why, size_t n)
+{
+    if (!isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO)) {
+        snprintf(why, n, "the live view needs a terminal, and standard %s is not one",
+                 isatty(STDIN_FILENO) ? "output" : "input");
+        return false;
+    }
+    setlocale(LC_ALL, "");
+    t->scr = newterm(NULL, stdout, stdin);
+    if (t->scr == NULL) {
+        const char *tn = getenv("TERM");
+        snprintf(why, n, "the terminal type '%s' is unknown to this system's terminfo",
+                 tn ? tn : "");
+        return false;
+    }
+    set_term(t->scr);
+    if (tigetstr("cup") == NULL || tigetstr("cup") == (char *)-1) {
+        endwin();
+        delscreen(t->scr);
+        t->scr = NULL;
+        const char *tn = getenv("TERM");
+        snprintf(why, n, "the terminal type '%s' cannot move the cursor, which the live view needs",
+                 tn ? tn : "");
+        return false;
+    }
+    cbreak();
+    noecho();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    set_escdelay(25);
+    curs_set(0);
+    mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+    mouseinterval(0);
+    t->colors = 0;
+    const char *nc = getenv("NO_COLOR");
+    if (o->colors != 0 && has_colors() && (nc == NULL || nc[0] == '\0')) {
+        start_color();
+        use_default_colors();
+        t->colors = COLORS >= 256 ? 256 : COLORS >= 8 ? 8 : 0;
+        if (o->colors > 0 && o->colors < t->colors)
+            t->colors = o->colors;
+    }
+    return true;
+}
+
+static bool open_signals(term *t, char *why, size_t n)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, &t->oldmask);
+    t->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (t->sigfd < 0) {
+        snprintf(why, n, "cannot watch for signals: %s", strerror(errno));
+        pthread_sigmask(SIG_SETMASK, &t->oldmask, NULL);
+        return false;
+    }
+    return true;
+}
+
+static void close_term(term *t)
+{
+    if (t->scr != NULL) {
+        endwin();
+        delscreen(t->scr);
+        t->scr = NULL;
+    }
+    remove_crash_handlers();
+    if (t->sigfd >= 0) {
+        close(t->sigfd);
+        t->sigfd = -1;
+        pthread_sigmask(SIG_SETMASK, &t->oldmask, NULL);
+    }
+    hs_canvas_free(t->cv);
+    t->cv = NULL;
+}
+
+/* Handle every pending key; false when the user quits. */
+static bool read_keys(hs_ui *ui, term *t)
+{
+    int ch;
+    while ((ch = getch()) != ERR) {
+        if (ch == KEY_RESIZE)
+            continue; /* the next render takes the new size */
+        if (ch == KEY_MOUSE) {
+            MEVENT ev;
+            if (getmouse(&ev) != OK)
+                continue;
+            if (ev.bstate & BUTTON4_PRESSED)
+                hs_ui_key(ui, HS_KEY_WHEEL_UP);
+            else if (ev.bstate & BUTTON5_PRESSED)
+                hs_ui_key(ui, HS_KEY_WHEEL_DOWN);
+            else if (ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED))
+                hs_ui_click(ui, ev.x, ev.y);
+            continue;
+        }
+        if (!hs_ui_key(ui, translate(ch)))
+            return false;
+    }
+    (void)t;
+    return true;
+}
+
+/* True when a quitting signal came. */
+static bool signalled(term *t)
+{
+    struct signalfd_siginfo si;
+    return read(t->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si);
+}
+
+int hs_ui_run(hs_snapshot_publisher *pub, const hs_control *ctl, const hs_ui_opts *o, char *why,
+              size_t n)
+{
+    term t = {.sigfd = -1};
+    if (!open_signals(&t, why, n))
+        return 1;
+    if (!open_term(&t, o, why, n)) {
+        close_term(&t);
+        return 1;
+    }
+    install_crash_handlers();
+    hs_ui_opts uo = *o;
+    uo.colors = t.colors;
+    hs_ui *ui = hs_ui_new(&uo, ctl);
+    t.cv = hs_canvas_new(COLS, LINES);
+    if (ui == NULL || t.cv == NULL) {
+        close_term(&t);
+        hs_ui_free(ui);
+        snprintf(why, n, "out of memory");
+        return 1;
+    }
+    int fps = uo.fps > 0 ? uo.fps : 30;
+    int64_t period = 1000000000LL / fps, start = mono_ns(), next = start;
+    bool running = true;
+    while (running) {
+        int64_t now = mono_ns();
+        if (uo.duration_ns > 0 && now - start >= uo.duration_ns)
+            break;
+        if (now >= next) {
+            int64_t late = (now - next) / period;
+            if (late > 0)
+                hs_ui_count_dropped(ui, (uint64_t)late);
+            next += (late + 1) * period;
+            const hs_snapshot *s = hs_snapshot_acquire(pub);
+            if (s != NULL) {
+                hs_ui_feed(ui, s, now);
+                hs_snapshot_release(s);
+            }
+            if ((COLS != t.cv->w || LINES != t.cv->h) && !hs_canvas_resize(t.cv, COLS, LINES))
+                break;
+            hs_ui_render(ui, t.cv, now);
+            blit(&t);
+        }
+        struct pollfd pf[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = t.sigfd, .events = POLLIN}};
+        int64_t wait = (next - mono_ns()) / 1000000;
+        poll(pf, 2, wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait + 1);
+        if (signalled(&t))
+            break;
+        if (!read_keys(ui, &t))
+            running = false;
+        if (pf[0].revents & (POLLHUP | POLLERR))
+            break; /* the terminal went away */
+        if (pf[0].revents & POLLIN)
+            next = mono_ns(); /* answer a key at once */
+    }
+    hs_ui_free(ui);
+    close_term(&t);
+    return 0;
+}

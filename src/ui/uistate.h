@@ -1,0 +1,226 @@
+/*
+ * uistate.h — the visualizer's insides, shared by its files (src/ui/ only).
+ *
+ * One hs_ui is touched by one thread (the UI's).  The snapshots it shows are
+ * its own copies, kept in a ring (history.c); views look a frame up by seq at
+ * each render, so a frame the ring overwrote is never read.
+ */
+#ifndef HS_UI_UISTATE_H
+#define HS_UI_UISTATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heapscope/snapshot.h"
+#include "heapscope/ui.h"
+
+/* ---- drawing (canvas.c) ------------------------------------------------------------ */
+
+typedef struct style {
+    uint16_t fg, bg;
+    uint8_t attr;
+} style;
+
+#define STYLE_PLAIN ((style){HS_COLOR_DEFAULT, HS_COLOR_DEFAULT, 0})
+#define STYLE_BOLD ((style){HS_COLOR_DEFAULT, HS_COLOR_DEFAULT, HS_ATTR_BOLD})
+
+typedef struct rect {
+    int x, y, w, h;
+} rect;
+
+void cv_clear(hs_canvas *cv, style st);
+void cv_put(hs_canvas *cv, int x, int y, uint32_t ch, style st);
+void cv_fill(hs_canvas *cv, int x, int y, int w, int h, uint32_t ch, style st);
+/* Text at (x, y), at most maxw columns; returns the columns written. */
+int cv_text(hs_canvas *cv, int x, int y, int maxw, style st, const char *s);
+__attribute__((format(printf, 6, 7))) int cv_printf(hs_canvas *cv, int x, int y, int maxw,
+                                                     style st, const char *fmt, ...);
+
+/* ---- colors and glyphs (palette.c) ---------------------------------------------------- */
+
+/* Glyphs, used with and without color.  Without color they alone tell the
+ * states apart. */
+#define G_UPPER 0x2580 /* ▀: the upper of two rows in one cell */
+#define G_FULL 0x2588  /* █ */
+#define G_LIGHT 0x2591 /* ░ */
+#define G_MEDIUM 0x2592
+#define G_DOT 0x00b7   /* · */
+#define G_WHITE 0x25cb /* ○ */
+#define G_GRAY 0x25d0  /* ◐ */
+#define G_BLACK 0x25cf /* ● */
+
+/* What one cell of the heap map shows. */
+typedef enum map_state {
+    MAP_UNUSED = 0,
+    MAP_FREE,
+    MAP_RELEASED,
+    MAP_SMALL, /* colored by size class */
+    MAP_LARGE,
+    MAP_UNSWEPT,
+    MAP_WHITE, /* mark progress, during mark */
+    MAP_GRAY,
+    MAP_BLACK,
+    MAP_NSTATES,
+} map_state;
+
+typedef struct palette {
+    int colors; /* 256, 8 or 0 */
+} palette;
+
+/* Color of a map state (class for MAP_SMALL); a terminal index. */
+uint16_t pal_map(const palette *p, map_state st, int sizeclass);
+/* Glyph of a map state when there is no color to show it. */
+uint32_t pal_map_glyph(map_state st);
+/* An object's cell in the span view. */
+uint16_t pal_cell(const palette *p, hs_cell c);
+uint32_t pal_cell_glyph(hs_cell c);
+/* A fill share 0..1 as one of ' ▁▂▃▄▅▆▇█'. */
+uint32_t pal_eighths(double share);
+/* Reduce a 256-color index to the terminal's palette (identity for 256). */
+uint16_t pal_reduce(const palette *p, uint16_t color);
+/* c moved pct percent of the way toward another color (256 colors). */
+uint16_t pal_fade(uint16_t c, uint16_t toward, int pct);
+const char *pal_map_name(map_state st);
+/* Accent colors for text. */
+enum {
+    C_TITLE = 75,
+    C_WARN = 214,
+    C_BAD = 196,
+    C_GOOD = 114,
+    C_DIM = 244,
+    C_BAR_BG = 236,
+};
+
+/* ---- the ring of recent snapshots (history.c) ---------------------------------------- */
+
+typedef struct frame {
+    hs_snapshot *s; /* our copy; cap bytes allocated */
+    size_t cap;
+    int64_t seen_ns; /* when it reached the UI */
+} frame;
+
+typedef struct history {
+    frame *ring;
+    size_t cap;    /* frames the ring can hold */
+    size_t n;      /* frames it holds */
+    size_t head;   /* index of the oldest */
+    size_t bytes;  /* bytes of all copies */
+    size_t budget; /* at most this many bytes */
+} history;
+
+bool hist_init(history *h, size_t frames, size_t budget);
+void hist_free(history *h);
+/* Copy s in, dropping the oldest frames past the count or the byte budget. */
+bool hist_push(history *h, const hs_snapshot *s, int64_t now_ns);
+/* Frame i, 0 the oldest. */
+const frame *hist_at(const history *h, size_t i);
+/* The index of the frame with this seq, or of the oldest newer one; n if none. */
+size_t hist_find(const history *h, uint64_t seq);
+
+/* One point of the timeline per snapshot. */
+typedef struct sample {
+    int64_t t_ns;
+    uint64_t heap_live, heap_goal, total_alloc;
+    int64_t gc_cpu_ns;
+    uint32_t nprocs;
+    uint8_t phase;
+} sample;
+
+typedef struct pause_mark {
+    int64_t t_ns, len_ns;
+} pause_mark;
+
+#define SERIES_CAP 32768 /* 18 minutes at 30 fps */
+#define PAUSES_CAP 4096
+
+/* ---- the visualizer ------------------------------------------------------------------ */
+
+struct hs_ui {
+    hs_ui_opts o;
+    hs_control ctl;
+    palette pal;
+    history hist;
+    sample *series; /* ring of SERIES_CAP */
+    size_t nseries, series_head;
+    pause_mark *pauses; /* ring of PAUSES_CAP */
+    size_t npauses, pauses_head;
+    uint64_t last_event_seq; /* events seen up to here (+1) */
+    bool have_events;
+
+    hs_ui_view view;
+    bool help;
+    bool frozen;
+    uint64_t shown_seq; /* while frozen: the frame on screen */
+    int64_t now_ns;     /* of the render or key being handled */
+    int64_t last_feed_ns;
+    int64_t clock_base; /* our clock - the source's t_ns, least seen: for ages */
+    bool have_base;
+    uint64_t dropped, rejected;
+    char rejected_why[160];
+    char msg[160];
+    int64_t msg_until_ns;
+    int step_n; /* objects per `n` */
+
+    /* heap view */
+    int zoom;        /* log2 pages per map half-cell; -1: fit */
+    int heap_scroll; /* first map row shown */
+    int64_t cursor;  /* page index under the cursor, -1: none yet */
+    bool mark_colors_off;
+    /* the last heap map drawn, for clicks and cursor moves */
+    struct {
+        rect area;
+        int cols, label_w, halves, shift;
+        int64_t npages;
+    } map;
+    /* span view: the selected span, by address */
+    uint64_t sel_addr;
+    /* central, Ps */
+    int central_scroll, procs_scroll;
+};
+
+/* The snapshot on screen (live: the newest), or NULL. */
+const hs_snapshot *ui_shown(const hs_ui *ui);
+/* The frame shown, and the one about one second before it (for fades). */
+const frame *ui_shown_frame(const hs_ui *ui);
+const hs_snapshot *ui_before(const hs_ui *ui, int64_t ago_ns);
+void ui_say(hs_ui *ui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- the parts of the screen ---------------------------------------------------------- */
+
+void gcbar_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r);  /* gcbar.c */
+void status_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r); /* gcbar.c */
+void tabs_draw(hs_ui *ui, hs_canvas *cv, rect r);                         /* gcbar.c */
+void help_draw(hs_ui *ui, hs_canvas *cv, rect r);                         /* help.c */
+
+void view_heap_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r);
+bool view_heap_key(hs_ui *ui, const hs_snapshot *s, int key);
+bool view_heap_click(hs_ui *ui, const hs_snapshot *s, int x, int y);
+void view_span_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r);
+bool view_span_key(hs_ui *ui, const hs_snapshot *s, int key);
+void view_central_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r);
+bool view_central_key(hs_ui *ui, const hs_snapshot *s, int key);
+void view_procs_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r);
+bool view_procs_key(hs_ui *ui, const hs_snapshot *s, int key);
+void view_timeline_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r);
+
+/* ---- shared helpers (format.c) ------------------------------------------------------- */
+
+/* 1.5 MiB, 512 B, 3.2 GiB: at most 9 characters. */
+const char *fmt_bytes(char *buf, size_t n, uint64_t b);
+/* 12 µs, 3.4 ms, 1.20 s */
+const char *fmt_ns(char *buf, size_t n, int64_t ns);
+const char *phase_name(uint32_t phase);
+const char *p_status_name(uint8_t st);
+/* The span index covering page, or -1. */
+int32_t snap_span_at_page(const hs_snapshot *s, int64_t page);
+/* The index of the span starting at addr, or -1. */
+int32_t snap_span_by_addr(const hs_snapshot *s, uint64_t addr);
+/* Count a span's cells by state (4 counts). */
+void span_cell_counts(const hs_snapshot *s, const hs_snap_span *sp, uint32_t counts[4]);
+/* Up, down, page keys, the wheel and Home move *v; true if key was one. */
+bool ui_scroll(int *v, int key);
+/* A draw-time style with colors reduced to the palette (and dropped without color). */
+style ui_style(const hs_ui *ui, uint16_t fg, uint16_t bg, uint8_t attr);
+
+#endif

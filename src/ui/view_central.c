@@ -1,0 +1,106 @@
+/*
+ * view_central.c — view 3, the mcentrals: one row per size class, its scan
+ * and noscan span classes together.
+ *
+ * For each class: the object size, pages and objects of one span, and the
+ * spans in each of the four sets of its mcentrals (partial/full x
+ * swept/unswept) as bars on one scale, then objects in use and free in those
+ * spans and the spans handed to mcaches so far.  A span cached by a P is in
+ * no set; the Ps view shows those.  Classes with no span at all are dimmed.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "ui/uistate.h"
+
+#define BAR_W 10
+
+typedef struct class_row {
+    uint32_t set[4]; /* partial swept, partial unswept, full swept, full unswept */
+    uint64_t inuse, free, nmalloc;
+} class_row;
+
+static class_row row_of(const hs_snapshot *s, int cl)
+{
+    class_row r = {0};
+    for (int noscan = 0; noscan < 2; noscan++) {
+        const hs_snap_central *c = &hs_snap_centrals(s)[cl << 1 | noscan];
+        r.set[0] += c->partial_swept;
+        r.set[1] += c->partial_unswept;
+        r.set[2] += c->full_swept;
+        r.set[3] += c->full_unswept;
+        r.inuse += c->objects_inuse;
+        r.free += c->objects_free;
+        r.nmalloc += c->nmalloc;
+    }
+    return r;
+}
+
+static void bar(hs_ui *ui, hs_canvas *cv, int x, int y, uint32_t v, uint32_t max, uint16_t color)
+{
+    double cells = max ? (double)v * BAR_W / max : 0;
+    style st = ui_style(ui, color, HS_COLOR_DEFAULT, 0);
+    for (int i = 0; i < BAR_W; i++) {
+        double part = cells - i;
+        uint32_t ch = part >= 1 ? G_FULL : part > 0 ? 0x258f - (uint32_t)(part * 7) : ' ';
+        if (v > 0 && i == 0 && part <= 0)
+            ch = 0x258f; /* a non-zero count always shows */
+        if (ui->pal.colors == 0 && ch != ' ')
+            ch = '=';
+        cv_put(cv, x + i, y, ch, st);
+    }
+    cv_printf(cv, x + BAR_W, y, 6, STYLE_PLAIN, "%5u", v);
+}
+
+void view_central_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
+{
+    static const char *const sets[4] = {"partial swept", "partial unswept", "full swept",
+                                        "full unswept"};
+    static const uint16_t colors[4] = {114, 107, 75, 61};
+    style head = STYLE_BOLD, dim = ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0);
+    int x = r.x + 1;
+    cv_text(cv, x, r.y, r.w, head, "class   size pages objs");
+    int bx = x + 24;
+    for (int k = 0; k < 4; k++)
+        cv_printf(cv, bx + k * (BAR_W + 7), r.y, BAR_W + 6, head, "%s", sets[k]);
+    int tx = bx + 4 * (BAR_W + 7);
+    cv_text(cv, tx, r.y, r.x + r.w - tx, head, "  in use     free   to mcaches");
+    uint32_t max = 1;
+    for (int cl = 1; cl < HS_SNAP_NUM_CLASSES; cl++) {
+        class_row cr = row_of(s, cl);
+        for (int k = 0; k < 4; k++)
+            max = cr.set[k] > max ? cr.set[k] : max;
+    }
+    int rows = r.h - 2;
+    int last = HS_SNAP_NUM_CLASSES - 1;
+    if (ui->central_scroll > last - rows)
+        ui->central_scroll = last - rows > 0 ? last - rows : 0;
+    if (ui->central_scroll < 0)
+        ui->central_scroll = 0;
+    for (int i = 0; i < rows; i++) {
+        int cl = 1 + ui->central_scroll + i;
+        if (cl >= HS_SNAP_NUM_CLASSES)
+            break;
+        const hs_snap_central *c = &hs_snap_centrals(s)[cl << 1];
+        class_row cr = row_of(s, cl);
+        bool any = cr.set[0] + cr.set[1] + cr.set[2] + cr.set[3] + cr.inuse > 0 || cr.nmalloc > 0;
+        int y = r.y + 1 + i;
+        cv_printf(cv, x, y, 24, any ? STYLE_PLAIN : dim, "%5d %6u %5u %4u", cl, c->elemsize,
+                  c->npages, c->nelems);
+        for (int k = 0; k < 4; k++)
+            bar(ui, cv, bx + k * (BAR_W + 7), y, cr.set[k], max, colors[k]);
+        cv_printf(cv, tx, y, r.x + r.w - tx, any ? STYLE_PLAIN : dim,
+                  "%8" PRIu64 " %8" PRIu64 " %12" PRIu64, cr.inuse, cr.free, cr.nmalloc);
+    }
+    cv_printf(cv, x, r.y + r.h - 1, r.w - 1, dim,
+              "classes %d-%d of %d; up/down scroll; spans in an mcache are in no set (view 4)",
+              1 + ui->central_scroll,
+              1 + ui->central_scroll + rows - 1 < last ? 1 + ui->central_scroll + rows - 1 : last,
+              last);
+}
+
+bool view_central_key(hs_ui *ui, const hs_snapshot *s, int key)
+{
+    (void)s;
+    return ui_scroll(&ui->central_scroll, key);
+}

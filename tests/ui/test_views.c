@@ -1,0 +1,522 @@
+/*
+ * test_views.c — every view rendered from canned snapshots into a canvas and
+ * compared with golden screens (tests/ui/golden/), with and without color;
+ * the colors of chosen cells; the keys: views, freeze and frame stepping,
+ * the controls, selection and clicks; the history's bounds.
+ *
+ * HS_UPDATE_GOLDEN=1 rewrites the golden files from what the views draw now
+ * (then read the diff before committing it).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "heapscope/ui.h"
+#include "ui/canned.h"
+
+#define W 120
+#define H 36
+#define NOW_NS 10000000000LL /* the canned frames are taken at 9.9 s */
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    buf[got] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static char *canvas_text(const hs_canvas *cv)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    hs_canvas_write_text(cv, f);
+    fclose(f);
+    return buf;
+}
+
+/* Compare the canvas with tests/ui/golden/name.txt. */
+static void expect_golden(const hs_canvas *cv, const char *name)
+{
+    const char *srcdir = getenv("srcdir");
+    char path[512];
+    snprintf(path, sizeof(path), "%s/tests/ui/golden/%s.txt", srcdir ? srcdir : ".", name);
+    char *got = canvas_text(cv);
+    const char *update = getenv("HS_UPDATE_GOLDEN");
+    if (update != NULL && update[0] == '1') {
+        FILE *f = fopen(path, "w");
+        ck_assert_msg(f != NULL, "cannot write %s", path);
+        fputs(got, f);
+        fclose(f);
+    }
+    char *want = read_file(path);
+    ck_assert_msg(want != NULL, "no golden screen %s (HS_UPDATE_GOLDEN=1 makes it)", path);
+    if (strcmp(got, want) != 0) {
+        fprintf(stderr, "---- %s: got ----\n%s---- want ----\n%s", name, got, want);
+        ck_abort_msg("the %s screen differs from its golden file", name);
+    }
+    free(got);
+    free(want);
+}
+
+static hs_ui *ui_with_frames(int colors, const hs_control *ctl, int nframes)
+{
+    hs_ui_opts o = {.fps = 30, .colors = colors};
+    hs_ui *ui = hs_ui_new(&o, ctl);
+    ck_assert_ptr_nonnull(ui);
+    for (int i = 1; i <= nframes; i++) {
+        hs_snapshot *s = canned_snapshot((uint64_t)i, NOW_NS - 100000000LL * (nframes - i + 1));
+        hs_ui_feed(ui, s, NOW_NS - 100000000LL * (nframes - i + 1) + 1000000);
+        free(s);
+    }
+    return ui;
+}
+
+static void render_golden(int colors, int view_key, const char *name)
+{
+    hs_ui *ui = ui_with_frames(colors, NULL, 3);
+    hs_canvas *cv = hs_canvas_new(W, H);
+    ck_assert(hs_ui_key(ui, view_key));
+    hs_ui_render(ui, cv, NOW_NS);
+    expect_golden(cv, name);
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+
+START_TEST(golden_views_mono)
+{
+    static const char *const names[] = {"heap-mono", "span-mono", "central-mono", "procs-mono",
+                                        "timeline-mono"};
+    render_golden(0, '1' + _i, names[_i]);
+}
+END_TEST
+
+START_TEST(golden_views_color)
+{
+    static const char *const names[] = {"heap-256", "span-256", "central-256", "procs-256",
+                                        "timeline-256"};
+    render_golden(256, '1' + _i, names[_i]);
+}
+END_TEST
+
+START_TEST(golden_help)
+{
+    hs_ui *ui = ui_with_frames(0, NULL, 1);
+    hs_canvas *cv = hs_canvas_new(W, H);
+    hs_ui_key(ui, '?');
+    hs_ui_render(ui, cv, NOW_NS);
+    expect_golden(cv, "help-mono");
+    hs_ui_key(ui, 'x'); /* any key closes help */
+    hs_ui_render(ui, cv, NOW_NS);
+    char row[1024];
+    hs_canvas_row_text(cv, 6, row, sizeof(row));
+    ck_assert_ptr_null(strstr(row, "heapscope keys"));
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
+/* The first row of cv containing text, or -1. */
+static int find_row(const hs_canvas *cv, const char *text)
+{
+    char row[2048];
+    for (int y = 0; y < cv->h; y++) {
+        hs_canvas_row_text(cv, y, row, sizeof(row));
+        if (strstr(row, text) != NULL)
+            return y;
+    }
+    return -1;
+}
+
+START_TEST(too_small_says_so)
+{
+    hs_ui *ui = ui_with_frames(256, NULL, 1);
+    hs_canvas *cv = hs_canvas_new(60, 20);
+    hs_ui_render(ui, cv, NOW_NS);
+    ck_assert_int_ge(find_row(cv, "needs a terminal of at least 80x24"), 0);
+    ck_assert_int_ge(find_row(cv, "this one is 60x20"), 0);
+    hs_canvas_resize(cv, 80, 24); /* exactly the minimum: the views */
+    hs_ui_render(ui, cv, NOW_NS);
+    ck_assert_int_eq(find_row(cv, "needs a terminal"), -1);
+    ck_assert_int_eq(find_row(cv, "heapscope │ GC mark"), 0);
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
+START_TEST(colors_of_cells)
+{
+    hs_ui *ui = ui_with_frames(256, NULL, 3);
+    hs_canvas *cv = hs_canvas_new(W, H);
+    hs_ui_render(ui, cv, NOW_NS);
+    hs_ui_key(ui, 'z'); /* from fit (2 pages a cell) to one page a cell */
+    hs_ui_render(ui, cv, NOW_NS);
+    /* Heap map, first row, after the 12-column label: page 0 (span 0, with
+     * gray objects) on top, in gray during mark; the large span (page 2,
+     * black) two cells on. */
+    int y = find_row(cv, "c000000000");
+    ck_assert_int_ge(y, 0);
+    const hs_tcell *c0 = hs_canvas_at(cv, 12, y), *c2 = hs_canvas_at(cv, 14, y),
+                   *c7 = hs_canvas_at(cv, 19, y), *c20 = hs_canvas_at(cv, 32, y);
+    ck_assert_uint_eq(c0->ch, 0x2580);
+    ck_assert_uint_eq(c0->fg, 247);  /* gray */
+    ck_assert_uint_eq(c2->fg, 16);   /* black */
+    ck_assert_uint_eq(c7->fg, 242);  /* a free page */
+    ck_assert_uint_eq(c20->fg, 23);  /* released */
+    /* The span view of span 0: object 0 black, 45 gray, 80 white, 150 free. */
+    hs_ui_key(ui, HS_KEY_ENTER);
+    ck_assert_int_eq(hs_ui_current_view(ui), HS_VIEW_SPAN);
+    hs_ui_render(ui, cv, NOW_NS);
+    int gy = find_row(cv, "170 objects, ");
+    ck_assert_int_ge(gy, 0);
+    int gx = 1 + 38 + 1; /* after the panel */
+    char row[1024];
+    hs_canvas_row_text(cv, gy, row, sizeof(row));
+    gx = (int)(strstr(row, "170 objects") - row); /* the grid starts under its title */
+    /* 32 objects a row at this width, two columns each. */
+    ck_assert_uint_eq(hs_canvas_at(cv, gx, gy + 1)->fg, 16);
+    ck_assert_uint_eq(hs_canvas_at(cv, gx + 2 * (45 % 32), gy + 1 + 45 / 32)->fg, 247);
+    ck_assert_uint_eq(hs_canvas_at(cv, gx + 2 * (80 % 32), gy + 1 + 80 / 32)->fg, 250); /* old */
+    ck_assert_uint_eq(hs_canvas_at(cv, gx + 2 * (150 % 32), gy + 1 + 150 / 32)->ch, 0x00b7);
+    /* freeindex (100) reversed, the allocCache window underlined to 127. */
+    ck_assert(hs_canvas_at(cv, gx + 2 * (100 % 32), gy + 1 + 100 / 32)->attr & HS_ATTR_REVERSE);
+    ck_assert(hs_canvas_at(cv, gx + 2 * (127 % 32), gy + 1 + 127 / 32)->attr & HS_ATTR_UNDERLINE);
+    ck_assert(!(hs_canvas_at(cv, gx + 2 * (128 % 32), gy + 1 + 128 / 32)->attr & HS_ATTR_UNDERLINE));
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
+/* Objects allocated in the last second are drawn bright. */
+START_TEST(fresh_objects_stand_out)
+{
+    hs_ui_opts o = {.fps = 30, .colors = 256};
+    hs_ui *ui = hs_ui_new(&o, NULL);
+    hs_snapshot *s = canned_snapshot(1, NOW_NS - 1100000000LL);
+    hs_snap_span *sp = (hs_snap_span *)((char *)s + s->spans_off);
+    uint8_t *cells = (uint8_t *)s + s->cells_off + sp[0].cells;
+    for (uint32_t i = 60; i < sp[0].nelems; i++) /* a second ago, 60 and on were free */
+        canned_set_cell(cells, i, HS_CELL_FREE);
+    sp[0].alloc_count = 60;
+    hs_ui_feed(ui, s, NOW_NS - 1100000000LL);
+    free(s);
+    s = canned_snapshot(2, NOW_NS - 100000000LL);
+    hs_ui_feed(ui, s, NOW_NS - 100000000LL);
+    free(s);
+    hs_canvas *cv = hs_canvas_new(W, H);
+    hs_ui_key(ui, '2');
+    hs_ui_render(ui, cv, NOW_NS);
+    int gy = find_row(cv, "170 objects, ");
+    char row[1024];
+    hs_canvas_row_text(cv, gy, row, sizeof(row));
+    int gx = (int)(strstr(row, "170 objects") - row);
+    const hs_tcell *old = hs_canvas_at(cv, gx + 2 * 10, gy + 1),
+                   *young = hs_canvas_at(cv, gx + 2 * (80 % 32), gy + 1 + 80 / 32);
+    ck_assert(!(old->attr & HS_ATTR_BOLD));
+    ck_assert(young->attr & HS_ATTR_BOLD);
+    ck_assert_uint_eq(young->fg, 231);
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
+START_TEST(views_switch)
+{
+    hs_ui *ui = ui_with_frames(0, NULL, 1);
+    ck_assert_int_eq(hs_ui_current_view(ui), HS_VIEW_HEAP);
+    hs_ui_key(ui, HS_KEY_TAB);
+    ck_assert_int_eq(hs_ui_current_view(ui), HS_VIEW_SPAN);
+    hs_ui_key(ui, '5');
+    ck_assert_int_eq(hs_ui_current_view(ui), HS_VIEW_TIMELINE);
+    hs_ui_key(ui, HS_KEY_TAB);
+    ck_assert_int_eq(hs_ui_current_view(ui), HS_VIEW_HEAP);
+    hs_ui_key(ui, HS_KEY_BTAB);
+    ck_assert_int_eq(hs_ui_current_view(ui), HS_VIEW_TIMELINE);
+    ck_assert(!hs_ui_key(ui, 'q'));
+    ck_assert(!hs_ui_key(ui, HS_KEY_F10));
+    hs_ui_free(ui);
+}
+END_TEST
+
+static void feed_seq(hs_ui *ui, uint64_t seq)
+{
+    hs_snapshot *s = canned_snapshot(seq, (int64_t)seq * 100000000LL);
+    hs_ui_feed(ui, s, (int64_t)seq * 100000000LL);
+    free(s);
+}
+
+START_TEST(freeze_and_step_frames)
+{
+    hs_ui_opts o = {.fps = 10, .colors = 0};
+    hs_ui *ui = hs_ui_new(&o, NULL);
+    for (uint64_t i = 1; i <= 5; i++)
+        feed_seq(ui, i);
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 5);
+    hs_ui_key(ui, 'f');
+    ck_assert(hs_ui_frozen(ui));
+    hs_ui_key(ui, ',');
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 4);
+    hs_ui_key(ui, ',');
+    hs_ui_key(ui, ',');
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 2);
+    hs_ui_key(ui, '.');
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 3);
+    feed_seq(ui, 6); /* the source runs on; the screen does not move */
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 3);
+    for (int i = 0; i < 10; i++)
+        hs_ui_key(ui, ',');
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 1); /* stops at the oldest */
+    for (int i = 0; i < 10; i++)
+        hs_ui_key(ui, '.');
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 6); /* and at the newest */
+    hs_ui_key(ui, ',');
+    hs_canvas *cv = hs_canvas_new(W, H);
+    hs_ui_render(ui, cv, 700000000LL);
+    ck_assert_int_eq(find_row(cv, "FROZEN 100 ms behind now, frame 5 of 6"), H - 1);
+    hs_ui_key(ui, HS_KEY_END);
+    ck_assert(!hs_ui_frozen(ui));
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 6);
+    hs_ui_render(ui, cv, 700000000LL);
+    ck_assert_int_eq(find_row(cv, "LIVE running"), H - 1);
+    /* A frame fed twice, or older than the newest, is not kept again. */
+    feed_seq(ui, 6);
+    feed_seq(ui, 2);
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 6);
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
+START_TEST(history_is_bounded)
+{
+    /* 3 frames by count (1 fps x 3 s)... */
+    hs_ui_opts o = {.fps = 1, .history_s = 3, .colors = 0};
+    hs_ui *ui = hs_ui_new(&o, NULL);
+    for (uint64_t i = 1; i <= 10; i++)
+        feed_seq(ui, i);
+    hs_ui_key(ui, 'f');
+    for (int i = 0; i < 10; i++)
+        hs_ui_key(ui, ',');
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 8);
+    hs_ui_free(ui);
+    /* ... or by bytes: room for two snapshots. */
+    hs_snapshot *s = canned_snapshot(1, 0);
+    o = (hs_ui_opts){.fps = 30, .colors = 0, .history_bytes = 2 * (size_t)s->size + 100};
+    free(s);
+    ui = hs_ui_new(&o, NULL);
+    for (uint64_t i = 1; i <= 10; i++)
+        feed_seq(ui, i);
+    hs_ui_key(ui, 'f');
+    for (int i = 0; i < 10; i++)
+        hs_ui_key(ui, ',');
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 9);
+    hs_ui_free(ui);
+}
+END_TEST
+
+START_TEST(frozen_frame_dropped_by_ring)
+{
+    hs_ui_opts o = {.fps = 1, .history_s = 3, .colors = 0};
+    hs_ui *ui = hs_ui_new(&o, NULL);
+    for (uint64_t i = 1; i <= 3; i++)
+        feed_seq(ui, i);
+    hs_ui_key(ui, 'f');
+    hs_ui_key(ui, ',');
+    hs_ui_key(ui, ',');
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 1);
+    feed_seq(ui, 4); /* drops frame 1: the oldest kept is shown */
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 2);
+    hs_ui_free(ui);
+}
+END_TEST
+
+/* A control that writes down what it is asked. */
+typedef struct calls {
+    char log[512];
+} calls;
+
+static void add(calls *c, const char *what)
+{
+    strncat(c->log, what, sizeof(c->log) - strlen(c->log) - 1);
+    strncat(c->log, ";", sizeof(c->log) - strlen(c->log) - 1);
+}
+static void f_pause(void *ctx, bool on)
+{
+    add(ctx, on ? "pause" : "resume");
+}
+static void f_gc(void *ctx)
+{
+    add(ctx, "gc");
+}
+static void f_stepping(void *ctx, bool on)
+{
+    add(ctx, on ? "stepping on" : "stepping off");
+}
+static void f_step(void *ctx, hs_ctl_step k, uint64_t n)
+{
+    char buf[64];
+    snprintf(buf, sizeof(buf), "step %d %llu", (int)k, (unsigned long long)n);
+    add(ctx, buf);
+}
+static void f_gogc(void *ctx, int g)
+{
+    char buf[32];
+    snprintf(buf, sizeof(buf), "gogc %d", g);
+    add(ctx, buf);
+}
+
+static void feed_state(hs_ui *ui, uint64_t seq, bool paused, bool step_enabled, bool held)
+{
+    hs_snapshot *s = canned_snapshot(seq, (int64_t)seq * 1000000);
+    s->world_paused = paused;
+    s->step_enabled = step_enabled;
+    s->step_held = held;
+    s->step_phase = HS_PHASE_MARK;
+    hs_ui_feed(ui, s, (int64_t)seq * 1000000);
+    free(s);
+}
+
+START_TEST(controls_reach_the_source)
+{
+    calls c = {{0}};
+    hs_control ctl = {&c, f_pause, f_gc, f_stepping, f_step, f_gogc};
+    hs_ui_opts o = {.colors = 0};
+    hs_ui *ui = hs_ui_new(&o, &ctl);
+    feed_state(ui, 1, false, false, false);
+    hs_ui_key(ui, ' ');
+    hs_ui_key(ui, 'g');
+    hs_ui_key(ui, '+');
+    hs_ui_key(ui, 's'); /* not stepping yet: stepping on, and a cycle */
+    ck_assert_str_eq(c.log, "pause;gc;gogc 110;stepping on;gc;");
+    c.log[0] = '\0';
+    feed_state(ui, 2, true, true, true);
+    hs_ui_key(ui, ' ');
+    hs_ui_key(ui, 's');
+    hs_ui_key(ui, 'n');
+    hs_ui_key(ui, ']');
+    hs_ui_key(ui, 'n');
+    hs_ui_key(ui, '[');
+    hs_ui_key(ui, '[');
+    hs_ui_key(ui, 'n');
+    hs_ui_key(ui, 'c');
+    hs_ui_key(ui, '-');
+    hs_ui_key(ui, 'x');
+    ck_assert_str_eq(c.log, "resume;step 0 0;step 1 100;step 1 1000;step 1 10;step 2 0;gogc 90;"
+                            "stepping off;");
+    hs_canvas *cv = hs_canvas_new(W, H);
+    hs_ui_render(ui, cv, 2000000);
+    ck_assert_int_ge(find_row(cv, "STEP: held at mark (s phase, n 10 objects"), 0);
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
+START_TEST(controls_missing_say_so)
+{
+    hs_ui_opts o = {.colors = 0};
+    hs_ui *ui = hs_ui_new(&o, NULL);
+    feed_state(ui, 1, false, false, false);
+    hs_ui_key(ui, 'g');
+    hs_canvas *cv = hs_canvas_new(W, H);
+    hs_ui_render(ui, cv, 1000000);
+    ck_assert_int_ge(find_row(cv, "GC now: not possible with this source"), 0);
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
+START_TEST(select_and_walk_spans)
+{
+    hs_ui *ui = ui_with_frames(256, NULL, 1);
+    hs_canvas *cv = hs_canvas_new(W, H);
+    hs_ui_render(ui, cv, NOW_NS);
+    /* Right twice: page 2, the large span. */
+    hs_ui_key(ui, HS_KEY_RIGHT);
+    hs_ui_key(ui, 'l');
+    hs_ui_key(ui, HS_KEY_ENTER);
+    hs_ui_render(ui, cv, NOW_NS);
+    ck_assert_int_ge(find_row(cv, "span 0xc000004000"), 0);
+    ck_assert_int_ge(find_row(cv, "large object, 32.0 KiB"), 0);
+    hs_ui_key(ui, 'l');
+    hs_ui_render(ui, cv, NOW_NS);
+    ck_assert_int_ge(find_row(cv, "awaiting sweep (sweepgen-2)"), 0);
+    hs_ui_key(ui, 'l'); /* the last span: stays */
+    hs_ui_key(ui, 'h');
+    hs_ui_key(ui, 'h');
+    hs_ui_render(ui, cv, NOW_NS);
+    ck_assert_int_ge(find_row(cv, "class 2: 16 B objects, noscan"), 0);
+    /* A free page has no span to open. */
+    hs_ui_key(ui, '1');
+    for (int i = 0; i < 6; i++)
+        hs_ui_key(ui, HS_KEY_RIGHT); /* page 8: free */
+    hs_ui_key(ui, HS_KEY_ENTER);
+    ck_assert_int_eq(hs_ui_current_view(ui), HS_VIEW_HEAP);
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
+START_TEST(click_opens_a_span)
+{
+    hs_ui *ui = ui_with_frames(256, NULL, 1);
+    hs_canvas *cv = hs_canvas_new(W, H);
+    hs_ui_render(ui, cv, NOW_NS); /* fit: 2 pages a cell */
+    int y = find_row(cv, "c000000000");
+    hs_ui_click(ui, 12 + 3, y); /* pages 6-7: span 3 */
+    ck_assert_int_eq(hs_ui_current_view(ui), HS_VIEW_SPAN);
+    hs_ui_render(ui, cv, NOW_NS);
+    ck_assert_int_ge(find_row(cv, "class 26: 512 B objects, scan"), 0);
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
+START_TEST(bad_snapshot_is_refused)
+{
+    hs_ui *ui = ui_with_frames(0, NULL, 1);
+    hs_snapshot *s = canned_snapshot(2, 0);
+    s->version = 99;
+    hs_ui_feed(ui, s, 1);
+    free(s);
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 1);
+    hs_canvas *cv = hs_canvas_new(W, H);
+    hs_ui_render(ui, cv, NOW_NS);
+    ck_assert_int_ge(find_row(cv, "1 bad snapshots (snapshot version 99 is newer"), 0);
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
+static Suite *make_suite(void)
+{
+    Suite *s = suite_create("ui views");
+    TCase *tc = tcase_create("views");
+    tcase_add_loop_test(tc, golden_views_mono, 0, HS_VIEW_COUNT);
+    tcase_add_loop_test(tc, golden_views_color, 0, HS_VIEW_COUNT);
+    tcase_add_test(tc, golden_help);
+    tcase_add_test(tc, too_small_says_so);
+    tcase_add_test(tc, colors_of_cells);
+    tcase_add_test(tc, fresh_objects_stand_out);
+    tcase_add_test(tc, views_switch);
+    tcase_add_test(tc, freeze_and_step_frames);
+    tcase_add_test(tc, history_is_bounded);
+    tcase_add_test(tc, frozen_frame_dropped_by_ring);
+    tcase_add_test(tc, controls_reach_the_source);
+    tcase_add_test(tc, controls_missing_say_so);
+    tcase_add_test(tc, select_and_walk_spans);
+    tcase_add_test(tc, click_opens_a_span);
+    tcase_add_test(tc, bad_snapshot_is_refused);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+HS_TEST_MAIN(make_suite)
