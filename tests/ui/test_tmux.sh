@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# test_tmux.sh — the live view in a real terminal, driven as a person would:
+# tmux at a fixed size, keys typed with send-keys, the screen read back with
+# capture-pane.  Checks: the GC bar and the arena map appear; g raises the
+# cycle count (with GOGC off, only g starts cycles); space stops the world
+# and resumes it; --step then s walks the phases in Go's order, with gray
+# objects appearing under n and gone at mark termination; resizes to 80x24,
+# below it and back; ? shows the help; NO_COLOR=1 shows the glyph legend;
+# q exits 0 with the terminal restored; SIGTERM restores it too; TERM=dumb is
+# refused with a sentence and exit status 2.
+#
+# Waiting is by polling the screen (up to 20 s for each thing awaited), never
+# a fixed sleep that decides the result.
+#
+# Run by `make check` with top_builddir exported.
+set -u
+bin="$(cd "${top_builddir:-.}" && pwd)/heapscope"
+[ -x "$bin" ] || { echo "test_tmux: $bin is not built" >&2; exit 99; }
+command -v tmux >/dev/null || { echo "test_tmux: tmux is not installed" >&2; exit 77; }
+sock="hs-test-$$"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hs-tmux.XXXXXX") || exit 99
+tm() { tmux -L "$sock" -f /dev/null "$@"; }
+trap 'tm kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+failures=0
+fail() {
+    echo "FAIL: $*" >&2
+    echo "---- screen ----" >&2
+    screen >&2
+    failures=$((failures + 1))
+}
+screen() { tm capture-pane -p -t hs 2>/dev/null; }
+# wait_for TEXT: true once the screen shows TEXT (a fixed string).
+wait_for() {
+    for _ in $(seq 200); do
+        screen | grep -qF -- "$1" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+# wait_gone TEXT
+wait_gone() {
+    for _ in $(seq 200); do
+        screen | grep -qF -- "$1" || return 0
+        sleep 0.1
+    done
+    return 1
+}
+# start ARGS...: heapscope in a fresh 160x48 session; its exit status lands
+# in $tmp/rc, and the shell stays so the screen can be read after it.
+start() {
+    tm kill-server 2>/dev/null
+    rm -f "$tmp/rc"
+    tm new-session -d -s hs -x 160 -y 48 \
+        "env $ENVIRONMENT $bin $* 2>$tmp/err; echo \$? >$tmp/rc; echo EXITED; sleep 600"
+}
+ENVIRONMENT="TERM=xterm-256color"
+cycle() { screen | sed -n '1s/.*cycle \([0-9]*\).*/\1/p'; }
+wait_exit() {
+    for _ in $(seq 200); do
+        [ -s "$tmp/rc" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# ---- the live view, GC now, stop the world, help, resize, quit -------------------------
+start --workload churn --procs 2 --gogc off --seed 1
+wait_for "heapscope │ GC" || fail "no GC bar"
+wait_for "c000000000" || fail "no arena map"
+wait_for "LIVE running" || fail "no status line"
+[ "$(cycle)" = 0 ] || fail "a cycle ran with GOGC off before g: $(cycle)"
+tm send-keys -t hs g
+for _ in $(seq 200); do [ "$(cycle)" -ge 1 ] 2>/dev/null && break; sleep 0.1; done
+[ "$(cycle)" -ge 1 ] 2>/dev/null || fail "g did not start a cycle"
+tm send-keys -t hs Space
+wait_for "WORLD STOPPED" || fail "space did not stop the world"
+a=$(screen | sed -n '2s/.*in use \([^ ]* [^ ]*\).*/\1/p')
+sleep 0.5
+b=$(screen | sed -n '2s/.*in use \([^ ]* [^ ]*\).*/\1/p')
+[ -n "$a" ] && [ "$a" = "$b" ] || fail "the heap changed while the world was stopped: $a, then $b"
+tm send-keys -t hs Space
+wait_for "LIVE running" || fail "space did not resume the world"
+tm send-keys -t hs '?'
+wait_for "heapscope keys" || fail "? shows no help"
+tm send-keys -t hs x
+wait_gone "heapscope keys" || fail "a key did not close the help"
+for v in 2:"allocCache" 3:"partial swept" 4:"noscan" 5:"heap goal" 1:"z/Z zoom"; do
+    tm send-keys -t hs "${v%%:*}"
+    wait_for "${v#*:}" || fail "view ${v%%:*} does not show '${v#*:}'"
+done
+tm resize-window -t hs -x 80 -y 24
+wait_for "heapscope │ GC" || fail "no GC bar at 80x24"
+screen | grep -qF "needs a terminal" && fail "80x24 is said to be too small"
+tm resize-window -t hs -x 70 -y 20
+wait_for "needs a terminal of at least 80x24" || fail "70x20 not said to be too small"
+tm resize-window -t hs -x 160 -y 48
+wait_for "c000000000" || fail "no arena map after growing back to 160x48"
+tm send-keys -t hs q
+wait_exit || fail "q did not quit"
+[ "$(cat "$tmp/rc" 2>/dev/null)" = 0 ] || fail "q: exit status $(cat "$tmp/rc"), want 0"
+wait_for "EXITED"
+[ "$(tm display -p -t hs '#{alternate_on}')" = 0 ] || fail "the terminal is still in the alternate screen"
+[ "$(tm display -p -t hs '#{cursor_flag}')" = 1 ] || fail "the cursor is still hidden"
+
+# ---- step mode, without color: the glyphs carry the tri-color states ----------------------
+ENVIRONMENT="TERM=xterm-256color NO_COLOR=1"
+start --workload churn --procs 1 --step --seed 1
+wait_for "○ white: unmarked" || fail "NO_COLOR=1: no glyph legend"
+wait_for "STEP: held at sweep termination" || fail "--step: not held at sweep termination"
+screen | grep -qF "GC sweep termination  cycle 0" || fail "--step: the GC bar does not say sweep termination"
+phases=""
+tm send-keys -t hs s
+wait_for "STEP: held at mark " || fail "s: not held at mark"
+phases="$phases mark"
+# n: scan objects a step at a time; gray objects appear on the heap map.
+gray=0
+for _ in $(seq 10); do
+    tm send-keys -t hs n
+    sleep 0.3
+    gray=$(screen | sed -n '4,40p' | grep -o '◐' | wc -l)
+    [ "$gray" -gt 0 ] && break
+done
+[ "$gray" -gt 0 ] || fail "n: no gray object appeared during mark"
+# The span view shows them too: walk the spans until one has gray.
+tm send-keys -t hs 2
+wait_for "allocCache" || fail "no span view"
+found=0
+for _ in $(seq 60); do
+    if screen | sed -n '4,45p' | cut -c41- | grep -qF '◐'; then found=1; break; fi
+    tm send-keys -t hs l
+    sleep 0.05
+done
+[ "$found" = 1 ] || fail "no span showed a gray object"
+tm send-keys -t hs 1
+tm send-keys -t hs s
+wait_for "STEP: held at mark termination" || fail "s: not held at mark termination"
+phases="$phases mark_termination"
+gray=$(screen | sed -n '4,40p' | grep -o '◐' | wc -l)
+[ "$gray" = 0 ] || fail "gray objects left at mark termination: $gray"
+screen | sed -n '4,40p' | grep -qF '●' || fail "no black object at mark termination"
+tm send-keys -t hs s
+wait_for "STEP: held at sweep " || fail "s: not held at sweep"
+phases="$phases sweep"
+tm send-keys -t hs s
+wait_for "GC off  cycle 1" || fail "s: the cycle did not end (off)"
+phases="$phases off"
+[ "$phases" = " mark mark_termination sweep off" ] || fail "phases in the wrong order: $phases"
+pid=$(pgrep -P "$(tm display -p -t hs '#{pane_pid}')" | head -n 1)
+[ -n "$pid" ] && kill -TERM "$pid"
+wait_exit || fail "SIGTERM did not end the live view"
+wait_for "EXITED"
+[ "$(tm display -p -t hs '#{alternate_on}')" = 0 ] || fail "SIGTERM: the terminal is still in the alternate screen"
+
+# ---- terminals that cannot show it ---------------------------------------------------------
+ENVIRONMENT="TERM=dumb"
+start --workload churn
+wait_exit || fail "TERM=dumb: did not exit"
+[ "$(cat "$tmp/rc")" = 2 ] || fail "TERM=dumb: exit status $(cat "$tmp/rc"), want 2"
+grep -qF "cannot move the cursor" "$tmp/err" || fail "TERM=dumb: no sentence: $(cat "$tmp/err")"
+
+[ "$failures" -eq 0 ] && echo "ok: the live view in tmux"
+exit $((failures > 0))
