@@ -136,6 +136,7 @@ static void gcServeUserPause(hs_runtime *rt)
     bool already = atomic_load_u32(&gc->worldStopped);
     if (!already)
         stopTheWorld(rt);
+    int64_t t0 = nanotime(&rt->sys);
     pthread_mutex_lock(&gc->lock);
     gc->paused = true;
     pthread_cond_broadcast(&gc->done);
@@ -144,7 +145,9 @@ static void gcServeUserPause(hs_runtime *rt)
     gc->paused = false;
     pthread_cond_broadcast(&gc->done);
     pthread_mutex_unlock(&gc->lock);
-    if (!already)
+    if (already) /* inside a collector's pause: the user's time is not the collector's */
+        rt->sched.stwObserved += nanotime(&rt->sys) - t0;
+    else
         startTheWorld(rt);
 }
 

@@ -66,10 +66,20 @@ size_t hs_gc_events(hs_runtime *rt, uint64_t *cursor, hs_gc_event *out, size_t n
     return k;
 }
 
+/* Time from t0 to now, counted as watching if the world is stopped. */
+static void gcObserved(hs_runtime *rt, int64_t t0)
+{
+    if (atomic_load_u32(&rt->gc.worldStopped))
+        rt->sched.stwObserved += nanotime(&rt->sys) - t0;
+}
+
 void gcNotifyPhase(hs_runtime *rt, hs_gcphase ph)
 {
-    if (rt->cfg.on_phase != NULL)
-        rt->cfg.on_phase(rt->cfg.on_phase_ctx, (int)ph, atomic_load_u32(&rt->gc.worldStopped) != 0);
+    if (rt->cfg.on_phase == NULL)
+        return;
+    int64_t t0 = nanotime(&rt->sys);
+    rt->cfg.on_phase(rt->cfg.on_phase_ctx, (int)ph, atomic_load_u32(&rt->gc.worldStopped) != 0);
+    gcObserved(rt, t0);
 }
 
 void gcSetPhase(hs_runtime *rt, hs_gcphase ph)
@@ -93,6 +103,7 @@ int gcHold(hs_runtime *rt, hs_gcphase ph)
     }
     pthread_mutex_unlock(&gc->lock);
     gcNotifyPhase(rt, ph); /* the exact picture of what is about to be held */
+    int64_t t0 = nanotime(&rt->sys);
     pthread_mutex_lock(&gc->lock);
     gc->toCycleEnd = false;
     gc->held = true;
@@ -108,6 +119,7 @@ int gcHold(hs_runtime *rt, hs_gcphase ph)
         gc->toCycleEnd = true;
     pthread_cond_broadcast(&gc->done);
     pthread_mutex_unlock(&gc->lock);
+    gcObserved(rt, t0);
     return kind;
 }
 

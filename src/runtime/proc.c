@@ -23,7 +23,9 @@
  *   3. the last one to stop wakes the stopper: the world is stopped, and the
  *      collector may touch every P's state;
  *   4. startTheWorld clears gcwaiting and wakes them; the pause is the time
- *      from 1 to 4, recorded by the collector.
+ *      from 1 to 4, less the time an observer took while it lasted (captures
+ *      in the phase hook, step holds: see stwObserved), recorded by the
+ *      collector.  A pause is what the program would have had unwatched.
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -175,6 +177,7 @@ void stopTheWorld(hs_runtime *rt)
     schedt *sc = &rt->sched;
     pthread_mutex_lock(&sc->lock);
     sc->stwStart = nanotime(&rt->sys);
+    sc->stwObserved = 0;
     atomic_store_u32(&sc->gcwaiting, 1);
     sc->stopwait = rt->nprocs;
     for (int i = 0; i < rt->nprocs; i++) {
@@ -202,7 +205,7 @@ int64_t startTheWorld(hs_runtime *rt)
     }
     atomic_store_u32(&sc->gcwaiting, 0);
     sc->startGen++;
-    int64_t pause = nanotime(&rt->sys) - sc->stwStart;
+    int64_t pause = nanotime(&rt->sys) - sc->stwStart - sc->stwObserved;
     pthread_cond_broadcast(&sc->started);
     pthread_mutex_unlock(&sc->lock);
     return pause;

@@ -345,6 +345,10 @@ typedef struct schedt {
     uint32_t gcwaiting;     /* atomic: a stop-the-world is under way or in force */
     int stopwait;           /* lock: Ps still to stop */
     int64_t stwStart;       /* lock */
+    /* Time spent watching rather than collecting while the world is stopped:
+     * the phase hook's captures and the step controller's holds.  Written
+     * only by the thread that stopped the world; not part of the pause. */
+    int64_t stwObserved;
     uint64_t startGen;      /* lock: worlds started so far */
 } schedt;
 

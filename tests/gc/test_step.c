@@ -150,6 +150,60 @@ START_TEST(test_step_through_a_cycle)
 }
 END_TEST
 
+/* A clock that jumps on demand: the OS otherwise. */
+typedef struct jumpclock {
+    hs_sysops sys;
+    int64_t offset; /* atomic */
+} jumpclock;
+
+static int64_t jump_nanotime(void *ctx)
+{
+    jumpclock *jc = ctx;
+    return hs_sysops_linux.nanotime(hs_sysops_linux.ctx) + atomic_load_i64(&jc->offset);
+}
+
+/* Holding at a step, however long, is not part of any pause: the pauses are
+ * what the program would have had unwatched.  The clock jumps 1000 s during
+ * each hold; no pause may contain a jump. */
+START_TEST(test_holds_are_not_pauses)
+{
+    jumpclock jc = {.sys = hs_sysops_linux};
+    jc.sys.nanotime = jump_nanotime;
+    jc.sys.ctx = &jc;
+    hs_config cfg = hs_config_default();
+    cfg.gogc = -1;
+    cfg.nglobals = 16;
+    cfg.sys = &jc.sys;
+    hs_runtime *rt = NULL;
+    ck_assert_int_eq(hs_runtime_new(&cfg, &rt), HS_OK);
+    spinner sp = {.rt = rt, .pp = hs_runtime_p(rt, 0)};
+    pthread_t th;
+    pthread_create(&th, NULL, spinner_main, &sp);
+    while (atomic_load_u64(&sp.count) == 0)
+        sleep_ms(1);
+    hs_gc_set_stepping(rt, true);
+    hs_gc_step(rt, HS_STEP_PHASE, 0);
+    hs_gcphase order[] = {HS_PHASE_SWEEP_TERMINATION, HS_PHASE_MARK, HS_PHASE_MARK_TERMINATION,
+                          HS_PHASE_SWEEP, HS_PHASE_OFF};
+    for (int i = 0; i < 5; i++) {
+        ck_assert(hs_gc_wait_held(rt));
+        ck_assert_int_eq(hs_gc_step_state(rt).phase, order[i]);
+        atomic_add_i64(&jc.offset, 1000000000000LL);
+        hs_gc_step(rt, HS_STEP_PHASE, 0);
+    }
+    hs_gc_set_stepping(rt, false);
+    atomic_store_u32(&sp.stop, 1);
+    pthread_join(th, NULL);
+    int64_t pauses[16];
+    size_t n = hs_gc_pauses(rt, pauses, 16);
+    ck_assert_uint_ge(n, 2);
+    for (size_t i = 0; i < n && i < 16; i++)
+        ck_assert_int_lt(pauses[i], 1000000000000LL);
+    ck_assert_int_lt(hs_gc_get_summary(rt).pause_max_ns, 1000000000000LL);
+    hs_runtime_free(rt);
+}
+END_TEST
+
 /* The UI's pause stops the world; resume lets it go on. */
 START_TEST(test_world_pause)
 {
@@ -178,6 +232,7 @@ static Suite *make_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_step_through_a_cycle);
+    tcase_add_test(tc, test_holds_are_not_pauses);
     tcase_add_test(tc, test_world_pause);
     suite_add_tcase(s, tc);
     return s;
