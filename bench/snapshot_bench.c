@@ -25,53 +25,13 @@
 #include "heapscope/snapshot.h"
 #include "heapscope/workload.h"
 
+#include "benchutil.h"
+
 enum { maxRuns = 15, maxCaptures = 101 };
 
 typedef struct options {
     int captures, runs, depth;
 } options;
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof(*v), cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/* ---- 1. one capture of a 1 GiB heap ---------------------------------------------- */
-
-static const uint8_t nodeMask[] = {0x0f};
-static const hs_type nodeType = {"node", 48, 32, nodeMask};
-
-/* 512 MiB of large objects and 512 MiB of small ones.  False on failure. */
-static bool build_heap(hs_runtime *rt)
-{
-    static const size_t sizes[] = {16, 24, 32, 48, 64, 96, 128, 256, 512, 2048};
-    hs_p *pp = hs_runtime_p(rt, 0);
-    hs_p_acquire(pp);
-    bool ok = true;
-    for (int i = 0; i < 256 && ok; i++)
-        ok = hs_malloc(pp, 2 << 20, NULL) != NULL;
-    for (size_t bytes = 0, i = 0; bytes < (512u << 20) && ok; i++) {
-        size_t sz = sizes[i % 10];
-        ok = hs_malloc(pp, sz, sz == 48 ? &nodeType : NULL) != NULL;
-        bytes += sz;
-    }
-    hs_p_release(pp);
-    return ok;
-}
 
 static int bench_capture(const options *o)
 {

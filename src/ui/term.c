@@ -105,15 +105,14 @@ static attr_t attrs_of(uint8_t a)
     return r;
 }
 
-static void blit(term *t)
+void term_blit(const hs_canvas *cv, int colors)
 {
-    const hs_canvas *cv = t->cv;
     for (int y = 0; y < cv->h; y++) {
         for (int x = 0; x < cv->w; x++) {
             const hs_tcell *c = hs_canvas_at(cv, x, y);
             wchar_t wc[2] = {(wchar_t)(c->ch ? c->ch : ' '), 0};
             int pair = 0;
-            if (t->colors > 0 && (c->fg != HS_COLOR_DEFAULT || c->bg != HS_COLOR_DEFAULT)) {
+            if (colors > 0 && (c->fg != HS_COLOR_DEFAULT || c->bg != HS_COLOR_DEFAULT)) {
                 int fg = c->fg == HS_COLOR_DEFAULT ? -1 : c->fg, bg = c->bg == HS_COLOR_DEFAULT ? -1 : c->bg;
                 pair = alloc_pair(fg, bg);
                 if (pair < 0)
@@ -319,7 +318,7 @@ int hs_ui_run(hs_snapshot_publisher *pub, const hs_control *ctl, const hs_ui_opt
             if ((COLS != t.cv->w || LINES != t.cv->h) && !hs_canvas_resize(t.cv, COLS, LINES))
                 break;
             hs_ui_render(ui, t.cv, now);
-            blit(&t);
+            term_blit(t.cv, t.colors);
         }
         struct pollfd pf[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = t.sigfd, .events = POLLIN}};
         int64_t wait = (next - mono_ns()) / 1000000;

@@ -204,6 +204,9 @@ void view_procs_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r);
 bool view_procs_key(hs_ui *ui, const hs_snapshot *s, int key);
 void view_timeline_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r);
 
+/* Copy cv to the current ncurses screen and show it (term.c). */
+void term_blit(const hs_canvas *cv, int colors);
+
 /* ---- shared helpers (format.c) ------------------------------------------------------- */
 
 /* 1.5 MiB, 512 B, 3.2 GiB: at most 9 characters. */

@@ -1,0 +1,57 @@
+/*
+ * benchutil.h — what the benchmarks share: a clock, medians, and a heap of
+ * about 1 GiB (512 MiB of 2 MiB objects, 512 MiB of small objects of ten
+ * sizes from 16 B to 2 KiB, scannable 48 B nodes among them) built on P 0.
+ */
+#ifndef HS_BENCH_BENCHUTIL_H
+#define HS_BENCH_BENCHUTIL_H
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "heapscope/runtime.h"
+
+static inline double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static inline int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static inline double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(*v), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+
+static const uint8_t nodeMask[] = {0x0f};
+static const hs_type nodeType = {"node", 48, 32, nodeMask};
+
+/* 512 MiB of large objects and 512 MiB of small ones.  False on failure. */
+static inline bool build_heap(hs_runtime *rt)
+{
+    static const size_t sizes[] = {16, 24, 32, 48, 64, 96, 128, 256, 512, 2048};
+    hs_p *pp = hs_runtime_p(rt, 0);
+    hs_p_acquire(pp);
+    bool ok = true;
+    for (int i = 0; i < 256 && ok; i++)
+        ok = hs_malloc(pp, 2 << 20, NULL) != NULL;
+    for (size_t bytes = 0, i = 0; bytes < (512u << 20) && ok; i++) {
+        size_t sz = sizes[i % 10];
+        ok = hs_malloc(pp, sz, sz == 48 ? &nodeType : NULL) != NULL;
+        bytes += sz;
+    }
+    hs_p_release(pp);
+    return ok;
+}
+
+
+#endif
