@@ -13,7 +13,7 @@
  * class, large spans and spans awaiting sweep in their own colors; during
  * mark the objects' colors take over: a span's pages show its shares of
  * black, gray and white in that order along the span (a span of a page or
- * two shows gray while it has any gray object).  Older spans fade toward the
+ * two shows its most common state; the span view shows every object).  Older spans fade toward the
  * background, so fresh allocation stands out between cycles.
  */
 #include <inttypes.h>
@@ -100,10 +100,11 @@ static map_state mark_state(const hs_snapshot *s, const hs_snap_span *sp, int64_
     uint32_t live = n[HS_CELL_WHITE] + n[HS_CELL_GRAY] + n[HS_CELL_BLACK];
     if (live == 0)
         return MAP_FREE;
-    if (sp->npages <= 2) {
-        if (n[HS_CELL_GRAY] > 0)
+    if (sp->npages <= 2) { /* the most common state; gray wins a tie */
+        uint32_t w = n[HS_CELL_WHITE], g = n[HS_CELL_GRAY], b = n[HS_CELL_BLACK];
+        if (g >= w && g >= b)
             return MAP_GRAY;
-        return n[HS_CELL_BLACK] * 2 >= live ? MAP_BLACK : MAP_WHITE;
+        return b >= w ? MAP_BLACK : MAP_WHITE;
     }
     double at = ((double)(page - sp->page) + 0.5) / sp->npages * live;
     if (at < n[HS_CELL_BLACK])
