@@ -69,6 +69,10 @@ size_t hs_canvas_row_text(const hs_canvas *cv, int y, char *buf, size_t n);
 /* The whole canvas as text, one line per row. */
 void hs_canvas_write_text(const hs_canvas *cv, FILE *out);
 
+/* The RGB of a cell color: an xterm-256 index, or HS_COLOR_DEFAULT as the
+ * foreground (#d0d0d0) or background (#1c1c1c) of a dark terminal. */
+void hs_color_rgb(uint16_t color, bool background, uint8_t rgb[3]);
+
 /* ---- the visualizer's state ----------------------------------------------------- */
 
 typedef enum hs_ui_view {

@@ -166,3 +166,15 @@ uint16_t pal_fade(uint16_t c, uint16_t toward, int pct)
         m[i] = (a[i] * (100 - pct) + b[i] * pct) / 100;
     return nearest(m);
 }
+
+void hs_color_rgb(uint16_t color, bool background, uint8_t rgb[3])
+{
+    int v[3];
+    if (color == HS_COLOR_DEFAULT) {
+        v[0] = v[1] = v[2] = background ? 0x1c : 0xd0;
+    } else {
+        rgb_of(color > 255 ? 255 : color, v);
+    }
+    for (int i = 0; i < 3; i++)
+        rgb[i] = (uint8_t)v[i];
+}

@@ -49,9 +49,17 @@ wait_gone() {
 # in $tmp/rc, and the shell stays so the screen can be read after it.
 start() {
     tm kill-server 2>/dev/null
+    # A new server must not race the old one's exit: wait until it is gone.
+    for _ in $(seq 50); do tm list-sessions >/dev/null 2>&1 || break; sleep 0.1; done
     rm -f "$tmp/rc"
-    tm new-session -d -s hs -x 160 -y 48 \
-        "env $ENVIRONMENT $bin $* 2>$tmp/err; echo \$? >$tmp/rc; echo EXITED; sleep 600"
+    for _ in 1 2 3 4 5; do
+        tm new-session -d -s hs -x 160 -y 48 \
+            "env $ENVIRONMENT $bin $* 2>$tmp/err; echo \$? >$tmp/rc; echo EXITED; sleep 600" &&
+            tm has-session -t hs 2>/dev/null && return 0
+        sleep 0.2
+    done
+    echo "test_tmux: cannot start a tmux session" >&2
+    exit 99
 }
 ENVIRONMENT="TERM=xterm-256color"
 cycle() { screen | sed -n '1s/.*cycle \([0-9]*\).*/\1/p'; }
