@@ -59,6 +59,7 @@ void hs_ui_free(hs_ui *ui)
     if (ui == NULL)
         return;
     hist_free(&ui->hist);
+    free(ui->pin);
     free(ui->series);
     free(ui->pauses);
     free(ui);
@@ -347,6 +348,12 @@ bool hs_ui_key(hs_ui *ui, int key)
     case HS_KEY_END:
         freeze(ui, false);
         break;
+    case 'd':
+        compare_pin(ui, ui->pin != NULL ? NULL : s);
+        if (ui->pin != NULL)
+            ui_say(ui, "pinned frame #%llu: the views show what changed since (d unpins)",
+                   (unsigned long long)ui->pin->seq);
+        break;
     case '[':
         ui->step_n = ui->step_n / 10 < STEP_N_MIN ? STEP_N_MIN : ui->step_n / 10;
         ui_say(ui, "n steps %d objects", ui->step_n);
@@ -397,6 +404,11 @@ void hs_ui_render(hs_ui *ui, hs_canvas *cv, int64_t now_ns)
          status = {0, cv->h - 1, cv->w, 1};
     gcbar_draw(ui, s, cv, bar);
     tabs_draw(ui, cv, tabs);
+    if (ui->pin != NULL && s != NULL) {
+        compare_draw_line(ui, s, cv, body);
+        body.y++;
+        body.h--;
+    }
     if (s == NULL) {
         cv_text(cv, 2, body.y + 1, body.w - 2, STYLE_PLAIN, "waiting for the first snapshot...");
     } else {

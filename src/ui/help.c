@@ -14,7 +14,7 @@ static const char *const keys[] = {
     "Heap       Enter opens the span under the cursor; z / Z zoom in / out; m mark colors",
     "Span       h / l: previous / next span by address",
     "Freeze     f freezes the display (the program runs on); , . one frame back / forward",
-    "           End returns to now",
+    "           End returns to now; d pins this frame: the views show what changed since",
     "World      space stops the world at safe points / resumes it",
     "GC         g starts a cycle now; + / - change GOGC by 10",
     "Step       s steps to the next phase (first s enters step mode and starts a cycle)",

@@ -178,3 +178,26 @@ void hs_color_rgb(uint16_t color, bool background, uint8_t rgb[3])
     for (int i = 0; i < 3; i++)
         rgb[i] = (uint8_t)v[i];
 }
+
+uint16_t pal_change(const palette *p, change_kind k)
+{
+    static const uint16_t c[] = {[CHANGE_SAME] = 238, [CHANGE_NEW] = 46, [CHANGE_FREED] = 196,
+                                 [CHANGE_RELEASED] = 33, [CHANGE_REUSED] = 226};
+    return pal_reduce(p, c[k]);
+}
+
+uint32_t pal_change_glyph(change_kind k)
+{
+    static const uint32_t g[] = {[CHANGE_SAME] = ' ', [CHANGE_NEW] = '+', [CHANGE_FREED] = 'x',
+                                 [CHANGE_RELEASED] = 'r', [CHANGE_REUSED] = '*'};
+    return g[k];
+}
+
+const char *pal_change_name(change_kind k)
+{
+    static const char *const n[] = {[CHANGE_SAME] = "unchanged", [CHANGE_NEW] = "new span",
+                                    [CHANGE_FREED] = "span freed",
+                                    [CHANGE_RELEASED] = "released to the OS",
+                                    [CHANGE_REUSED] = "another span now"};
+    return n[k];
+}

@@ -134,6 +134,21 @@ typedef struct pause_mark {
 #define SERIES_CAP 32768 /* 18 minutes at 30 fps */
 #define PAUSES_CAP 4096
 
+/* ---- comparing two moments (compare.c) ----------------------------------------------- */
+
+typedef enum change_kind {
+    CHANGE_SAME = 0,
+    CHANGE_NEW,      /* a span is here now that was not then */
+    CHANGE_FREED,    /* a span was here and is gone */
+    CHANGE_RELEASED, /* the page went back to the OS */
+    CHANGE_REUSED,   /* another span is here now */
+} change_kind;
+
+typedef struct compare_sums {
+    uint64_t alloc[HS_SNAP_NUM_CLASSES], freed[HS_SNAP_NUM_CLASSES]; /* bytes, by size class */
+    uint64_t alloc_total, freed_total;
+} compare_sums;
+
 /* ---- the visualizer ------------------------------------------------------------------ */
 
 struct hs_ui {
@@ -177,6 +192,10 @@ struct hs_ui {
     uint64_t sel_addr;
     /* central, Ps */
     int central_scroll, procs_scroll;
+    /* d: the pinned frame (our copy) and the sums against the frame shown */
+    hs_snapshot *pin;
+    compare_sums cmp;
+    uint64_t cmp_seq, cmp_pin_seq;
 };
 
 /* The snapshot on screen (live: the newest), or NULL. */
@@ -185,6 +204,19 @@ const hs_snapshot *ui_shown(const hs_ui *ui);
 const frame *ui_shown_frame(const hs_ui *ui);
 const hs_snapshot *ui_before(const hs_ui *ui, int64_t ago_ns);
 void ui_say(hs_ui *ui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Pin s (NULL: unpin). */
+void compare_pin(hs_ui *ui, const hs_snapshot *s);
+/* Page p of s against the pinned frame. */
+change_kind compare_page(const hs_ui *ui, const hs_snapshot *s, int64_t p);
+/* The pinned frame's span matching sp (same start, class and size), or NULL. */
+const hs_snap_span *compare_match(const hs_snapshot *pin, const hs_snap_span *sp);
+/* Bytes allocated and freed by class between the pin and s; NULL when not pinned. */
+const compare_sums *compare_sums_for(hs_ui *ui, const hs_snapshot *s);
+void compare_draw_line(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r);
+uint16_t pal_change(const palette *p, change_kind k);
+uint32_t pal_change_glyph(change_kind k);
+const char *pal_change_name(change_kind k);
 
 /* ---- the parts of the screen ---------------------------------------------------------- */
 

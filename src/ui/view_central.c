@@ -64,7 +64,10 @@ void view_central_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
     for (int k = 0; k < 4; k++)
         cv_printf(cv, bx + k * (BAR_W + 7), r.y, BAR_W + 6, head, "%s", sets[k]);
     int tx = bx + 4 * (BAR_W + 7);
-    cv_text(cv, tx, r.y, r.x + r.w - tx, head, "  in use     free   to mcaches");
+    const compare_sums *cmp = compare_sums_for(ui, s);
+    cv_text(cv, tx, r.y, r.x + r.w - tx, head,
+            cmp ? "  in use     free   since the pin: allocated, freed"
+                : "  in use     free   to mcaches");
     uint32_t max = 1;
     for (int cl = 1; cl < HS_SNAP_NUM_CLASSES; cl++) {
         class_row cr = row_of(s, cl);
@@ -89,8 +92,17 @@ void view_central_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
                   c->npages, c->nelems);
         for (int k = 0; k < 4; k++)
             bar(ui, cv, bx + k * (BAR_W + 7), y, cr.set[k], max, colors[k]);
-        cv_printf(cv, tx, y, r.x + r.w - tx, any ? STYLE_PLAIN : dim,
-                  "%8" PRIu64 " %8" PRIu64 " %12" PRIu64, cr.inuse, cr.free, cr.nmalloc);
+        if (cmp != NULL) {
+            char a[32], f[32];
+            int n = cv_printf(cv, tx, y, r.x + r.w - tx, any ? STYLE_PLAIN : dim,
+                              "%8" PRIu64 " %8" PRIu64 "   ", cr.inuse, cr.free);
+            cv_printf(cv, tx + n, y, r.x + r.w - tx - n,
+                      cmp->alloc[cl] || cmp->freed[cl] ? STYLE_BOLD : dim, "+%-9s -%s",
+                      fmt_bytes(a, sizeof(a), cmp->alloc[cl]), fmt_bytes(f, sizeof(f), cmp->freed[cl]));
+        } else {
+            cv_printf(cv, tx, y, r.x + r.w - tx, any ? STYLE_PLAIN : dim,
+                      "%8" PRIu64 " %8" PRIu64 " %12" PRIu64, cr.inuse, cr.free, cr.nmalloc);
+        }
     }
     cv_printf(cv, x, r.y + r.h - 1, r.w - 1, dim,
               "classes %d-%d of %d; up/down scroll; spans in an mcache are in no set (view 4)",

@@ -86,6 +86,7 @@ typedef struct look {
     map_state st;
     int sizeclass;
     int64_t age_ns;
+    change_kind change; /* against the pinned frame, when there is one */
 } look;
 
 static bool marking(const hs_ui *ui, const hs_snapshot *s)
@@ -112,7 +113,21 @@ static map_state mark_state(const hs_snapshot *s, const hs_snap_span *sp, int64_
     return at < n[HS_CELL_BLACK] + n[HS_CELL_GRAY] ? MAP_GRAY : MAP_WHITE;
 }
 
+static look state_look(const hs_ui *ui, const hs_snapshot *s, int64_t first, int64_t k);
+
+/* What a cell shows; pinned, the first change among its pages. */
 static look cell_look(const hs_ui *ui, const hs_snapshot *s, int64_t first, int64_t k)
+{
+    look l = state_look(ui, s, first, k);
+    if (ui->pin == NULL)
+        return l;
+    int64_t end = first + k < (int64_t)s->npages ? first + k : (int64_t)s->npages;
+    for (int64_t p = first; p < end && l.change == CHANGE_SAME; p++)
+        l.change = compare_page(ui, s, p);
+    return l;
+}
+
+static look state_look(const hs_ui *ui, const hs_snapshot *s, int64_t first, int64_t k)
 {
     const uint8_t *pages = hs_snap_pages(s);
     const int32_t *ps = hs_snap_page_span(s);
@@ -147,7 +162,12 @@ static uint16_t aged(const hs_ui *ui, uint16_t c, const look *l)
 
 static uint16_t look_color(const hs_ui *ui, const look *l)
 {
-    return aged(ui, pal_map(&ui->pal, l->st, l->sizeclass), l);
+    if (ui->pin != NULL && l->change != CHANGE_SAME)
+        return pal_change(&ui->pal, l->change);
+    uint16_t c = aged(ui, pal_map(&ui->pal, l->st, l->sizeclass), l);
+    if (ui->pin != NULL && ui->pal.colors >= 256)
+        c = pal_fade(c, 235, 70); /* unchanged: in the background */
+    return c;
 }
 
 /* ---- drawing ---------------------------------------------------------------------------- */
@@ -160,6 +180,9 @@ static void draw_cell(hs_ui *ui, hs_canvas *cv, int x, int y, const look *top, c
     if (ui->pal.colors >= 256) {
         ch = G_UPPER;
         st = (style){look_color(ui, top), bot ? look_color(ui, bot) : HS_COLOR_DEFAULT, 0};
+    } else if (ui->pin != NULL && top->change != CHANGE_SAME) {
+        ch = pal_change_glyph(top->change);
+        st = (style){pal_change(&ui->pal, top->change), HS_COLOR_DEFAULT, HS_ATTR_BOLD};
     } else {
         ch = pal_map_glyph(top->st);
         st = (style){pal_map(&ui->pal, top->st, top->sizeclass), HS_COLOR_DEFAULT, 0};
@@ -174,8 +197,26 @@ static void draw_cell(hs_ui *ui, hs_canvas *cv, int x, int y, const look *top, c
     cv_put(cv, x, y, ch, st);
 }
 
+/* Pinned: what the colors of a change mean. */
+static void draw_change_legend(hs_ui *ui, hs_canvas *cv, rect r)
+{
+    int x = r.x + cv_text(cv, r.x, r.y, r.w, STYLE_BOLD, "changes since the pinned frame: ");
+    for (change_kind k = CHANGE_NEW; k <= CHANGE_REUSED; k++) {
+        uint32_t ch = ui->pal.colors >= 256 ? G_FULL : pal_change_glyph(k);
+        cv_put(cv, x, r.y, ch, (style){pal_change(&ui->pal, k), HS_COLOR_DEFAULT, HS_ATTR_BOLD});
+        x += 2 + cv_text(cv, x + 2, r.y, r.x + r.w - x - 2, STYLE_PLAIN, pal_change_name(k)) + 1;
+    }
+    cv_text(cv, x, r.y, r.x + r.w - x, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0),
+            ui->pal.colors >= 256 ? "(unchanged pages dimmed)" : "(other cells unchanged)");
+}
+
 static void draw_legend(hs_ui *ui, hs_canvas *cv, rect r)
 {
+    if (ui->pin != NULL) {
+        draw_change_legend(ui, cv, r);
+        r.y++;
+        r.h--;
+    }
     static const map_state order[] = {MAP_FREE, MAP_RELEASED, MAP_UNUSED, MAP_LARGE,
                                       MAP_UNSWEPT, MAP_WHITE, MAP_GRAY, MAP_BLACK};
     int x = r.x, y = r.y, end = r.x + r.w;

@@ -84,6 +84,9 @@ static void panel(hs_ui *ui, const hs_snapshot *s, const hs_snap_span *sp, hs_ca
     cv_text(cv, r.x, y++, w, dim, "underlined: the allocCache window");
     cv_text(cv, r.x, y++, w, dim, ui->pal.colors ? "bright: allocated in the last second"
                                                  : "bold: allocated in the last second");
+    if (ui->pin != NULL)
+        cv_text(cv, r.x, y++, w, dim, ui->pal.colors ? "green: allocated since the pin; × freed"
+                                                     : "+ allocated since the pin; × freed");
     cv_text(cv, r.x, y + 1, w, dim, "h/l: previous/next span; 1: heap");
 }
 
@@ -110,6 +113,7 @@ static void grid(hs_ui *ui, const hs_snapshot *s, const hs_snap_span *sp, hs_can
     const hs_snapshot *before = ui_before(ui, 1000000000LL);
     int32_t bi = before ? snap_span_by_addr(before, sp->start) : -1;
     uint32_t cache_end = (sp->freeindex & ~63u) + 64;
+    const hs_snap_span *pinned = ui->pin != NULL ? compare_match(ui->pin, sp) : NULL;
     cv_printf(cv, r.x, r.y, r.w, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0),
               large ? "%u pages, one object" : "%u objects, %d a row", n, cols);
     for (uint32_t i = 0; i < n; i++) {
@@ -125,6 +129,16 @@ static void grid(hs_ui *ui, const hs_snapshot *s, const hs_snap_span *sp, hs_can
             st.attr |= HS_ATTR_BOLD;
         } else if (c == HS_CELL_WHITE && ui->pal.colors >= 256) {
             st.fg = 250; /* old white: a little dimmer than fresh */
+        }
+        if (ui->pin != NULL && !large) { /* d: allocated (+) or freed (x) since the pin */
+            hs_cell then = pinned ? hs_snap_cell(ui->pin, pinned, i) : HS_CELL_FREE;
+            if (c != HS_CELL_FREE && then == HS_CELL_FREE) {
+                st = (style){pal_change(&ui->pal, CHANGE_NEW), HS_COLOR_DEFAULT, HS_ATTR_BOLD};
+                ch = ui->pal.colors ? G_FULL : '+';
+            } else if (c == HS_CELL_FREE && then != HS_CELL_FREE) {
+                st = (style){pal_change(&ui->pal, CHANGE_FREED), HS_COLOR_DEFAULT, HS_ATTR_BOLD};
+                ch = 0x00d7; /* × */
+            }
         }
         if (!large && i == sp->freeindex)
             st.attr |= HS_ATTR_REVERSE;

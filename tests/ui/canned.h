@@ -60,14 +60,23 @@ static inline hs_cell canned_cell(int k, uint32_t i)
     }
 }
 
-/* A canned snapshot with this seq, taken at t_ns; free() it. */
-static inline hs_snapshot *canned_snapshot(uint64_t seq, int64_t t_ns)
+/* The state of page p when no span covers it. */
+static inline uint8_t canned_page(uint32_t p)
+{
+    return p < 16 ? HS_PAGE_FREE : p < 32 ? HS_PAGE_RELEASED : HS_PAGE_UNUSED;
+}
+
+/* A heap of these spans (by address), their cells and free pages from the
+ * functions given; the rest as canned_snapshot.  free() it. */
+static inline hs_snapshot *canned_build(uint64_t seq, int64_t t_ns, const canned_span *spans,
+                                        int nspans, hs_cell (*cell_of)(int, uint32_t),
+                                        uint8_t (*page_of)(uint32_t))
 {
     const uint32_t nprocs = 2, narenas = 1, npages = HS_SNAP_PAGES_PER_ARENA, nevents = 3;
     uint32_t ncell = 0;
-    for (int k = 0; k < CANNED_NSPANS; k++)
-        ncell += (canned_spans[k].nelems + 3u) / 4u;
-    size_t bytes = hs_snapshot_layout_bytes(nprocs, narenas, npages, nevents, CANNED_NSPANS, ncell);
+    for (int k = 0; k < nspans; k++)
+        ncell += (spans[k].nelems + 3u) / 4u;
+    size_t bytes = hs_snapshot_layout_bytes(nprocs, narenas, npages, nevents, (size_t)nspans, ncell);
     hs_snapshot *s = calloc(1, bytes);
     s->size = (uint32_t)bytes;
     s->version = HS_SNAPSHOT_VERSION;
@@ -108,13 +117,13 @@ static inline hs_snapshot *canned_snapshot(uint64_t seq, int64_t t_ns)
     CANNED_PLACE(pages_off, npages);
     CANNED_PLACE(page_span_off, npages * sizeof(int32_t));
     CANNED_PLACE(events_off, nevents * sizeof(hs_snap_event));
-    CANNED_PLACE(spans_off, CANNED_NSPANS * sizeof(hs_snap_span));
+    CANNED_PLACE(spans_off, (size_t)nspans * sizeof(hs_snap_span));
     CANNED_PLACE(cells_off, ncell);
 #undef CANNED_PLACE
     s->narenas = narenas;
     s->npages = npages;
     s->nevents = nevents;
-    s->nspans = CANNED_NSPANS;
+    s->nspans = (uint32_t)nspans;
     s->ncell_bytes = ncell;
 
     hs_snap_arena *ar = (hs_snap_arena *)((char *)s + s->arenas_off);
@@ -122,15 +131,14 @@ static inline hs_snapshot *canned_snapshot(uint64_t seq, int64_t t_ns)
     uint8_t *pages = (uint8_t *)s + s->pages_off;
     int32_t *ps = (int32_t *)((char *)s + s->page_span_off);
     for (uint32_t p = 0; p < npages; p++) {
-        pages[p] = p < 7 ? HS_PAGE_SMALL : p < 16 ? HS_PAGE_FREE : p < 32 ? HS_PAGE_RELEASED
-                                                                          : HS_PAGE_UNUSED;
+        pages[p] = page_of(p);
         ps[p] = -1;
     }
     hs_snap_span *sp = (hs_snap_span *)((char *)s + s->spans_off);
     uint8_t *cells = (uint8_t *)s + s->cells_off;
     uint32_t cell_at = 0;
-    for (int k = 0; k < CANNED_NSPANS; k++) {
-        const canned_span *c = &canned_spans[k];
+    for (int k = 0; k < nspans; k++) {
+        const canned_span *c = &spans[k];
         sp[k] = (hs_snap_span){.start = 0xc000000000 + (uint64_t)c->page * HS_SNAP_PAGE_SIZE,
                                .npages = c->npages,
                                .page = c->page,
@@ -145,15 +153,14 @@ static inline hs_snapshot *canned_snapshot(uint64_t seq, int64_t t_ns)
                                .age_ns = c->age_ns};
         uint16_t count = 0;
         for (uint32_t i = 0; i < c->nelems; i++) {
-            hs_cell cell = canned_cell(k, i);
+            hs_cell cell = cell_of(k, i);
             canned_set_cell(cells + cell_at, i, cell);
             count += cell != HS_CELL_FREE;
         }
         sp[k].alloc_count = count;
         for (uint32_t p = c->page; p < c->page + c->npages; p++) {
             ps[p] = k;
-            if (c->spanclass >> 1 == 0)
-                pages[p] = HS_PAGE_LARGE;
+            pages[p] = c->spanclass >> 1 == 0 ? HS_PAGE_LARGE : HS_PAGE_SMALL;
         }
         cell_at += (c->nelems + 3u) / 4u;
     }
@@ -186,6 +193,12 @@ static inline hs_snapshot *canned_snapshot(uint64_t seq, int64_t t_ns)
     ev[1] = (hs_snap_event){.t_ns = t_ns - 2000000, .kind = HS_EV_PAUSE, .a = 25000, .seq = 3 * seq + 1};
     ev[2] = (hs_snap_event){.t_ns = t_ns - 1000000, .kind = HS_EV_PHASE, .a = 2, .b = 3, .seq = 3 * seq + 2};
     return s;
+}
+
+/* The canned heap of the comment above, with this seq, taken at t_ns. */
+static inline hs_snapshot *canned_snapshot(uint64_t seq, int64_t t_ns)
+{
+    return canned_build(seq, t_ns, canned_spans, CANNED_NSPANS, canned_cell, canned_page);
 }
 
 #endif

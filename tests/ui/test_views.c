@@ -496,6 +496,80 @@ START_TEST(bad_snapshot_is_refused)
 }
 END_TEST
 
+/* The heap a little later: span 1 has 10 more objects, span 3 (512 B) is
+ * gone, a span of 24 B objects appeared at page 10, page 12 was released. */
+static const canned_span later_spans[4] = {
+    {0, 1, 5 << 1, HS_SWEEP_CACHED, 1, HS_SET_NONE, 48, 170, 100, 500000000},
+    {1, 1, 2 << 1 | 1, HS_SWEEP_SWEPT, 0, HS_SET_PARTIAL_SWEPT, 16, 512, 310, 3000000000},
+    {2, 4, 0, HS_SWEEP_SWEPT, 0, HS_SET_FULL_SWEPT, 32768, 1, 1, 20000000000},
+    {10, 1, 3 << 1, HS_SWEEP_SWEPT, 0, HS_SET_PARTIAL_SWEPT, 24, 341, 100, 100000000},
+};
+
+static hs_cell later_cell(int k, uint32_t i)
+{
+    if (k == 1)
+        return i < 310 ? HS_CELL_WHITE : HS_CELL_FREE;
+    if (k == 3)
+        return i < 100 ? HS_CELL_WHITE : HS_CELL_FREE;
+    return canned_cell(k, i);
+}
+
+static uint8_t later_page(uint32_t p)
+{
+    return p == 12 ? HS_PAGE_RELEASED : canned_page(p);
+}
+
+START_TEST(pin_and_compare)
+{
+    hs_ui_opts o = {.colors = 256};
+    hs_ui *ui = hs_ui_new(&o, NULL);
+    hs_snapshot *s = canned_snapshot(1, 1000000000);
+    hs_ui_feed(ui, s, 1000000000);
+    free(s);
+    hs_ui_key(ui, 'd'); /* pin frame 1 */
+    s = canned_build(2, 3000000000, later_spans, 4, later_cell, later_page);
+    hs_ui_feed(ui, s, 3000000000);
+    free(s);
+    hs_canvas *cv = hs_canvas_new(W, H);
+    hs_ui_key(ui, 'z'); /* one page a cell */
+    hs_ui_render(ui, cv, 3000000000);
+    hs_ui_render(ui, cv, 3000000000);
+    /* 10 x 16 B + 100 x 24 B allocated, 16 x 512 B freed. */
+    ck_assert_int_eq(find_row(cv, " since frame #1 (+2.0 s): allocated 2.50 KiB, freed 8.00 KiB, "
+                                  "net -5.50 KiB  by class: 512 B -8.00 KiB 24 B +2.34 KiB"),
+                     3);
+    int y = find_row(cv, "c000000000");
+    ck_assert_uint_eq(hs_canvas_at(cv, 12 + 10, y)->fg, 46);  /* new span */
+    ck_assert_uint_eq(hs_canvas_at(cv, 12 + 6, y)->fg, 196);  /* freed */
+    ck_assert_uint_eq(hs_canvas_at(cv, 12 + 12, y)->fg, 33);  /* released */
+    ck_assert_uint_ne(hs_canvas_at(cv, 12 + 2, y)->fg, 16);   /* unchanged: dimmed */
+    ck_assert_int_ge(find_row(cv, "changes since the pinned frame:"), 0);
+    /* The span view of span 1: objects 300-309 new. */
+    hs_ui_key(ui, HS_KEY_RIGHT);
+    hs_ui_key(ui, HS_KEY_ENTER);
+    hs_ui_render(ui, cv, 3000000000);
+    int gy = find_row(cv, "512 objects, ");
+    char row[1024];
+    hs_canvas_row_text(cv, gy, row, sizeof(row));
+    int gx = (int)(strstr(row, "512 objects") - row);
+    ck_assert_uint_eq(hs_canvas_at(cv, gx + 2 * (305 % 32), gy + 1 + 305 / 32)->fg, 46);
+    ck_assert_uint_ne(hs_canvas_at(cv, gx + 2 * (295 % 32), gy + 1 + 295 / 32)->fg, 46);
+    /* The central view: each class's bytes since the pin. */
+    hs_ui_key(ui, '3');
+    hs_canvas_resize(cv, 160, 48);
+    hs_ui_render(ui, cv, 3000000000);
+    ck_assert_int_ge(find_row(cv, "since the pin: allocated, freed"), 0);
+    ck_assert_int_ge(find_row(cv, "+2.34 KiB  -0 B"), 0);
+    ck_assert_int_ge(find_row(cv, "+0 B       -8.00 KiB"), 0);
+    /* d again: no pin, no line. */
+    hs_ui_key(ui, 'd');
+    hs_ui_render(ui, cv, 3000000000);
+    ck_assert_int_eq(find_row(cv, "since frame #1"), -1);
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("ui views");
@@ -515,6 +589,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, select_and_walk_spans);
     tcase_add_test(tc, click_opens_a_span);
     tcase_add_test(tc, bad_snapshot_is_refused);
+    tcase_add_test(tc, pin_and_compare);
     suite_add_tcase(s, tc);
     return s;
 }
