@@ -84,6 +84,35 @@ typedef enum hs_ui_view {
     HS_VIEW_COUNT = 5,
 } hs_ui_view;
 
+/* What a replayed source offers the UI instead of hs_control: a transport.
+ * With one, space plays and pauses, , and . step frames, < and > change the
+ * speed, Home and End jump, [ and ] go to markers, G to the next GC cycle.
+ * Calls return at once; the frames they ask for arrive as snapshots. */
+typedef struct hs_transport_state {
+    bool playing;
+    double speed;         /* 0.25 .. 16 */
+    size_t frame, frames; /* the frame published last, of how many */
+    int64_t t_ns, end_ns; /* its time, and the last frame's */
+    char marker[96];      /* the caption of the last marker passed, "" for none */
+} hs_transport_state;
+
+typedef enum hs_seek {
+    HS_SEEK_START = 0,
+    HS_SEEK_END = 1,
+    HS_SEEK_PREV_MARKER = 2,
+    HS_SEEK_NEXT_MARKER = 3,
+    HS_SEEK_NEXT_GC = 4, /* the next frame where a GC cycle starts */
+} hs_seek;
+
+typedef struct hs_transport {
+    void *ctx;
+    void (*play)(void *ctx, bool on);
+    void (*step)(void *ctx, long frames); /* pause, and move by frames */
+    void (*seek)(void *ctx, hs_seek where);
+    void (*speed)(void *ctx, int dir); /* > 0 doubles it, < 0 halves it */
+    hs_transport_state (*state)(void *ctx);
+} hs_transport;
+
 typedef struct hs_ui_opts {
     int fps;              /* frames per second; 0: 30 */
     int history_s;        /* seconds of snapshots kept for f , . End; 0: 60 */
@@ -95,6 +124,7 @@ typedef struct hs_ui_opts {
      * ended, ran out of memory) for the status line; "" for none.  May be NULL. */
     void (*note)(void *ctx, char *buf, size_t n);
     void *note_ctx;
+    const hs_transport *transport; /* a replay's, or NULL */
 } hs_ui_opts;
 
 /* Keys, beyond plain characters (which are their own code). */

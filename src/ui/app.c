@@ -183,8 +183,18 @@ void hs_ui_feed(hs_ui *ui, const hs_snapshot *s, int64_t now_ns)
         return;
     }
     const frame *last = hist_at(&ui->hist, ui->hist.n ? ui->hist.n - 1 : 0);
-    if (last != NULL && last->s->seq >= s->seq)
+    if (last != NULL && last->s->seq == s->seq)
         return; /* seen already */
+    if (last != NULL && last->s->seq > s->seq) {
+        if (ui->o.transport == NULL)
+            return; /* a live source only moves on: a stale copy */
+        /* A replay seeked back: what was kept belongs to another stretch of
+         * time. */
+        ui->hist.n = 0;
+        ui->nseries = ui->npauses = 0;
+        ui->have_events = ui->have_base = false;
+        ui->frozen = false;
+    }
     if (!hist_push(&ui->hist, s, now_ns)) {
         ui_say(ui, "out of memory: this snapshot was not kept");
         return;
@@ -288,6 +298,45 @@ static void control_key(hs_ui *ui, const hs_snapshot *s, int key)
     }
 }
 
+/* Keys of a replay's transport; false for others. */
+static bool transport_key(hs_ui *ui, int key)
+{
+    const hs_transport *t = ui->o.transport;
+    if (t == NULL)
+        return false;
+    switch (key) {
+    case ' ':
+        t->play(t->ctx, !t->state(t->ctx).playing);
+        return true;
+    case ',':
+        t->step(t->ctx, -1);
+        return true;
+    case '.':
+        t->step(t->ctx, 1);
+        return true;
+    case '<':
+    case '>':
+        t->speed(t->ctx, key == '>' ? 1 : -1);
+        ui_say(ui, "speed x%g", t->state(t->ctx).speed);
+        return true;
+    case HS_KEY_HOME:
+        t->seek(t->ctx, HS_SEEK_START);
+        return true;
+    case HS_KEY_END:
+        t->seek(t->ctx, HS_SEEK_END);
+        return true;
+    case '[':
+    case ']':
+        t->seek(t->ctx, key == '[' ? HS_SEEK_PREV_MARKER : HS_SEEK_NEXT_MARKER);
+        return true;
+    case 'G':
+        t->seek(t->ctx, HS_SEEK_NEXT_GC);
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool view_key(hs_ui *ui, const hs_snapshot *s, int key)
 {
     if (s == NULL)
@@ -313,7 +362,7 @@ bool hs_ui_key(hs_ui *ui, int key)
         ui->help = false; /* any key closes help */
         return true;
     }
-    if (view_key(ui, s, key))
+    if (transport_key(ui, key) || view_key(ui, s, key))
         return true;
     switch (key) {
     case 'q':

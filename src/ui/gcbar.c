@@ -174,7 +174,22 @@ void status_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
         put(cv, x, y, end, STYLE_PLAIN, "no snapshot yet   ? help  q quit");
         return;
     }
-    if (ui->frozen) {
+    if (ui->o.transport != NULL) {
+        const hs_transport *t = ui->o.transport;
+        hs_transport_state ts = t->state(t->ctx);
+        char b2[32];
+        snprintf(buf, sizeof(buf), " REPLAY %s x%g  frame %zu of %zu  %s / %s ",
+                 ts.playing ? "▶" : "❚❚", ts.speed, ts.frame + 1, ts.frames,
+                 fmt_ns(a, sizeof(a), ts.t_ns), fmt_ns(b2, sizeof(b2), ts.end_ns));
+        style st = ui_style(ui, 16, 183, HS_ATTR_BOLD);
+        if (ui->pal.colors == 0)
+            st.attr |= HS_ATTR_REVERSE;
+        x = put(cv, x, y, end, st, buf);
+        if (ts.marker[0] != '\0') {
+            x = put(cv, x, y, end, STYLE_PLAIN, " ");
+            x = put(cv, x, y, end, ui_style(ui, C_WARN, HS_COLOR_DEFAULT, HS_ATTR_BOLD), ts.marker);
+        }
+    } else if (ui->frozen) {
         const hs_snapshot *newest = hist_at(&ui->hist, ui->hist.n - 1)->s;
         size_t i = hist_find(&ui->hist, s->seq);
         snprintf(buf, sizeof(buf), " FROZEN %s behind now, frame %zu of %zu (, . move, End: live) ",
@@ -187,11 +202,16 @@ void status_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
         x = put(cv, x, y, end, ui_style(ui, C_GOOD, HS_COLOR_DEFAULT, HS_ATTR_BOLD), "LIVE");
     }
     x = put(cv, x, y, end, STYLE_PLAIN, " ");
-    x = status_world(ui, s, cv, x, y, end);
+    if (ui->o.transport == NULL)
+        x = status_world(ui, s, cv, x, y, end);
     int64_t age = ui->now_ns - (ui->clock_base + s->t_ns);
-    snprintf(buf, sizeof(buf), "  snapshot #%" PRIu64 " at %.1f s, age %s%s", s->seq,
-             (double)s->t_ns / 1e9, fmt_ns(a, sizeof(a), age < 0 ? 0 : age),
-             s->world_stopped ? ", exact (world stopped)" : "");
+    if (ui->o.transport != NULL) /* a recording's frames have no age */
+        snprintf(buf, sizeof(buf), "  snapshot #%" PRIu64 "%s", s->seq,
+                 s->world_stopped ? ", exact (world stopped)" : "");
+    else
+        snprintf(buf, sizeof(buf), "  snapshot #%" PRIu64 " at %.1f s, age %s%s", s->seq,
+                 (double)s->t_ns / 1e9, fmt_ns(a, sizeof(a), age < 0 ? 0 : age),
+                 s->world_stopped ? ", exact (world stopped)" : "");
     x = put(cv, x, y, end, STYLE_PLAIN, buf);
     if (ui->dropped > 0) {
         snprintf(buf, sizeof(buf), ", %" PRIu64 " frames dropped", ui->dropped);

@@ -20,6 +20,8 @@ static const char *const keys[] = {
     "Step       s steps to the next phase (first s enters step mode and starts a cycle)",
     "           n steps N objects of mark work, [ / ] divide / multiply N by 10",
     "           c runs to the end of the cycle; x leaves step mode",
+    "Replay     space play / pause; , . one frame; < > speed x0.25-x16; Home End;",
+    "           [ ] previous / next marker; G next GC cycle",
     "Quit       q or F10",
 };
 

@@ -570,6 +570,62 @@ START_TEST(pin_and_compare)
 }
 END_TEST
 
+/* A transport that writes down what it is asked. */
+static void t_play(void *ctx, bool on)
+{
+    add(ctx, on ? "play" : "pause");
+}
+static void t_step(void *ctx, long n)
+{
+    char buf[32];
+    snprintf(buf, sizeof(buf), "step %ld", n);
+    add(ctx, buf);
+}
+static void t_seek(void *ctx, hs_seek w)
+{
+    char buf[32];
+    snprintf(buf, sizeof(buf), "seek %d", (int)w);
+    add(ctx, buf);
+}
+static void t_speed(void *ctx, int d)
+{
+    add(ctx, d > 0 ? "faster" : "slower");
+}
+static hs_transport_state t_state(void *ctx)
+{
+    (void)ctx;
+    hs_transport_state st = {.playing = true, .speed = 2, .frame = 4, .frames = 10,
+                             .t_ns = 1500000000, .end_ns = 3000000000};
+    strcpy(st.marker, "the big allocation");
+    return st;
+}
+
+START_TEST(replay_transport)
+{
+    calls c = {{0}};
+    hs_transport tr = {&c, t_play, t_step, t_seek, t_speed, t_state};
+    hs_ui_opts o = {.colors = 0, .transport = &tr};
+    hs_ui *ui = hs_ui_new(&o, NULL);
+    feed_seq(ui, 5);
+    for (const char *k = " ,.<>[]G"; *k; k++)
+        hs_ui_key(ui, *k);
+    hs_ui_key(ui, HS_KEY_HOME);
+    hs_ui_key(ui, HS_KEY_END);
+    ck_assert_str_eq(c.log, "pause;step -1;step 1;slower;faster;seek 2;seek 3;seek 4;seek 0;seek 1;");
+    hs_canvas *cv = hs_canvas_new(W, H);
+    hs_ui_render(ui, cv, 0);
+    ck_assert_int_eq(find_row(cv, " REPLAY ▶ x2  frame 5 of 10  1.50 s / 3.00 s  the big allocation"),
+                     H - 1);
+    /* Seeking back publishes an earlier frame: it is shown. */
+    feed_seq(ui, 2);
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 2);
+    feed_seq(ui, 3);
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 3);
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("ui views");
@@ -590,6 +646,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, click_opens_a_span);
     tcase_add_test(tc, bad_snapshot_is_refused);
     tcase_add_test(tc, pin_and_compare);
+    tcase_add_test(tc, replay_transport);
     suite_add_tcase(s, tc);
     return s;
 }
