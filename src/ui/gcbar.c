@@ -61,8 +61,12 @@ static void line1(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
     snprintf(buf, sizeof(buf), "  cycle %" PRIu32, s->cycle);
     x = put(cv, x, y, end, STYLE_PLAIN, buf);
     x = sep(ui, cv, x, y, end);
-    snprintf(buf, sizeof(buf), "heap %s → goal %s (trigger %s)", fmt_bytes(a, sizeof(a), s->heap_live),
-             fmt_bytes(b, sizeof(b), s->heap_goal), fmt_bytes(c, sizeof(c), s->trigger));
+    if (s->heap_goal >= (uint64_t)1 << 60) /* GOGC off and no limit: no goal at all */
+        snprintf(buf, sizeof(buf), "heap %s, no goal", fmt_bytes(a, sizeof(a), s->heap_live));
+    else
+        snprintf(buf, sizeof(buf), "heap %s → goal %s (trigger %s)",
+                 fmt_bytes(a, sizeof(a), s->heap_live), fmt_bytes(b, sizeof(b), s->heap_goal),
+                 fmt_bytes(c, sizeof(c), s->trigger));
     x = put(cv, x, y, end, STYLE_PLAIN, buf);
     x = sep(ui, cv, x, y, end);
     x = put(cv, x, y, end, STYLE_PLAIN, "mark ");
