@@ -6,23 +6,27 @@
 #   3. run ./configure with the arguments given.
 # Quiet unless something is missing or fails.  Safe to run again.
 #
-# Usage: ./bootstrap.sh [--bench] [CONFIGURE-OPTION]...
+# Usage: ./bootstrap.sh [--bench] [--fuzz] [CONFIGURE-OPTION]...
 #   --bench   also install what `make bench` compares against
+#   --fuzz    also install clang and libFuzzer for `make fuzz`
 set -euo pipefail
 
 # What the build and `make check` need.  Add packages here.
 packages=(build-essential autoconf automake libtool pkg-config libncurses-dev check tmux)
 # What the benchmarks compare with (--bench).
 bench_packages=(golang-go libgc-dev libgoogle-perftools-dev libjemalloc-dev libmimalloc-dev)
+# What `make fuzz` builds with (--fuzz).
+fuzz_packages=(clang libclang-rt-14-dev)
 
 usage() {
-    sed -n 's/^# \{0,1\}//; 2,10p' "$0"
+    sed -n 's/^# \{0,1\}//; 2,11p' "$0"
 }
 
 configure_args=()
 for arg in "$@"; do
     case "$arg" in
     --bench) packages+=("${bench_packages[@]}") ;;
+    --fuzz) packages+=("${fuzz_packages[@]}") ;;
     -h | --help) usage; exit 0 ;;
     *) configure_args+=("$arg") ;;
     esac
