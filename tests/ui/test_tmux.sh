@@ -5,8 +5,8 @@
 # cycle count (with GOGC off, only g starts cycles); space stops the world
 # and resumes it; --step then s walks the phases in Go's order, with gray
 # objects appearing under n and gone at mark termination; resizes to 80x24,
-# below it and back; ? shows the help; NO_COLOR=1 shows the glyph legend;
-# q exits 0 with the terminal restored; SIGTERM restores it too; TERM=dumb is
+# below it, 20x5, 100 resizes in a second and back; ? shows the help; NO_COLOR=1 shows the glyph legend;
+# q exits 0 with the terminal restored; SIGTERM and SIGHUP restore it too; TERM=dumb is
 # refused with a sentence and exit status 2.
 #
 # Waiting is by polling the screen (up to 20 s for each thing awaited), never
@@ -104,8 +104,15 @@ wait_for "heapscope │ GC" || fail "no GC bar at 80x24"
 screen | grep -qF "needs a terminal" && fail "80x24 is said to be too small"
 tm resize-window -t hs -x 70 -y 20
 wait_for "needs a terminal of at least 80x24" || fail "70x20 not said to be too small"
-tm resize-window -t hs -x 160 -y 48
-wait_for "z/Z zoom" || fail "no arena map after growing back to 160x48"
+tm resize-window -t hs -x 20 -y 5
+wait_for "heapscope needs a" || fail "20x5 not said to be too small"
+# 100 resizes in about a second: it keeps up and keeps running.
+for _ in $(seq 50); do
+    tm resize-window -t hs -x 100 -y 30
+    tm resize-window -t hs -x 160 -y 48
+done
+wait_for "z/Z zoom" || fail "no arena map after 100 resizes ending at 160x48"
+[ -s "$tmp/rc" ] && fail "the program ended during the resizes"
 tm send-keys -t hs q
 wait_exit || fail "q did not quit"
 [ "$(cat "$tmp/rc" 2>/dev/null)" = 0 ] || fail "q: exit status $(cat "$tmp/rc"), want 0"
@@ -161,6 +168,16 @@ pid=$(pgrep -P "$(tm display -p -t hs '#{pane_pid}')" | head -n 1)
 wait_exit || fail "SIGTERM did not end the live view"
 wait_for "EXITED"
 [ "$(tm display -p -t hs '#{alternate_on}')" = 0 ] || fail "SIGTERM: the terminal is still in the alternate screen"
+
+# ---- SIGHUP, as when the terminal closes ----------------------------------------------------
+ENVIRONMENT="TERM=xterm-256color"
+start --workload churn:live=4MiB --procs 1
+wait_for "z/Z zoom" || fail "no arena map"
+pid=$(pgrep -P "$(tm display -p -t hs '#{pane_pid}')" | head -n 1)
+[ -n "$pid" ] && kill -HUP "$pid"
+wait_exit || fail "SIGHUP did not end the live view"
+wait_for "EXITED"
+[ "$(tm display -p -t hs '#{alternate_on}')" = 0 ] || fail "SIGHUP: the terminal is still in the alternate screen"
 
 # ---- terminals that cannot show it ---------------------------------------------------------
 ENVIRONMENT="TERM=dumb"
