@@ -104,6 +104,7 @@ typedef struct hs_options {
     int gctrace; /* 0 off, 1 --gctrace, 2 --gctrace=2 */
     hs_cli_gc gc;
     bool step;
+    int view; /* --view: the view to open, 0 (heap) .. 4 (timeline) */
 
     /* sinks and sources (NULL when not given) */
     const char *stats_json;

@@ -119,6 +119,7 @@ typedef struct hs_ui_opts {
     size_t history_bytes; /* and at most this many bytes of them; 0: 256 MiB */
     int colors;           /* 256, 8, or 0 for none (glyphs carry every state) */
     bool step;            /* start in GC step mode */
+    int view;             /* the view to open (hs_ui_view) */
     int64_t duration_ns;  /* hs_ui_run quits after this long; 0: when the user quits */
     /* Asked once a frame for a word from the source's owner (the workload
      * ended, ran out of memory) for the status line; "" for none.  May be NULL. */

@@ -192,6 +192,7 @@ int hs_live_run(const hs_options *o, FILE *err)
         hs_ui_opts uo = {.fps = o->fps,
                          .colors = 256,
                          .step = o->step,
+                         .view = o->view,
                          .duration_ns = (int64_t)o->duration_ns,
                          .note = note,
                          .note_ctx = &l};

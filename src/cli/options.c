@@ -25,6 +25,7 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define PROG "heapscope"
@@ -51,6 +52,7 @@ enum {
     OPT_SCREENSHOT,
     OPT_AT,
     OPT_SIZE,
+    OPT_VIEW,
     OPT_ATTACH,
     OPT_ATTACH_BIN,
     OPT_FREEZE,
@@ -393,6 +395,19 @@ static bool set_attach_bin(opt_ctx *c)
     return get_path(c, &c->o->attach_bin);
 }
 
+/* The view to start with, by name or number. */
+static bool set_view(opt_ctx *c)
+{
+    static const char *const names[] = {"heap", "span", "central", "ps", "timeline"};
+    for (int i = 0; i < 5; i++) {
+        if (strcasecmp(c->arg, names[i]) == 0 || (c->arg[0] == '1' + i && c->arg[1] == '\0')) {
+            c->o->view = i;
+            return true;
+        }
+    }
+    return fail(c, "'%s' is not a view: heap, span, central, ps or timeline (or 1-5)", c->arg);
+}
+
 static bool set_freeze(opt_ctx *c)
 {
     c->o->freeze = true;
@@ -423,6 +438,8 @@ static const opt_spec specs[] = {
     {"Output:", "headless", NO, OPT_HEADLESS, NULL, "no UI: run, then print a summary",
      set_headless},
     {NULL, "fps", REQ, OPT_FPS, "N", "snapshots (and frames) per second, default 30", set_fps},
+    {NULL, "view", REQ, OPT_VIEW, "NAME", "the view to open: heap span central ps timeline",
+     set_view},
     {NULL, "gctrace", optional_argument, OPT_GCTRACE, "LEVEL",
      "one Go-format gctrace line per cycle on stderr", set_gctrace},
     {NULL, "stats-json", REQ, OPT_STATS_JSON, "FILE",

@@ -40,6 +40,7 @@ hs_ui *hs_ui_new(const hs_ui_opts *o, const hs_control *ctl)
     if (ctl != NULL)
         ui->ctl = *ctl;
     ui->pal.colors = o->colors;
+    ui->view = o->view >= 0 && o->view < HS_VIEW_COUNT ? (hs_ui_view)o->view : HS_VIEW_HEAP;
     ui->zoom = -1;
     ui->cursor = -1;
     ui->step_n = 100;

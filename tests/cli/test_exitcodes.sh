@@ -79,6 +79,8 @@ fi
 expect_usage --procs --procs 0
 expect_usage --procs -p abc
 expect_usage --procs --procs
+expect_usage --view --view nope --headless
+expect_usage --view --view 6 --headless
 expect_usage --gogc --gogc abc
 expect_usage --duration --duration 5x
 expect_usage --max-heap --max-heap 12parsecs
