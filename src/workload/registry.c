@@ -15,6 +15,7 @@
 #define HELP_NAME_COLUMN 16
 
 static const wl_scenario *const scenarios[] = {
+    &wl_web,
     &wl_binary_trees,
     &wl_churn,
 };

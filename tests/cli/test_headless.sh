@@ -54,7 +54,7 @@ for extra in "" "--headless" "--replay r.hsr"; do
     run --workload help $extra
     expect_rc 0 --workload help $extra
     [ ! -s "$tmp/err" ] || fail "--workload help $extra: wrote to stderr"
-    for word in binary-trees churn "depth=18" "live=64MiB" "rate=4" "garbage=1KiB"; do
+    for word in web binary-trees churn "period=20" "depth=18" "live=64MiB" "rate=4" "garbage=1KiB"; do
         grep -q -- "$word" "$tmp/out" || fail "--workload help does not list $word"
     done
 done
@@ -65,9 +65,14 @@ expect_bad_workload "binary-trees:depth=x" "depth=x"
 expect_bad_workload "binary-trees:depth=99" "out of range"
 expect_bad_workload "binary-trees:size=1" "'size'"
 expect_bad_workload "churn:live=1MiB,live=2MiB" "twice"
-run --headless --procs 1 # the default workload, web, is not in this build
-expect_rc 2 "--headless (default workload)"
-grep -q "'web'" "$tmp/err" || fail "--headless with the default workload does not name it"
+
+# ---- the default workload, web: its report and the summary ------------------------
+run --headless --procs 1 --duration 1s --seed 3
+expect_rc 0 "--headless (default workload)"
+grep -q "^workload      web rate=10000 period=20 " "$tmp/out" ||
+    fail "--headless without --workload does not run web: $(cat "$tmp/out")"
+grep -q "^web: [0-9]* requests" "$tmp/out" || fail "web printed no report: $(cat "$tmp/out")"
+grep -q "^checks        OK" "$tmp/out" || fail "web's checks: $(cat "$tmp/out")"
 
 # ---- --stats-json that cannot be written: exit 2 before running ---------------
 run --headless --workload binary-trees:depth=6 --procs 1 --stats-json "$tmp/no/such/dir/s.json"
