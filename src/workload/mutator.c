@@ -198,6 +198,16 @@ void mut_barrier(mut_ctx *c)
     hs_p_acquire(c->pp);
 }
 
+void mut_final_memstats(mut_ctx *c, hs_memstats *ms, bool collect)
+{
+    mut_barrier(c);
+    if (c->id != 0)
+        return;
+    if (collect)
+        hs_gc(c->rt, c->pp);
+    hs_read_memstats(c->rt, ms);
+}
+
 int64_t mut_clock(const mut_ctx *c)
 {
     return now_ns() - c->run->start;

@@ -89,6 +89,16 @@ size_t wl_scenario_count(void);
 const wl_scenario *wl_scenario_at(size_t i);
 const wl_scenario *wl_scenario_find(const char *name, size_t len);
 
+/* Common entries of a scenario's table (registry.c). */
+size_t wl_nslots_one(const int64_t *values);                 /* one goroutine slot */
+size_t wl_nglobals_per_p(const int64_t *values, int nprocs); /* one global per P */
+size_t wl_nglobals_none(const int64_t *values, int nprocs);
+
+static inline double wl_mib(uint64_t bytes)
+{
+    return (double)bytes / (1 << 20);
+}
+
 /* Values (value.c).  Both read the whole text or fail. */
 bool wl_parse_int(const char *s, int64_t *v);
 bool wl_parse_size(const char *s, int64_t *v);
@@ -124,6 +134,9 @@ hs_g *mut_g_new(mut_ctx *c, size_t nslots);
 __attribute__((format(printf, 3, 4))) bool mut_check(mut_ctx *c, bool ok, const char *fmt, ...);
 /* Every P of the run meets here; c's P is released while it waits. */
 void mut_barrier(mut_ctx *c);
+/* When every P is done: P 0 runs a full cycle first if collect, then reads
+ * the runtime's statistics into *ms for the report.  Every P calls it once. */
+void mut_final_memstats(mut_ctx *c, hs_memstats *ms, bool collect);
 /* Nanoseconds since the run started (the mutators passed their gate). */
 int64_t mut_clock(const mut_ctx *c);
 /* Sleep, with c's P released, until mut_clock reaches at_ns: a paced

@@ -130,7 +130,7 @@ static const wl_param params[] = {
     {"big", WL_INT, 20, 0, 1000, "requests in 1000 with a 64KiB-1MiB body"},
     {"cache", WL_SIZE, 16 << 20, 64 << 10, (int64_t)1 << 40, "bytes the LRU cache holds"},
     {"latency", WL_INT, 100, 1, 60000, "milliseconds a request stays in flight, on average"},
-    {"requests", WL_INT, 0, 0, 1000000000, "requests per P, then stop; 0: until the duration"},
+    {"requests", WL_INT, 0, 0, 1000000000, "requests per P, then stop; 0: until the duration ends"},
     {"pace", WL_INT, 1, 0, 1, "1: keep to the wall clock; 0: run the schedule at full speed"},
 };
 
@@ -706,11 +706,6 @@ static void web_run(mut_ctx *c)
     free(st.free);
 }
 
-static double mib(uint64_t b)
-{
-    return (double)b / (1 << 20);
-}
-
 static void web_report(const void *shared, const int64_t *values, FILE *out)
 {
     const web_shared *sh = shared;
@@ -724,8 +719,8 @@ static void web_report(const void *shared, const int64_t *values, FILE *out)
         fprintf(out,
                 "  %7.1fs %6.1fs  %3.0f%%  %9" PRIu64 "  %6.1f MiB %6.1f MiB %6.1f MiB %5.1f MiB "
                 "%4" PRIu32 "\n",
-                s->t_s, s->wall_s, 100 * s->load, s->inflight, mib(s->heap_alloc), mib(s->next_gc),
-                mib(s->heap_idle), mib(s->released), s->numgc);
+                s->t_s, s->wall_s, 100 * s->load, s->inflight, wl_mib(s->heap_alloc),
+                wl_mib(s->next_gc), wl_mib(s->heap_idle), wl_mib(s->released), s->numgc);
     }
     uint64_t lookups = sh->hits + sh->misses;
     fprintf(out,

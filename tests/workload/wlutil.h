@@ -36,6 +36,8 @@ typedef struct wl_opts {
     bool verify;
     bool background;
     uint64_t seed;
+    hs_gc_cycle_fn on_cycle; /* NULL: none */
+    void *on_cycle_ctx;
 } wl_opts;
 
 static inline wl_opts wl_opts_default(int nprocs)
@@ -51,6 +53,8 @@ static inline hs_runtime *wl_runtime_opts(const hs_workload *w, const wl_opts *o
     cfg.max_heap = op->max_heap;
     cfg.verify = op->verify;
     cfg.background = op->background;
+    cfg.on_cycle = op->on_cycle;
+    cfg.on_cycle_ctx = op->on_cycle_ctx;
     size_t need = hs_workload_nglobals(w, op->nprocs);
     cfg.nglobals = need > cfg.nglobals ? need : cfg.nglobals;
     hs_runtime *rt = NULL;
@@ -102,6 +106,22 @@ static inline void wl_run(const char *spec, int nprocs, int gogc, uint64_t max_h
     wl_run_opts(spec, &op, o);
 }
 
+/* spec on one P with the background threads off, so its cycles run inline
+ * and follow its allocations exactly; it must finish with every check
+ * passed. */
+static inline wl_outcome wl_run_inline(const char *spec, uint64_t seed)
+{
+    wl_opts op = wl_opts_default(1);
+    op.background = false;
+    op.seed = seed;
+    wl_outcome o;
+    wl_run_opts(spec, &op, &o);
+    ck_assert_msg(o.res.end == HS_END_FINISHED, "%s: %s (%s)", spec,
+                  hs_workload_end_name(o.res.end), o.res.message);
+    ck_assert_uint_eq(o.res.checks_failed, 0);
+    return o;
+}
+
 /* spec under the checkmark verifier: it finished, every check passed, and
  * cycles ran and none found a reachable object unmarked. */
 static inline void wl_expect_verified(const char *spec, int nprocs, wl_outcome *o)
@@ -127,8 +147,8 @@ static inline void wl_expect_oom(const char *spec, int nprocs, uint64_t max_heap
 {
     wl_outcome o;
     wl_run(spec, nprocs, 100, max_heap, 0, &o);
-    ck_assert_msg(o.res.end == HS_END_OOM, "%s: end %s (%s)", spec,
-                  hs_workload_end_name(o.res.end), o.res.message);
+    ck_assert_msg(o.res.end == HS_END_OOM, "%s: end %s (%s)", spec, hs_workload_end_name(o.res.end),
+                  o.res.message);
     ck_assert_uint_eq(o.res.checks_failed, 0);
     ck_assert(strstr(o.res.message, "out of memory") != NULL);
     wl_outcome_free(&o);
