@@ -117,7 +117,11 @@ static const hs_type part_types[] = {
     {"web.part512", 512, 16, part_mask},
 };
 #define NPART_TYPES (sizeof part_types / sizeof part_types[0])
-#define PART_MEAN 160 /* a part's struct and string, on average */
+/* Mean bytes of a part (struct 162, string 121) and of a header (struct 48,
+ * name 9.5, value 121), so that a request's small objects come to about
+ * request= bytes. */
+#define PART_MEAN 283
+#define HEADER_MEAN 179
 
 /* ---- parameters ------------------------------------------------------------------- */
 
@@ -126,7 +130,7 @@ enum { P_RATE, P_PERIOD, P_REQUEST, P_BIG, P_CACHE, P_LATENCY, P_REQUESTS, P_PAC
 static const wl_param params[] = {
     {"rate", WL_INT, 10000, 1, 10000000, "requests per second on each P at the peak"},
     {"period", WL_INT, 20, 1, 86400, "seconds from one trough of the load to the next"},
-    {"request", WL_SIZE, 4 << 10, 64, 1 << 20, "bytes of small objects per request, about"},
+    {"request", WL_SIZE, 8 << 10, 64, 1 << 20, "bytes of small objects per request, about"},
     {"big", WL_INT, 20, 0, 1000, "requests in 1000 with a 64KiB-1MiB body"},
     {"cache", WL_SIZE, 16 << 20, 64 << 10, (int64_t)1 << 40, "bytes the LRU cache holds"},
     {"latency", WL_INT, 100, 1, 60000, "milliseconds a request stays in flight, on average"},
@@ -488,7 +492,8 @@ static bool build(mut_ctx *c, web_p *st, web_req *q)
     uint64_t budget = (uint64_t)c->values[P_REQUEST];
     budget = budget / 2 + wl_rand_below(&st->rng, budget + 1);
     uint64_t nheaders = 4 + wl_rand_below(&st->rng, 12);
-    uint64_t nparts = budget / PART_MEAN + 1;
+    uint64_t hbytes = nheaders * HEADER_MEAN;
+    uint64_t nparts = (budget > hbytes ? budget - hbytes : 0) / PART_MEAN + 1;
     q->counts = nheaders | nparts << 32;
     q->ckey = popular_key(st);
     if (!add_headers(c, st, q, nheaders) || !add_parts(c, st, q, nparts))
