@@ -91,7 +91,9 @@ typedef struct hs_config {
     uint64_t max_heap;     /* hard cap on heap memory in use, 0 = none */
     uint64_t memory_limit; /* soft limit, 0 = none */
     hs_gcmode gcmode;
-    bool background;       /* run the sweeper, scavenger and collector threads */
+    bool background;       /* run the sweeper, scavenger and collector threads; without
+                              them a cycle runs inline on the P whose allocation passed
+                              the trigger, so on one P cycles follow the allocations */
     bool verify;           /* checkmark verifier after every mark phase */
     size_t nglobals;       /* pointer slots in the globals area */
     hs_gc_cycle_fn on_cycle; /* called on the collector thread after each cycle */

@@ -90,6 +90,9 @@ typedef struct hs_workload_result {
     uint64_t ops;           /* scenario operations (trees built, mutation steps) */
     uint64_t checks_passed; /* values verified */
     uint64_t checks_failed;
+    uint64_t allocs;     /* allocations the scenario asked for */
+    uint64_t alloc_hash; /* their sizes and types, in order, hashed P by P: the same
+                            seed and parameters on one P give the same hash */
     char message[256]; /* the first failure or error, "" when none */
 } hs_workload_result;
 

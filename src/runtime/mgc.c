@@ -20,7 +20,9 @@
  *
  * The collector thread runs cycles when the heap passes the trigger
  * (gcTriggerTest), on request (hs_gc), and every 2 minutes (forcegcperiod).
- * It alone stops the world, also for the UI's pause.
+ * It alone stops the world, also for the UI's pause.  Without it (background
+ * off) cycles run inline on the thread that asks: hs_gc's caller, or the P
+ * whose allocation passed the trigger (gcStartInline).
  *
  * Step controller (mgcstep.c): with stepping on, the collector holds, with the
  * world stopped, at every phase boundary and after every step of N objects
@@ -492,17 +494,40 @@ void hs_gc_request(hs_runtime *rt)
     pthread_mutex_unlock(&rt->gc.lock);
 }
 
+/* No collector thread: the caller runs a whole cycle and its sweep, one
+ * caller at a time.  Caller holds no P. */
+static void gcRunInline(hs_runtime *rt, bool forced)
+{
+    gcRunCycle(rt, forced);
+    finishsweep(rt);
+    gcSetPhase(rt, HS_PHASE_OFF);
+}
+
+/* Without a collector thread (background off) the P whose allocation passed
+ * the trigger runs the cycle itself at its next safe point, as Go's
+ * allocating goroutine runs gcStart.  Nothing runs beside it but the other
+ * Ps, so on one P when a cycle starts and what it marks depend on the
+ * allocations alone: the same allocations give the same cycles.  A P that
+ * finds the trigger no longer passed (another P's cycle came first) runs none. */
+void gcStartInline(hs_runtime *rt, hs_p *pp)
+{
+    gcstate *gc = &rt->gc;
+    hs_p_release(pp);
+    pthread_mutex_lock(&gc->inlineCycle);
+    if (atomic_load_u64(&rt->heap.heapLive) >= atomic_load_u64(&gc->trigger))
+        gcRunInline(rt, false);
+    pthread_mutex_unlock(&gc->inlineCycle);
+    hs_p_acquire(pp);
+}
+
 void hs_gc(hs_runtime *rt, hs_p *pp)
 {
     gcstate *gc = &rt->gc;
     if (pp != NULL)
         hs_p_release(pp);
     if (!atomic_load_relaxed_u8((uint8_t *)&gc->started)) {
-        /* No collector thread: the caller runs the cycle, one caller at a time. */
         pthread_mutex_lock(&gc->inlineCycle);
-        gcRunCycle(rt, true);
-        finishsweep(rt);
-        gcSetPhase(rt, HS_PHASE_OFF);
+        gcRunInline(rt, true);
         pthread_mutex_unlock(&gc->inlineCycle);
     } else {
         /* A full cycle that starts after this call: the next one to start. */

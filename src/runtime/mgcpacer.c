@@ -223,7 +223,7 @@ bool gcTriggerTest(hs_runtime *rt)
     if (atomic_load_relaxed_u64(&rt->heap.heapLive) < atomic_load_relaxed_u64(&gc->trigger))
         return false;
     if (!atomic_load_relaxed_u8((uint8_t *)&gc->started))
-        return false; /* no collector thread: only explicit cycles (tests) */
+        return true; /* no collector thread: the P runs the cycle (gcStartInline) */
     pthread_mutex_lock(&gc->lock);
     if (!gc->requested) {
         gc->requested = true;

@@ -74,4 +74,6 @@ void hs_read_memstats(hs_runtime *rt, hs_memstats *ms)
     ms->MCacheInuse = ms->MCacheSys = (uint64_t)rt->nprocs * sizeof(hs_p);
     ms->Sys = ms->HeapSys + ms->MSpanSys + ms->MCacheSys;
     ms->NextGC = atomic_load_relaxed_u64(&rt->heapGoal);
+    /* Not under gc.lock: the pacer reads these statistics holding it. */
+    ms->NumGC = atomic_load_u32(&rt->gc.completed);
 }

@@ -241,6 +241,10 @@ static void p_waitGCStart(hs_p *pp)
     hs_runtime *rt = pp->rt;
     gcstate *gc = &rt->gc;
     p_clearPreempt(pp, preemptGCStart);
+    if (!atomic_load_relaxed_u8((uint8_t *)&gc->started)) {
+        gcStartInline(rt, pp);
+        return;
+    }
     uint32_t cycle = atomic_load_u32(&gc->cycle);
     while (!atomic_load_u32(&rt->sched.gcwaiting) && atomic_load_u32(&gc->cycle) == cycle) {
         pthread_mutex_lock(&gc->lock);

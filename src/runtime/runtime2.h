@@ -557,6 +557,7 @@ void gc_start_thread(hs_runtime *rt);
 void gc_stop_thread(hs_runtime *rt);
 void gc_destroy(hs_runtime *rt);
 void gcRunCycle(hs_runtime *rt, bool forced);
+void gcStartInline(hs_runtime *rt, hs_p *pp);
 void gcPauseRecord(hs_runtime *rt, int64_t ns);
 
 /* mgcstep.c */

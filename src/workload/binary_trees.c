@@ -225,11 +225,6 @@ static void bt_report(const void *shared, const int64_t *values, FILE *out)
         fprintf(out, "long lived tree of depth %d\t check: %" PRIu64 "\n", max, s->long_check);
 }
 
-static size_t bt_nglobals(const int64_t *values, int nprocs)
-{
-    return 0;
-}
-
 /* Enough for the stretch tree: depth max + 1 uses max + 2 slots. */
 static size_t bt_nslots(const int64_t *values)
 {
@@ -243,7 +238,7 @@ const wl_scenario wl_binary_trees = {
     .nparams = sizeof params / sizeof params[0],
     .default_duration_ns = 0,
     .shared_size = sizeof(bt_shared),
-    .nglobals = bt_nglobals,
+    .nglobals = wl_nglobals_none,
     .nslots = bt_nslots,
     .init = bt_init,
     .run = bt_run,

@@ -309,11 +309,6 @@ static size_t churn_nglobals(const int64_t *values, int nprocs)
     return (size_t)nprocs * chunks_per_p(values, nprocs);
 }
 
-static size_t churn_nslots(const int64_t *values)
-{
-    return 1;
-}
-
 const wl_scenario wl_churn = {
     .name = "churn",
     .help = "a long-lived pointer graph rewired as garbage streams through",
@@ -322,7 +317,7 @@ const wl_scenario wl_churn = {
     .default_duration_ns = 10 * NS_PER_S,
     .shared_size = 0,
     .nglobals = churn_nglobals,
-    .nslots = churn_nslots,
+    .nslots = wl_nslots_one,
     .init = NULL,
     .run = churn_run,
     .report = NULL,

@@ -28,6 +28,7 @@
 #include <config.h>
 
 #include "workload/scenario.h"
+#include "workload/rand.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -37,6 +38,8 @@
 #include <time.h>
 
 #define NS_PER_S 1000000000LL
+#define PACE_SLICE_NS 20000000LL /* mut_pace sleeps at most this long before looking at stop */
+#define PACE_SLACK_NS 200000LL   /* ahead by less than this: not worth a sleep */
 
 struct hs_mutators {
     const hs_workload *w; /* immutable */
@@ -45,6 +48,7 @@ struct hs_mutators {
     FILE *out;            /* immutable */
     int nprocs;           /* immutable */
     int64_t deadline;     /* immutable: CLOCK_MONOTONIC ns, 0 = none */
+    int64_t start;        /* CLOCK_MONOTONIC ns when the gate opened; set before it opens */
     uint32_t stop;        /* atomic: 1 once the run should stop */
     mut_ctx *ctx;         /* [nprocs] */
     pthread_t *threads;   /* [nthreads] */
@@ -126,8 +130,19 @@ bool mut_poll(mut_ctx *c)
     return mut_running(c);
 }
 
+/* What one allocation adds to its P's hash: its size and its type's shape. */
+static uint64_t alloc_key(size_t size, const hs_type *typ)
+{
+    uint64_t k = (uint64_t)size;
+    if (typ != NULL)
+        k ^= (uint64_t)typ->size << 24 ^ (uint64_t)typ->ptrbytes << 44;
+    return k;
+}
+
 void *mut_alloc(mut_ctx *c, size_t size, const hs_type *typ)
 {
+    c->allocs++;
+    c->alloc_hash = wl_splitmix64(c->alloc_hash ^ alloc_key(size, typ));
     void *p = hs_malloc(c->pp, size, typ);
     if (p != NULL || size == 0)
         return p;
@@ -181,6 +196,36 @@ void mut_barrier(mut_ctx *c)
         r->barrier_waiting--; /* left because of stop: no longer waiting */
     pthread_mutex_unlock(&r->lock);
     hs_p_acquire(c->pp);
+}
+
+void mut_final_memstats(mut_ctx *c, hs_memstats *ms, bool collect)
+{
+    mut_barrier(c);
+    if (c->id != 0)
+        return;
+    if (collect)
+        hs_gc(c->rt, c->pp);
+    hs_read_memstats(c->rt, ms);
+}
+
+int64_t mut_clock(const mut_ctx *c)
+{
+    return now_ns() - c->run->start;
+}
+
+bool mut_pace(mut_ctx *c, int64_t at_ns)
+{
+    for (;;) {
+        if (!mut_running(c))
+            return false;
+        int64_t ahead = at_ns - mut_clock(c);
+        if (ahead < PACE_SLACK_NS)
+            return true;
+        struct timespec ts = to_timespec(ahead < PACE_SLICE_NS ? ahead : PACE_SLICE_NS);
+        hs_p_release(c->pp);
+        nanosleep(&ts, NULL);
+        hs_p_acquire(c->pp);
+    }
 }
 
 /* ---- the threads -------------------------------------------------------------- */
@@ -301,6 +346,7 @@ hs_mutators *hs_mutators_start(const hs_workload *w, hs_runtime *rt, const hs_mu
     int err = 0, started = spawn(r, &err);
     pthread_mutex_lock(&r->lock);
     r->nthreads = started;
+    r->start = now_ns();
     r->gate_open = true;
     pthread_cond_broadcast(&r->cond);
     pthread_mutex_unlock(&r->lock);
@@ -355,6 +401,8 @@ void hs_mutators_join(hs_mutators *m, hs_workload_result *res)
         res->ops += m->ctx[i].ops;
         res->checks_passed += m->ctx[i].checks_passed;
         res->checks_failed += m->ctx[i].checks_failed;
+        res->allocs += m->ctx[i].allocs;
+        res->alloc_hash = wl_splitmix64(res->alloc_hash ^ m->ctx[i].alloc_hash);
     }
     if (m->out != NULL && m->w->sc->report != NULL)
         m->w->sc->report(m->shared, m->w->values, m->out);

@@ -21,6 +21,11 @@
  * safe point (mut_poll, mut_alloc, mut_barrier); report every verified value
  * with mut_check().  Every P must call mut_barrier() the same number of times,
  * stopped or not.
+ *
+ * Determinism: a P's operations may depend on the seed, its index and its
+ * parameters only (never on the clock or on another P's progress), so that
+ * the same seed on one P gives the same allocations in the same order; the
+ * mutator loop hashes them (hs_workload_result.alloc_hash) to prove it.
  */
 #ifndef HS_WORKLOAD_SCENARIO_H
 #define HS_WORKLOAD_SCENARIO_H
@@ -34,7 +39,7 @@
 #include "heapscope/runtime.h"
 #include "heapscope/workload.h"
 
-#define WL_MAX_PARAMS 8
+#define WL_MAX_PARAMS 10
 
 typedef enum wl_kind {
     WL_INT = 0,  /* a whole number */
@@ -71,11 +76,28 @@ struct hs_workload {
 };
 
 /* The registry (registry.c). */
+extern const wl_scenario wl_web;          /* web.c, the default */
 extern const wl_scenario wl_binary_trees; /* binary_trees.c */
 extern const wl_scenario wl_churn;        /* churn.c */
+extern const wl_scenario wl_fragment;     /* fragment.c */
+extern const wl_scenario wl_large;        /* large.c */
+extern const wl_scenario wl_tiny;         /* tiny.c */
+extern const wl_scenario wl_leak;         /* leak.c */
+extern const wl_scenario wl_pool;         /* pool.c */
+extern const wl_scenario wl_prealloc;     /* prealloc.c */
 size_t wl_scenario_count(void);
 const wl_scenario *wl_scenario_at(size_t i);
 const wl_scenario *wl_scenario_find(const char *name, size_t len);
+
+/* Common entries of a scenario's table (registry.c). */
+size_t wl_nslots_one(const int64_t *values);                 /* one goroutine slot */
+size_t wl_nglobals_per_p(const int64_t *values, int nprocs); /* one global per P */
+size_t wl_nglobals_none(const int64_t *values, int nprocs);
+
+static inline double wl_mib(uint64_t bytes)
+{
+    return (double)bytes / (1 << 20);
+}
 
 /* Values (value.c).  Both read the whole text or fail. */
 bool wl_parse_int(const char *s, int64_t *v);
@@ -95,6 +117,7 @@ struct mut_ctx {
     void *shared;          /* the scenario's shared block */
     uint64_t seed;         /* the run's seed: derive the P's stream with wl_rand_seed(id) */
     uint64_t ops, checks_passed, checks_failed;
+    uint64_t allocs, alloc_hash; /* mut_alloc's calls, and their sizes and types hashed */
     mut_run *run;
 };
 
@@ -111,5 +134,15 @@ hs_g *mut_g_new(mut_ctx *c, size_t nslots);
 __attribute__((format(printf, 3, 4))) bool mut_check(mut_ctx *c, bool ok, const char *fmt, ...);
 /* Every P of the run meets here; c's P is released while it waits. */
 void mut_barrier(mut_ctx *c);
+/* When every P is done: P 0 runs a full cycle first if collect, then reads
+ * the runtime's statistics into *ms for the report.  Every P calls it once. */
+void mut_final_memstats(mut_ctx *c, hs_memstats *ms, bool collect);
+/* Nanoseconds since the run started (the mutators passed their gate). */
+int64_t mut_clock(const mut_ctx *c);
+/* Sleep, with c's P released, until mut_clock reaches at_ns: a paced
+ * scenario keeps its own schedule (virtual time) and waits here for the wall
+ * clock, so what it allocates does not depend on how fast it runs.  Returns
+ * at once when the clock is past at_ns; false when the run should stop. */
+bool mut_pace(mut_ctx *c, int64_t at_ns);
 
 #endif

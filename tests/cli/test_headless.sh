@@ -54,7 +54,8 @@ for extra in "" "--headless" "--replay r.hsr"; do
     run --workload help $extra
     expect_rc 0 --workload help $extra
     [ ! -s "$tmp/err" ] || fail "--workload help $extra: wrote to stderr"
-    for word in binary-trees churn "depth=18" "live=64MiB" "rate=4" "garbage=1KiB"; do
+    for word in web binary-trees churn fragment large tiny leak pool prealloc "period=20" \
+        "depth=18" "live=64MiB" "rate=4" "garbage=1KiB" "reuse=1" "sized=1"; do
         grep -q -- "$word" "$tmp/out" || fail "--workload help does not list $word"
     done
 done
@@ -65,9 +66,14 @@ expect_bad_workload "binary-trees:depth=x" "depth=x"
 expect_bad_workload "binary-trees:depth=99" "out of range"
 expect_bad_workload "binary-trees:size=1" "'size'"
 expect_bad_workload "churn:live=1MiB,live=2MiB" "twice"
-run --headless --procs 1 # the default workload, web, is not in this build
-expect_rc 2 "--headless (default workload)"
-grep -q "'web'" "$tmp/err" || fail "--headless with the default workload does not name it"
+
+# ---- the default workload, web: its report and the summary ------------------------
+run --headless --procs 1 --duration 1s --seed 3
+expect_rc 0 "--headless (default workload)"
+grep -q "^workload      web rate=10000 period=20 " "$tmp/out" ||
+    fail "--headless without --workload does not run web: $(cat "$tmp/out")"
+grep -q "^web: [0-9]* requests" "$tmp/out" || fail "web printed no report: $(cat "$tmp/out")"
+grep -q "^checks        OK" "$tmp/out" || fail "web's checks: $(cat "$tmp/out")"
 
 # ---- --stats-json that cannot be written: exit 2 before running ---------------
 run --headless --workload binary-trees:depth=6 --procs 1 --stats-json "$tmp/no/such/dir/s.json"
@@ -134,6 +140,14 @@ expect_rc 1 out of memory
 grep -q "^heapscope: out of memory: asked for [0-9]* more bytes with [0-9]* bytes (.* MiB) of heap in use; the cap, --max-heap, is 4194304 bytes (4.0 MiB)$" "$tmp/err" ||
     fail "out of memory: report is '$(cat "$tmp/err")'"
 grep -q "^outcome       out of memory" "$tmp/out" || fail "out of memory: summary does not say so"
+
+# ---- leak under --max-heap, with GC on: the heap grows into the cap -------------------
+run --headless --workload leak:rate=0 --procs 2 --max-heap 24MiB --seed 1
+expect_rc 1 leak under --max-heap
+grep -q "^heapscope: out of memory: .* the cap, --max-heap, is 25165824 bytes (24.0 MiB)$" "$tmp/err" ||
+    fail "leak: out-of-memory report is '$(cat "$tmp/err")'"
+grep -q "^leak: [0-9.]* MiB leaked in [0-9]* objects$" "$tmp/out" || fail "leak: no report: $(cat "$tmp/out")"
+grep -q "^checks        OK" "$tmp/out" || fail "leak: checks: $(cat "$tmp/out")"
 
 # ---- churn for a set time -------------------------------------------------------------
 run --headless --workload churn:live=1MiB --procs 2 --duration 300ms --seed 3

@@ -83,6 +83,56 @@ START_TEST(test_checkmark_catches_a_white_object)
 }
 END_TEST
 
+/* Without a collector thread, the P whose allocation passes the trigger runs
+ * the cycle itself (not forced), so on one P the cycles follow the
+ * allocations: the same allocations give the same cycles and the same marked
+ * heap, every time. */
+static uint32_t inline_cycles(uint64_t *goal)
+{
+    hs_config cfg = hs_config_default();
+    cfg.background = false;
+    cfg.verify = true;
+    hs_runtime *rt;
+    ck_assert_int_eq(hs_runtime_new(&cfg, &rt), HS_OK);
+    hs_p *p0 = hs_runtime_p(rt, 0);
+    hs_p_acquire(p0);
+    hs_g *g = hs_g_new(p0, 1);
+    void **stack = hs_g_slots(g);
+    /* 40 MiB of nodes, a list of the last 20000 of them live (1.25 MiB). */
+    node *tail = NULL;
+    for (uint64_t i = 0; i < 40 * 1024 * 1024 / sizeof(node); i++) {
+        node *n = node_new(p0, i);
+        ck_assert_ptr_nonnull(n);
+        if (i % 20000 == 0) {
+            stack[0] = n;
+        } else {
+            hs_write_ptr(p0, (void **)&tail->next[0], n);
+        }
+        tail = n;
+    }
+    hs_g_free(g);
+    hs_p_release(p0);
+    hs_memstats ms;
+    hs_read_memstats(rt, &ms);
+    hs_gc_summary sum = hs_gc_get_summary(rt);
+    ck_assert_uint_eq(ms.NumGC, sum.cycles);
+    ck_assert_uint_eq(sum.forced, 0);
+    ck_assert(!sum.verify_failed);
+    *goal = ms.NextGC;
+    hs_runtime_free(rt);
+    return sum.cycles;
+}
+
+START_TEST(test_inline_cycles_follow_the_allocations)
+{
+    uint64_t goal1, goal2;
+    uint32_t n1 = inline_cycles(&goal1), n2 = inline_cycles(&goal2);
+    ck_assert_uint_ge(n1, 5); /* 40 MiB through a 4 MiB minimum heap */
+    ck_assert_uint_eq(n1, n2);
+    ck_assert_uint_eq(goal1, goal2);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("gc");
@@ -90,6 +140,7 @@ static Suite *make_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_frees_exactly_the_unreachable);
     tcase_add_test(tc, test_checkmark_catches_a_white_object);
+    tcase_add_test(tc, test_inline_cycles_follow_the_allocations);
     suite_add_tcase(s, tc);
     return s;
 }

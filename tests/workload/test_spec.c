@@ -79,6 +79,16 @@ START_TEST(test_defaults)
     ck_assert_uint_eq(hs_workload_nglobals(w, 4), 0);
     hs_workload_free(w);
 
+    w = parse_ok("web");
+    ck_assert_int_eq(param(w, "rate"), 10000);
+    ck_assert_int_eq(param(w, "period"), 20);
+    ck_assert_int_eq(param(w, "cache"), 16 << 20);
+    ck_assert_int_eq(param(w, "requests"), 0);
+    ck_assert_int_eq(param(w, "pace"), 1);
+    ck_assert_uint_eq(hs_workload_default_duration(w), 20000000000ULL);
+    ck_assert_uint_eq(hs_workload_nglobals(w, 2), 6);
+    hs_workload_free(w);
+
     w = parse_ok("churn");
     ck_assert_int_eq(param(w, "live"), 64 << 20);
     ck_assert_int_eq(param(w, "rate"), 4);
@@ -125,7 +135,7 @@ START_TEST(test_reject_name)
 {
     expect_reject("", HS_WORKLOAD_EMPTY, "no name", NULL);
     expect_reject(":depth=1", HS_WORKLOAD_EMPTY, "no name", NULL);
-    expect_reject("web", HS_WORKLOAD_UNKNOWN, "'web'", "binary-trees", "churn", NULL);
+    expect_reject("nosuch", HS_WORKLOAD_UNKNOWN, "'nosuch'", "web", "binary-trees", "churn", NULL);
     expect_reject("binary-tree:depth=3", HS_WORKLOAD_UNKNOWN, "'binary-tree'", NULL);
     expect_reject("Churn", HS_WORKLOAD_UNKNOWN, "'Churn'", NULL);
 }
