@@ -71,6 +71,15 @@ wait_exit() {
     return 1
 }
 
+# ---- no arguments at all: the live view of the default workload ------------------------------
+start
+wait_for "heapscope │ GC" || fail "heapscope alone: no GC bar"
+wait_for "│ web " || fail "heapscope alone: the workload is not web"
+wait_for "per cell (fit), z/Z zoom" || fail "heapscope alone: no arena map"
+tm send-keys -t hs q
+wait_exit || fail "heapscope alone: q did not quit"
+[ "$(cat "$tmp/rc" 2>/dev/null)" = 0 ] || fail "heapscope alone: exit status $(cat "$tmp/rc"), want 0"
+
 # ---- the live view, GC now, stop the world, help, resize, quit -------------------------
 # GOGC off, and little garbage: no cycle but the ones g starts, a heap that
 # grows slowly.  The arenas' addresses are Go's hint unless the address space
