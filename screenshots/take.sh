@@ -14,6 +14,13 @@ sock="hs-shots-$$"
 tm() { tmux -L "$sock" -f /dev/null "$@"; }
 trap 'tm kill-server 2>/dev/null' EXIT
 
+# fresh CMD: a new 160x48 session running CMD, once the old server is gone.
+fresh() {
+    tm kill-server 2>/dev/null || true
+    for _ in $(seq 50); do tm list-sessions >/dev/null 2>&1 || break; sleep 0.1; done
+    tm new-session -d -s hs -x 160 -y 48 "$1"
+}
+
 # shoot NAME KEYS...: type KEYS, wait a moment, save the screen.
 shoot() {
     local name=$1
@@ -33,8 +40,7 @@ shoot() {
 for color in 1 0; do
     env=TERM=xterm-256color
     [ "$color" = 0 ] && env="$env NO_COLOR=1"
-    tm kill-server 2>/dev/null || true
-    tm new-session -d -s hs -x 160 -y 48 "env $env $bin --workload $workload --procs 2 --seed 7"
+    fresh "env $env $bin --workload $workload --procs 2 --seed 7"
     sleep 6
     shoot heap 1
     shoot central 3
@@ -44,8 +50,7 @@ for color in 1 0; do
     tm send-keys -t hs q
     # Step mode, entered after a few seconds of running: a cycle held at its
     # start, then in mark after some objects were scanned.
-    tm kill-server 2>/dev/null || true
-    tm new-session -d -s hs -x 160 -y 48 "env $env $bin --workload $workload --procs 2 --seed 7"
+    fresh "env $env $bin --workload $workload --procs 2 --seed 7"
     sleep 5
     shoot step-sweep-termination 1 s
     shoot step-mark s ']' ']' n n n
