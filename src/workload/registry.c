@@ -17,6 +17,7 @@
 static const wl_scenario *const scenarios[] = {
     &wl_binary_trees,
     &wl_churn,
+    &wl_trace,
 };
 
 #define NSCENARIOS (sizeof scenarios / sizeof scenarios[0])

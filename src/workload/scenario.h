@@ -87,6 +87,7 @@ struct hs_workload {
 /* The registry (registry.c). */
 extern const wl_scenario wl_binary_trees; /* binary_trees.c */
 extern const wl_scenario wl_churn;        /* churn.c */
+extern const wl_scenario wl_trace;        /* trace.c */
 size_t wl_scenario_count(void);
 const wl_scenario *wl_scenario_at(size_t i);
 const wl_scenario *wl_scenario_find(const char *name, size_t len);
