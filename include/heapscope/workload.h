@@ -44,6 +44,8 @@ typedef enum hs_workload_status {
     HS_WORKLOAD_DUPLICATE = 5, /* a key given twice */
     HS_WORKLOAD_BAD_VALUE = 6, /* a value that does not parse or is out of range */
     HS_WORKLOAD_NOMEM = 7,
+    HS_WORKLOAD_MISSING = 8,   /* a parameter without a default was not given */
+    HS_WORKLOAD_BAD_INPUT = 9, /* what a parameter names (a trace file) is unreadable or bad */
 } hs_workload_status;
 
 /* Parse spec into *out.  On failure *out is NULL and why holds one sentence
@@ -60,7 +62,8 @@ void hs_workload_help(FILE *out);
 const char *hs_workload_name(const hs_workload *w);
 /* "binary-trees depth=18": the name and every parameter, defaults included. */
 void hs_workload_format(const hs_workload *w, char *buf, size_t n);
-/* The value of parameter key (sizes in bytes); false if it has none. */
+/* The value of parameter key (sizes in bytes, decimals in millionths); false
+ * if it has none or it is text. */
 bool hs_workload_param(const hs_workload *w, const char *key, int64_t *value);
 /* Pointer slots the workload needs in the runtime's globals (hs_config.nglobals). */
 size_t hs_workload_nglobals(const hs_workload *w, int nprocs);

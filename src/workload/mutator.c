@@ -310,6 +310,7 @@ static void ctx_init(mut_run *r, int i, uint64_t seed)
         .id = i,
         .nprocs = r->nprocs,
         .values = r->w->values,
+        .w = r->w,
         .shared = r->shared,
         .seed = seed,
         .run = r,

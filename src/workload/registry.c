@@ -26,6 +26,7 @@ static const wl_scenario *const scenarios[] = {
     &wl_leak,
     &wl_pool,
     &wl_prealloc,
+    &wl_trace,
 };
 /* clang-format on */
 
@@ -76,6 +77,11 @@ static void help_param(FILE *out, const wl_param *p)
     wl_format_value(def, sizeof def, p->kind, p->def);
     wl_format_value(lo, sizeof lo, p->kind, p->min);
     wl_format_value(hi, sizeof hi, p->kind, p->max);
+    if (p->kind == WL_STRING) {
+        snprintf(left, sizeof left, "    %s=PATH", p->key);
+        fprintf(out, "%-*s %s (required)\n", HELP_KEY_COLUMN, left, p->help);
+        return;
+    }
     snprintf(left, sizeof left, "    %s=%s", p->key, def);
     fprintf(out, "%-*s %s (%s to %s)\n", HELP_KEY_COLUMN, left, p->help, lo, hi);
 }

@@ -9,7 +9,11 @@
  *                                  block of shared_size bytes;
  *   run(c)                         on every P's thread, with the P acquired and
  *                                  the P's goroutine c->g made (nslots slots);
- *   report(shared, values, out)    once, after every thread has been joined.
+ *   report(shared, values, out)    once, after every thread has been joined;
+ *   load(w) / unload(data)         optional: once the spec is parsed, read what
+ *                                  the parameters name (a file) into w->data,
+ *                                  which run() reaches as c->w->data; a
+ *                                  failure is bad input, before any run.
  *
  * Threads of one run share `shared`; what one P writes there for another to
  * read goes through atomics or is read after a mut_barrier() or after join.
@@ -44,6 +48,11 @@
 typedef enum wl_kind {
     WL_INT = 0,  /* a whole number */
     WL_SIZE = 1, /* bytes, with an optional unit: 64MiB */
+    /* Text as given (no commas), e.g. a path, kept in texts[]; it has no
+     * default, so it must be given; def, min and max are unused. */
+    WL_STRING = 2,
+    /* A decimal number, kept in millionths: 0.5 is 500000. */
+    WL_DECIMAL = 3,
 } wl_kind;
 
 typedef struct wl_param {
@@ -67,12 +76,17 @@ typedef struct wl_scenario {
     void (*init)(void *shared, const int64_t *values, int nprocs); /* may be NULL */
     void (*run)(mut_ctx *c);
     void (*report)(const void *shared, const int64_t *values, FILE *out); /* may be NULL */
+    /* Both may be NULL (see load and unload above). */
+    bool (*load)(hs_workload *w, char *why, size_t n);
+    void (*unload)(void *data);
 } wl_scenario;
 
 /* A parsed spec (spec.c): the scenario and a value for each of its parameters. */
 struct hs_workload {
     const wl_scenario *sc;
     int64_t values[WL_MAX_PARAMS]; /* in the order of sc->params */
+    char *texts[WL_MAX_PARAMS];    /* the WL_STRING ones, owned */
+    void *data;                    /* sc->load's, freed by sc->unload */
 };
 
 /* The registry (registry.c). */
@@ -85,6 +99,7 @@ extern const wl_scenario wl_tiny;         /* tiny.c */
 extern const wl_scenario wl_leak;         /* leak.c */
 extern const wl_scenario wl_pool;         /* pool.c */
 extern const wl_scenario wl_prealloc;     /* prealloc.c */
+extern const wl_scenario wl_trace;        /* trace.c */
 size_t wl_scenario_count(void);
 const wl_scenario *wl_scenario_at(size_t i);
 const wl_scenario *wl_scenario_find(const char *name, size_t len);
@@ -99,10 +114,11 @@ static inline double wl_mib(uint64_t bytes)
     return (double)bytes / (1 << 20);
 }
 
-/* Values (value.c).  Both read the whole text or fail. */
+/* Values (value.c).  Each reads the whole text or fails. */
 bool wl_parse_int(const char *s, int64_t *v);
 bool wl_parse_size(const char *s, int64_t *v);
-/* "64MiB", "1KiB", "1000" — the shortest exact form. */
+bool wl_parse_decimal(const char *s, int64_t *millionths);
+/* "64MiB", "1KiB", "1000", "0.25" — the shortest exact form. */
 void wl_format_value(char *buf, size_t n, wl_kind kind, int64_t v);
 
 typedef struct hs_mutators mut_run; /* the state all Ps of one run share (mutator.c) */
@@ -114,6 +130,7 @@ struct mut_ctx {
     hs_g *g;               /* the P's goroutine */
     int id, nprocs;        /* immutable */
     const int64_t *values; /* the parameters, immutable */
+    const hs_workload *w;  /* the whole spec (texts, data), immutable */
     void *shared;          /* the scenario's shared block */
     uint64_t seed;         /* the run's seed: derive the P's stream with wl_rand_seed(id) */
     uint64_t ops, checks_passed, checks_failed;

@@ -5,7 +5,9 @@
  *   1. NAME, up to the first ':', must name a scenario of the registry;
  *   2. every parameter starts at its default;
  *   3. each comma-separated key=value after the ':' must name a parameter of
- *      that scenario, once, with a value of its kind inside its range.
+ *      that scenario, once, with a value of its kind inside its range;
+ *   4. every text parameter (it has no default) must have been given;
+ *   5. the scenario's load() reads what the parameters name (a trace file).
  * The first problem ends the parse with a status and one sentence, which
  * quotes what the user wrote (control characters shown as '?').
  */
@@ -17,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_PARAM_TEXT 128 /* one key=value */
+#define MAX_PARAM_TEXT 4200 /* one key=value: room for a path of PATH_MAX */
 
 __attribute__((format(printf, 4, 5))) static hs_workload_status
 fail(char *why, size_t n, hs_workload_status st, const char *fmt, ...)
@@ -60,12 +62,27 @@ static int find_param(const wl_scenario *sc, const char *key)
     return -1;
 }
 
+static hs_workload_status set_text(hs_workload *w, int i, const char *text, char *why, size_t n)
+{
+    char *copy = strdup(text);
+    if (copy == NULL)
+        return fail(why, n, HS_WORKLOAD_NOMEM, "out of memory parsing the workload");
+    free(w->texts[i]);
+    w->texts[i] = copy;
+    return HS_WORKLOAD_OK;
+}
+
 static hs_workload_status set_value(hs_workload *w, int i, const char *key, const char *text,
                                     char *why, size_t n)
 {
     const wl_param *p = &w->sc->params[i];
     int64_t v;
     char lo[32], hi[32];
+    if (p->kind == WL_STRING)
+        return set_text(w, i, text, why, n);
+    if (p->kind == WL_DECIMAL && !wl_parse_decimal(text, &v))
+        return fail(why, n, HS_WORKLOAD_BAD_VALUE, "%s=%.40s is not a decimal number (try 0.5)",
+                    key, text);
     if (p->kind == WL_SIZE && !wl_parse_size(text, &v))
         return fail(why, n, HS_WORKLOAD_BAD_VALUE, "%s=%.40s is not a size (try 64MiB)", key, text);
     if (p->kind == WL_INT && !wl_parse_int(text, &v))
@@ -119,6 +136,15 @@ static hs_workload_status parse_params(hs_workload *w, const char *p, char *why,
     }
 }
 
+static hs_workload_status check_given(const hs_workload *w, char *why, size_t n)
+{
+    for (size_t i = 0; i < w->sc->nparams; i++)
+        if (w->sc->params[i].kind == WL_STRING && w->texts[i] == NULL)
+            return fail(why, n, HS_WORKLOAD_MISSING, "%s needs %s=... (%s)", w->sc->name,
+                        w->sc->params[i].key, w->sc->params[i].help);
+    return HS_WORKLOAD_OK;
+}
+
 static hs_workload_status parse_into(const char *spec, hs_workload *w, char *why, size_t n)
 {
     char names[128];
@@ -133,7 +159,18 @@ static hs_workload_status parse_into(const char *spec, hs_workload *w, char *why
     }
     for (size_t i = 0; i < w->sc->nparams; i++)
         w->values[i] = w->sc->params[i].def;
-    return spec[len] == '\0' ? HS_WORKLOAD_OK : parse_params(w, spec + len + 1, why, n);
+    hs_workload_status st =
+        spec[len] == '\0' ? HS_WORKLOAD_OK : parse_params(w, spec + len + 1, why, n);
+    return st == HS_WORKLOAD_OK ? check_given(w, why, n) : st;
+}
+
+/* Free what w owns, not w itself. */
+static void release(hs_workload *w)
+{
+    for (size_t i = 0; i < WL_MAX_PARAMS; i++)
+        free(w->texts[i]);
+    if (w->data != NULL && w->sc->unload != NULL)
+        w->sc->unload(w->data);
 }
 
 hs_workload_status hs_workload_parse(const char *spec, hs_workload **out, char *why, size_t n)
@@ -141,11 +178,15 @@ hs_workload_status hs_workload_parse(const char *spec, hs_workload **out, char *
     hs_workload w = {0};
     *out = NULL;
     hs_workload_status st = parse_into(spec, &w, why, n);
-    if (st != HS_WORKLOAD_OK)
+    if (st == HS_WORKLOAD_OK && w.sc->load != NULL && !w.sc->load(&w, why, n))
+        st = HS_WORKLOAD_BAD_INPUT;
+    if (st == HS_WORKLOAD_OK && (*out = malloc(sizeof w)) == NULL)
+        st = fail(why, n, HS_WORKLOAD_NOMEM, "out of memory parsing the workload");
+    if (st != HS_WORKLOAD_OK) {
+        if (w.sc != NULL)
+            release(&w);
         return st;
-    *out = malloc(sizeof w);
-    if (*out == NULL)
-        return fail(why, n, HS_WORKLOAD_NOMEM, "out of memory parsing the workload");
+    }
     **out = w;
     if (n > 0)
         why[0] = '\0';
@@ -154,6 +195,8 @@ hs_workload_status hs_workload_parse(const char *spec, hs_workload **out, char *
 
 void hs_workload_free(hs_workload *w)
 {
+    if (w != NULL)
+        release(w);
     free(w);
 }
 
@@ -164,19 +207,23 @@ const char *hs_workload_name(const hs_workload *w)
 
 void hs_workload_format(const hs_workload *w, char *buf, size_t n)
 {
-    char v[32];
+    char v[MAX_PARAM_TEXT];
     snprintf(buf, n, "%s", w->sc->name);
     for (size_t i = 0; i < w->sc->nparams; i++) {
         size_t used = strlen(buf);
-        wl_format_value(v, sizeof v, w->sc->params[i].kind, w->values[i]);
-        snprintf(buf + used, n - used, " %s=%s", w->sc->params[i].key, v);
+        const wl_param *p = &w->sc->params[i];
+        if (p->kind == WL_STRING)
+            snprintf(v, sizeof v, "%s", w->texts[i]);
+        else
+            wl_format_value(v, sizeof v, p->kind, w->values[i]);
+        snprintf(buf + used, n - used, " %s=%s", p->key, v);
     }
 }
 
 bool hs_workload_param(const hs_workload *w, const char *key, int64_t *value)
 {
     int i = find_param(w->sc, key);
-    if (i < 0)
+    if (i < 0 || w->sc->params[i].kind == WL_STRING)
         return false;
     *value = w->values[i];
     return true;

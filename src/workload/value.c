@@ -1,5 +1,6 @@
 /*
- * value.c — the values of workload parameters: whole numbers and sizes.
+ * value.c — the values of workload parameters: whole numbers, sizes and
+ * decimals.
  *
  * The grammar is the command line's (src/cli/parse.c), kept to what workload
  * parameters need, so that the workload library does not lean on the CLI:
@@ -8,6 +9,8 @@
  *   size  DIGITS [. DIGITS] [UNIT]    UNIT: B, K KiB M MiB G GiB T TiB (powers
  *                                     of 1024), KB MB GB TB (powers of 1000),
  *                                     any case; a fraction needs a unit above B
+ *   decimal  DIGITS [. DIGITS]        kept in millionths (digits past the
+ *                                     sixth dropped)
  *
  * Every byte must belong to the grammar; overflow is an error, never a wrap.
  * A size is the whole part times the unit plus the fraction (at most six
@@ -22,6 +25,7 @@
 #include <strings.h>
 
 #define MAX_FRAC_DIGITS 6
+#define MILLION 1000000 /* 10^MAX_FRAC_DIGITS: decimals are kept in millionths */
 
 typedef struct unit {
     const char *name;
@@ -100,6 +104,17 @@ static bool read_fraction(const char **s, int64_t *frac, int64_t *scale)
     return true;
 }
 
+bool wl_parse_decimal(const char *s, int64_t *v)
+{
+    int64_t whole, frac, scale;
+    if (!read_digits(&s, &whole) || !read_fraction(&s, &frac, &scale) || *s != '\0')
+        return false;
+    if (whole > INT64_MAX / MILLION)
+        return false;
+    *v = whole * MILLION + frac * (MILLION / scale);
+    return true;
+}
+
 static const unit *find_unit(const char *name)
 {
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
@@ -129,6 +144,15 @@ bool wl_parse_size(const char *s, int64_t *v)
 void wl_format_value(char *buf, size_t n, wl_kind kind, int64_t v)
 {
     static const char *const names[] = {"TiB", "GiB", "MiB", "KiB"};
+    if (kind == WL_DECIMAL) {
+        snprintf(buf, n, "%" PRId64 ".%06" PRId64, v / MILLION, v % MILLION);
+        char *end = buf + strlen(buf);
+        while (end[-1] == '0')
+            *--end = '\0';
+        if (end[-1] == '.')
+            end[-1] = '\0';
+        return;
+    }
     if (kind == WL_SIZE && v > 0) {
         for (int i = 0; i < 4; i++) {
             int64_t m = (int64_t)1 << (10 * (4 - i));

@@ -14,9 +14,47 @@
 #include <config.h>
 
 #include "wlutil.h"
+#include "tracer/tracegen.h"
 #include "workload/scenario.h"
 
 #include <string.h>
+#include <unistd.h>
+
+/* The trace scenario replays a file: one is written before the tests, 30,000
+ * mallocs of 64 B to 2 KiB on one thread, every other one freed again. */
+static char trace_path[64], trace_spec[128];
+
+static void write_trace(void)
+{
+    tracegen *g = calloc(1, sizeof(*g));
+    tg_begin(g);
+    uint64_t t = 0;
+    for (int i = 0; i < 30000; i++) {
+        if (i % 5000 == 0) {
+            if (i > 0)
+                tg_chunk_end(g);
+            tg_chunk(g, 0);
+        }
+        uint64_t addr = 0x100000 + (uint64_t)i * 0x1000;
+        tg_rec(g, HS_TRACE_MALLOC, t += 100, 0, 0, 64 + (uint64_t)(i * 37) % 2000, addr);
+        if (i % 2 == 1)
+            tg_rec(g, HS_TRACE_FREE, t += 100, 0, 0, 0, addr - 0x1000);
+    }
+    tg_chunk_end(g);
+    tg_end(g);
+    snprintf(trace_path, sizeof(trace_path), "/tmp/hs-determinism-%d.hst", (int)getpid());
+    FILE *f = fopen(trace_path, "wb");
+    ck_assert_ptr_nonnull(f);
+    fwrite(g->buf, 1, g->len, f);
+    fclose(f);
+    free(g);
+    snprintf(trace_spec, sizeof(trace_spec), "trace:file=%s,speed=0", trace_path);
+}
+
+static void remove_trace(void)
+{
+    unlink(trace_path);
+}
 
 /* A bounded spec of each scenario, allocating enough for several cycles. */
 static const struct {
@@ -32,6 +70,7 @@ static const struct {
     {"leak", "leak:rate=0,steps=2000", true},
     {"pool", "pool:reuse=0,steps=200", true},
     {"prealloc", "prealloc:sized=0,steps=500", true},
+    {"trace", trace_spec, false},
 };
 #define NSPECS (sizeof specs / sizeof specs[0])
 
@@ -81,6 +120,7 @@ static Suite *make_suite(void)
     Suite *s = suite_create("determinism");
     TCase *tc = tcase_create("determinism");
     tcase_set_timeout(tc, 120);
+    tcase_add_unchecked_fixture(tc, write_trace, remove_trace);
     tcase_add_loop_test(tc, test_same_seed_same_run, 0, (int)wl_scenario_count());
     tcase_add_test(tc, test_other_seed_other_run);
     suite_add_tcase(s, tc);
