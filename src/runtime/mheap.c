@@ -285,6 +285,12 @@ static void mheap_initSpan(hs_runtime *rt, mspan *s, spanClass spc, bool needzer
         s->divMul = class_to_divmagic[cls];
     }
     s->limit = s->startAddr + s->elemsize * s->nelems;
+    s->inlineMarks = rt->cfg.gcmode == HS_GC_GREENTEA && cls != 0 &&
+                     gcUsesSpanInlineMarkBits(s->elemsize);
+    if (s->inlineMarks) {
+        hs_assert(s->npages == 1);
+        imb_init(spanInlineMarkBitsFromBase(s->startAddr), spc, needzero);
+    }
     s->freeindex = 0;
     s->allocCache = ~(uint64_t)0;
     s->sweepgen = atomic_load_u32(&rt->heap.sweepgen);

@@ -138,6 +138,10 @@ struct mspan {
     spanClass spanclass;  /* immutable while in use */
     uint8_t state;        /* atomic: mSpanDead / mSpanInUse */
     uint8_t needzero;     /* owner: memory may be dirty */
+    /* Green Tea: the span's last 128 B hold its marks (spanInlineMarkBits), and
+     * gcmarkBits/gcscanBits stay clear until sweep folds the marks in.
+     * Immutable while in use. */
+    uint8_t inlineMarks;
 
     /* Allocation state: owned by the P caching the span, or its sweeper.
      * A slot is allocated iff index < freeindex or its allocBits bit is set. */
@@ -155,6 +159,9 @@ struct mspan {
     uint32_t sweepgen;    /* atomic; see the table in mgcsweep.c */
     const hs_type *largeType; /* large spans with pointers: the object's type */
     int64_t allocTime;    /* nanotime when the span was allocated */
+#if HS_DEBUG
+    uint32_t spanqCount;  /* atomic: span work queue entries for it (0 or 1) */
+#endif
 };
 
 static inline uintptr_t mspan_base(const mspan *s) { return s->startAddr; }
@@ -179,6 +186,43 @@ uint16_t mspan_countAlloc(const mspan *s); /* popcount of gcmarkBits */
 /* Where this span keeps its objects' pointer bits (NULL if it keeps none). */
 uint64_t *mspan_heapBits(const mspan *s, hs_gcmode mode);
 bool mspan_is_valid(const mspan *s);
+
+/* ---- Green Tea's inline mark bits (Go: mgcmark_greenteagc.go) -------------------- */
+/* The last 128 B of a span of 16..512 B objects in Green Tea mode, byte for
+ * byte as Go lays them out: scans[63], owned, marks[63], class.  Held here as
+ * words so the collector reads 64 objects at a time: object i is bit i%64 of
+ * word i/64 (little-endian, so also bit i%8 of byte i/8, as in Go).  The owned
+ * byte is the top byte of scans word 7 and the class byte the top byte of
+ * marks word 7; object bits never reach them, as nelems <= 504.
+ *   marks: set (atomic OR) by whoever shades the object first: "seen";
+ *   scans: set (atomic OR) by the scanner, or at allocation during mark;
+ *   white = !mark, gray = mark & !scan, black = mark & scan (noscan: mark).
+ *   owned: spanScanUnowned / OneMark / ManyMark, byte atomics only; a span is
+ *   in a work queue iff owned != 0 and its scan has not yet begun. */
+typedef struct spanInlineMarkBits {
+    uint64_t scans[8];
+    uint64_t marks[8];
+} spanInlineMarkBits;
+_Static_assert(sizeof(spanInlineMarkBits) == spanInlineMarkBitsSize, "inline mark bits are 128 B");
+enum { spanScanUnowned = 0, spanScanOneMark = 1, spanScanManyMark = 2 };
+#define inlineBitsTopByte ((uint64_t)0xff << 56) /* owned in scans[7], class in marks[7] */
+
+static inline spanInlineMarkBits *spanInlineMarkBitsFromBase(uintptr_t base)
+{
+    return (spanInlineMarkBits *)(base + pageSize - spanInlineMarkBitsSize);
+}
+static inline uint8_t *imb_owned(spanInlineMarkBits *imb) { return (uint8_t *)imb + 63; }
+static inline spanClass imb_class(const spanInlineMarkBits *imb)
+{
+    return atomic_load_relaxed_u8((const uint8_t *)imb + 127);
+}
+/* Reset the block for a span of class spc (zeroing it when it may be dirty). */
+void imb_init(spanInlineMarkBits *imb, spanClass spc, bool needzero);
+/* Sweep: OR the marks into s->gcmarkBits and reset the block. */
+void mspan_moveInlineMarks(mspan *s);
+/* Marked (gray or black) and black, whichever bits the span keeps. */
+bool mspan_isMarked(const mspan *s, uintptr_t idx);
+bool mspan_isBlack(const mspan *s, uintptr_t idx);
 
 /* Nobody-owned span lists (mcentral span sets use these under the mcentral lock). */
 struct mSpanList {
