@@ -369,6 +369,17 @@ void mheap_freeSpan(hs_runtime *rt, mspan *s)
     pthread_mutex_unlock(&h->lock);
 }
 
+bool mheap_forEachSpan(mheap *h, bool (*fn)(mspan *s, void *ctx), void *ctx)
+{
+    for (size_t a = 0; a < h->nallArenas; a++) {
+        heapArena *ha = mheap_arenaOf(h, h->allArenas[a]);
+        for (uintptr_t pi = 0; pi < pagesPerArena; pi++)
+            if (((ha->pageInUse[pi / 8] >> (pi % 8)) & 1) && !fn(ha->spans[pi], ctx))
+                return false;
+    }
+    return true;
+}
+
 /* Check one arena: every in-use span starting in it is valid and owns all its
  * pages in spans[] and in the page allocator.  Adds its pages to *pages. */
 static bool mheap_arena_is_valid(mheap *h, uintptr_t base, uint64_t *pages)
