@@ -12,7 +12,7 @@ START_TEST(test_element_sizes)
     ck_assert_uint_eq(sizeof(hs_snap_span), 48);
     ck_assert_uint_eq(sizeof(hs_snap_arena), 16);
     ck_assert_uint_eq(sizeof(hs_snap_central), 40);
-    ck_assert_uint_eq(sizeof(hs_snap_p), 600);
+    ck_assert_uint_eq(sizeof(hs_snap_p), 624);
     ck_assert_uint_eq(sizeof(hs_snap_event), 40);
     ck_assert_uint_eq(sizeof(hs_snapshot) % 8, 0);
     /* Per page: its state and its span index. */
@@ -116,7 +116,9 @@ START_TEST(test_check_refuses_newer_version)
     char why[200];
     ck_assert_str_eq(hs_snapshot_check(s, s->size, why, sizeof(why)), want);
     s->version = 7;
-    expect_refused(s, s->size, "snapshot version 7 is newer than this heapscope understands (1)");
+    expect_refused(s, s->size, "snapshot version 7 is newer than this heapscope understands (2)");
+    s->version = 1;
+    expect_refused(s, s->size, "snapshot version 1 is older than this heapscope reads (2)");
     s->version = 0;
     expect_refused(s, s->size, "version 0");
     free(s);
