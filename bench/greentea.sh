@@ -13,15 +13,7 @@
 # Usage: bench/greentea.sh HEAPSCOPE [DEPTH [PROCS]]
 set -euo pipefail
 
-hs=${1:?usage: greentea.sh HEAPSCOPE [DEPTH [PROCS]]}
-depth=${2:-18}
-procs=${3:-2}
-runs=${RUNS:-3}
-here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. "$(dirname "$0")/common.sh" "$@"
 
 # hs_mark MODE WORKLOAD: "mark_ms nonidle_ms cycles" of one heapscope run.
 hs_mark() {
@@ -55,19 +47,6 @@ median_of() {
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
-find_go() {
-    local g best="" bestv=""
-    for g in /usr/local/go/bin/go "$(command -v go || true)"; do
-        [ -x "$g" ] || continue
-        local v
-        v=$("$g" env GOVERSION 2>/dev/null) || continue
-        if [ -z "$best" ] || [ "$(printf '%s\n%s\n' "$bestv" "$v" | sort -V | tail -1)" = "$v" ]; then
-            best=$g
-            bestv=$v
-        fi
-    done
-    [ -n "$best" ] && echo "$best $bestv"
-}
 
 # Sum the "scan: total" lines of a gctrace=2 stream (Go's format, both tools).
 scan_totals() {
