@@ -119,7 +119,9 @@ static tally expect_held_snapshot(hs_runtime *rt, hs_snapshotter *ss, hs_gcphase
     ck_assert_int_eq(hs_gc_step_state(rt).phase, ph);
     uint64_t seq = hs_snapshotter_capture(ss);
     const hs_snapshot *s = hs_snapshot_acquire(hs_snapshotter_publisher(ss));
-    ck_assert_uint_eq(s->seq, seq);
+    /* The capture thread takes each hold once too, maybe just after us: the
+     * newest snapshot is ours or a later one of the same hold. */
+    ck_assert_uint_ge(s->seq, seq);
     ck_assert_uint_eq(s->world_stopped, 1);
     ck_assert_uint_eq(s->step_held, 1);
     ck_assert_uint_eq(s->phase, ph);
