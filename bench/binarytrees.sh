@@ -8,15 +8,7 @@
 # `./bootstrap.sh --bench` installs Debian's golang-go.
 set -euo pipefail
 
-hs=${1:?usage: binarytrees.sh HEAPSCOPE [DEPTH [PROCS]]}
-depth=${2:-18}
-procs=${3:-2}
-runs=${RUNS:-3}
-here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. "$(dirname "$0")/common.sh" "$@"
 
 # One heapscope run: "wall cycles maxpause_ms rss_kb".
 run_hs() {
@@ -47,19 +39,6 @@ median_of() {
     for col in 1 2 3 4; do awk -v c=$col '{print $c}' "$tmp/rows" | median; done | xargs
 }
 
-find_go() {
-    local g best="" bestv=""
-    for g in /usr/local/go/bin/go "$(command -v go || true)" /usr/lib/go-1.19/bin/go; do
-        [ -x "$g" ] || continue
-        local v
-        v=$("$g" env GOVERSION 2>/dev/null) || continue
-        if [ -z "$best" ] || [ "$(printf '%s\n%s\n' "$bestv" "$v" | sort -V | tail -1)" = "$v" ]; then
-            best=$g
-            bestv=$v
-        fi
-    done
-    [ -n "$best" ] && echo "$best $bestv"
-}
 
 printf 'binary-trees depth %d on %d Ps, median of %d runs\n\n' "$depth" "$procs" "$runs"
 printf '| program | wall s | GC cycles | max STW ms | peak RSS MiB |\n'

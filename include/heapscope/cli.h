@@ -195,6 +195,9 @@ int hs_stats_json_write(FILE *f, const hs_run_stats *s);
 /* One line of Go's GODEBUG=gctrace=1 for cycle c (with its newline), as
  * snprintf: the length it needs, written up to n - 1 bytes. */
 int hs_gctrace_format(char *buf, size_t n, const hs_gc_cycle *c);
+/* The "scan:" lines Go adds under GODEBUG=gctrace=2, in Go 1.26's format for
+ * the cycle's marking mode; as snprintf (the length needed). */
+int hs_gctrace_scan_format(char *buf, size_t n, const hs_gc_cycle *c);
 
 #ifdef __cplusplus
 }

@@ -55,6 +55,20 @@ typedef enum hs_gcmode {
     HS_GC_GREENTEA = 1, /* span-wise marking (Go 1.26+): changes small-span layout */
 } hs_gcmode;
 
+#define HS_NUM_SIZE_CLASSES 68
+
+/* What marking scanned, in the units of Go's GODEBUG=gctrace=2 "scan:" lines
+ * (Go 1.26 mgcmark_greenteagc.go sizeClassScanStats), plus one count Go does
+ * not print.  Classic marking scans objects only: everything is objs_single. */
+typedef struct hs_scan_stats {
+    uint64_t objs_single;      /* objects scanned one at a time (Go: sparseObjsScanned) */
+    uint64_t span_objs_sparse; /* objects scanned in sparse span scans */
+    uint64_t span_objs_dense;  /* objects scanned in dense span scans */
+    uint64_t spans_sparse;     /* span scans of many marks, under 1/8 of the span */
+    uint64_t spans_dense;      /* span scans of many marks, at least 1/8 of the span */
+    uint64_t spans_one;        /* span scans that found one mark; its object is in objs_single */
+} hs_scan_stats;
+
 /* What one finished GC cycle did, in the units of Go's gctrace line. */
 typedef struct hs_gc_cycle {
     uint32_t n;                /* cycle number, from 1 */
@@ -66,6 +80,9 @@ typedef struct hs_gc_cycle {
     uint64_t stacks, globals;  /* scannable root bytes */
     int procs;
     double gc_cpu_fraction;    /* GC CPU / available CPU since start */
+    hs_gcmode gcmode;
+    hs_scan_stats scan;        /* this cycle's marking, all classes */
+    hs_scan_stats scan_by_class[HS_NUM_SIZE_CLASSES]; /* [0]: large objects */
 } hs_gc_cycle;
 typedef void (*hs_gc_cycle_fn)(void *ctx, const hs_gc_cycle *c);
 
@@ -194,11 +211,14 @@ hs_gcphase hs_gc_phase(const hs_runtime *rt);
 /*
  * The step controller.  With stepping on, the collector holds, with the world
  * stopped, at every phase boundary and, during mark, after every step of N
- * objects; hs_gc_step releases it for one step.
+ * scans (objects, or in Green Tea mode objects and whole spans); hs_gc_step
+ * releases it for one step.
  */
 typedef enum hs_step_kind {
     HS_STEP_PHASE = 0,   /* to the next phase boundary */
-    HS_STEP_OBJECTS = 1, /* scan n more objects (mark only; else as PHASE) */
+    /* n more scans (mark only; else as PHASE): classic, n objects; Green Tea,
+     * n objects or span scans, one span scan blackening all its gray objects */
+    HS_STEP_OBJECTS = 1,
     HS_STEP_CYCLE = 2,   /* to the end of the cycle */
 } hs_step_kind;
 typedef struct hs_step_state {
@@ -207,6 +227,7 @@ typedef struct hs_step_state {
     hs_gcphase phase;        /* where it holds */
     uint32_t cycle;
     uint64_t objects_scanned; /* this cycle */
+    uint64_t spans_scanned;   /* this cycle (Green Tea) */
 } hs_step_state;
 void hs_gc_set_stepping(hs_runtime *rt, bool on);
 void hs_gc_step(hs_runtime *rt, hs_step_kind kind, uint64_t n);
@@ -221,6 +242,9 @@ typedef struct hs_gc_summary {
     int64_t pause_total_ns, pause_max_ns;
     int64_t mark_assist_ns, mark_dedicated_ns, mark_fractional_ns, mark_idle_ns;
     bool verify_failed;
+    hs_gcmode gcmode;
+    hs_scan_stats scan;       /* all finished cycles */
+    uint64_t span_steals;     /* span queue entries taken from another worker */
 } hs_gc_summary;
 hs_gc_summary hs_gc_get_summary(hs_runtime *rt);
 /* Copy the events after *cursor (0 at first) into out, at most n; advances
@@ -232,7 +256,6 @@ size_t hs_gc_events(hs_runtime *rt, uint64_t *cursor, hs_gc_event *out, size_t n
 size_t hs_gc_pauses(hs_runtime *rt, int64_t *out, size_t n);
 
 /* Go's runtime.MemStats, the subset heapscope keeps, with Go's names. */
-#define HS_NUM_SIZE_CLASSES 68
 typedef struct hs_memstats {
     uint64_t Alloc, TotalAlloc, Sys, Mallocs, Frees;
     uint64_t HeapAlloc, HeapSys, HeapIdle, HeapInuse, HeapReleased, HeapObjects;

@@ -20,7 +20,7 @@
  *   array       element            bytes per element
  *   header      hs_snapshot        sizeof(hs_snapshot), once
  *   central     hs_snap_central    48, x HS_SNAP_NUM_SPAN_CLASSES
- *   procs       hs_snap_p          600, per P
+ *   procs       hs_snap_p          624, per P
  *   arenas      hs_snap_arena      16, per 64 MiB arena
  *   pages       uint8_t            1, per 8 KiB heap page  } 5 bytes a page
  *   page_span   int32_t            4, per 8 KiB heap page  }
@@ -44,6 +44,9 @@
 extern "C" {
 #endif
 
+/* 2: Green Tea (scan counters at the header's end, span queues in hs_snap_p,
+ * span flags), class sizes in hs_snap_central, the GC's total CPU and the
+ * pause flag; a version 1 snapshot is not read as 2. */
 #define HS_SNAPSHOT_VERSION 2
 #define HS_SNAP_NUM_CLASSES 68
 #define HS_SNAP_NUM_SPAN_CLASSES 136
@@ -60,6 +63,8 @@ typedef enum hs_snap_source {
 } hs_snap_source;
 
 /* One object's cell, 2 bits. */
+/* Green Tea spans (HS_SPAN_INLINE_MARKS): gray = seen (inline mark bit) but
+ * not yet scanned; black = seen and scanned, or seen in a pointer-free span. */
 typedef enum hs_cell {
     HS_CELL_FREE = 0,
     HS_CELL_WHITE = 1, /* allocated, unmarked */
@@ -99,6 +104,15 @@ enum {
     /* The span was being swept or moved throughout the capture: its cells read
      * as free and its counts as 0; the next snapshot has them. */
     HS_SPAN_CELLS_UNKNOWN = 1,
+    /* Green Tea: the span's last 128 B are its inline mark bits (after a
+     * 128 B pointer bitmap in scan spans), never objects: draw them reserved. */
+    HS_SPAN_INLINE_MARKS = 2,
+    /* Green Tea, during mark: the span waits in a span queue (its owned byte
+     * is set); HS_SPAN_MANY_MARKS: more than one mark arrived while queued. */
+    HS_SPAN_QUEUED = 4,
+    HS_SPAN_MANY_MARKS = 8,
+    /* Green Tea: a P (or the collector) is scanning the span right now. */
+    HS_SPAN_SCANNING = 16,
 };
 
 /* One span, 48 bytes.  Its cells agree with its counts: alloc_count is the
@@ -143,7 +157,7 @@ typedef enum hs_p_status {
     HS_P_STOPPED = 5,    /* parked for stop-the-world */
 } hs_p_status;
 
-/* One P, 600 bytes.  Its cached span of class c, if any, is
+/* One P, 624 bytes.  Its cached span of class c, if any, is
  * hs_snap_spans(s)[mcache_span[c]]; that span's alloc_count / nelems is its
  * fill. */
 typedef struct hs_snap_p {
@@ -154,6 +168,10 @@ typedef struct hs_snap_p {
     uint64_t tiny_allocs, small_allocs, large_allocs;
     int64_t assist_ns, mark_worker_ns;             /* this cycle */
     int32_t mcache_span[HS_SNAP_NUM_SPAN_CLASSES]; /* span index, or -1 */
+    /* Green Tea: its span queue, the private ring and the stealable chain */
+    uint32_t spanq_ring, spanq_chain;              /* entries */
+    uint64_t scanning;                             /* base of the span it scans, 0 if none */
+    uint64_t span_steals;                          /* entries it stole, all cycles */
 } hs_snap_p;
 
 typedef enum hs_event_kind {
@@ -224,6 +242,14 @@ typedef struct hs_snapshot {
     int64_t gc_cpu_total_ns; /* mark CPU of every cycle so far: assists, workers, idle */
     uint32_t world_paused;   /* the world is stopped on request (hs_control.pause) */
     uint32_t pad4;
+    /* ---- marking, in the units of Go's gctrace=2 (version 2) ---- */
+    uint64_t scan_objs_single;     /* this cycle: objects scanned one at a time */
+    uint64_t scan_span_objs_sparse, scan_span_objs_dense; /* objects scanned in span scans */
+    uint64_t scan_spans_one, scan_spans_sparse, scan_spans_dense; /* span scans */
+    uint64_t span_steals;          /* all cycles */
+    uint64_t step_spans_scanned;   /* this cycle, at the step hold */
+    uint32_t ctl_spanq_ring, ctl_spanq_chain; /* the collector thread's own span queue */
+    uint64_t ctl_scanning;         /* the span it scans, 0 if none */
 } hs_snapshot;
 
 /* Accessors for the arrays. */

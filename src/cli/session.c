@@ -65,9 +65,14 @@ static void on_cycle(void *ctx, const hs_gc_cycle *c)
     s->last_cycle = *c;
     pthread_mutex_unlock(&s->lock);
     if (s->o->gctrace > 0) {
-        char line[512];
+        char line[512], scan[HS_NUM_SIZE_CLASSES * 96 + 128];
         hs_gctrace_format(line, sizeof line, c);
-        fputs(line, s->err);
+        if (s->o->gctrace > 1) {
+            hs_gctrace_scan_format(scan, sizeof scan, c);
+            fprintf(s->err, "%s%s", line, scan); /* one write: the lines stay together */
+        } else {
+            fputs(line, s->err);
+        }
     }
 }
 
@@ -269,14 +274,6 @@ static int run(session *s)
 
 int hs_session_run(const hs_options *o, FILE *out, FILE *err)
 {
-    if (o->gc == HS_CLI_GC_GREENTEA) {
-        /* The runtime has Green Tea's span layout but not yet its span-wise
-         * marking: say so rather than run classic marking under its name. */
-        fputs("heapscope: --gc greentea: this build marks only the classic way; "
-              "leave --gc out or use --gc classic\n",
-              err);
-        return EXIT_USAGE;
-    }
     session s = {.o = o, .out = out, .err = err};
     pthread_mutex_init(&s.lock, NULL);
     int rc = run(&s);

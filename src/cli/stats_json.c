@@ -16,7 +16,8 @@
  *                             as an unsigned number)
  *
  * heapscope's own keys have no slash: workload, outcome, procs, seed,
- * wall_seconds, peak_rss_bytes, peak_heap_*, operations, checks, pauses.
+ * wall_seconds, peak_rss_bytes, peak_heap_*, operations, checks, pauses,
+ * gcmode and scan (hs_scan_stats of all cycles, and span_steals).
  * Strings are escaped per RFC 8259.
  */
 #include <config.h>
@@ -117,6 +118,19 @@ static void write_memory(FILE *f, const hs_run_stats *s)
     key_u64(f, "/memory/classes/total:bytes", m->Sys);
 }
 
+static void write_scan(FILE *f, const hs_run_stats *s)
+{
+    const hs_gc_summary *g = &s->gc;
+    fprintf(f, ",\n  \"gcmode\": \"%s\"", g->gcmode == HS_GC_GREENTEA ? "greentea" : "classic");
+    fprintf(f,
+            ",\n  \"scan\": {\"objs_single\": %" PRIu64 ", \"span_objs_sparse\": %" PRIu64
+            ", \"span_objs_dense\": %" PRIu64 ", \"spans_one\": %" PRIu64
+            ", \"spans_sparse\": %" PRIu64 ", \"spans_dense\": %" PRIu64
+            ", \"span_steals\": %" PRIu64 "}",
+            g->scan.objs_single, g->scan.span_objs_sparse, g->scan.span_objs_dense,
+            g->scan.spans_one, g->scan.spans_sparse, g->scan.spans_dense, g->span_steals);
+}
+
 static void write_cpu(FILE *f, const hs_run_stats *s)
 {
     const hs_gc_summary *g = &s->gc;
@@ -133,6 +147,7 @@ int hs_stats_json_write(FILE *f, const hs_run_stats *s)
     write_gc(f, s);
     write_memory(f, s);
     write_cpu(f, s);
+    write_scan(f, s);
     fputs("\n}\n", f);
     return fflush(f) == 0 && !ferror(f) ? 0 : -1;
 }

@@ -9,6 +9,7 @@
  *   GOGC          100, memory limit none, max heap none
  *   wall time     1.962 s
  *   GC cycles     87 (0 forced)
+ *   marking       classic: 3101834 objects scanned
  *   STW pauses    174: max 0.090 ms, p50 0.031 ms, p99 0.088 ms
  *   peak heap     HeapAlloc 38.2 MiB, HeapInuse 40.1 MiB
  *   final heap    HeapAlloc 8.1 MiB, HeapInuse 8.4 MiB
@@ -85,6 +86,22 @@ static void print_gc(FILE *out, const hs_run_stats *s)
              ms_of(p->max_ns), ms_of(p->p50_ns), ms_of(p->p99_ns));
 }
 
+/* What marking did: objects, or for Green Tea spans and objects. */
+static void print_marking(FILE *out, const hs_run_stats *s)
+{
+    const hs_scan_stats *t = &s->gc.scan;
+    if (s->gc.gcmode != HS_GC_GREENTEA) {
+        line(out, "marking", "classic: %" PRIu64 " objects scanned", t->objs_single);
+        return;
+    }
+    line(out, "marking",
+         "Green Tea: %" PRIu64 " span scans (%" PRIu64 " one-mark, %" PRIu64 " sparse, %" PRIu64
+         " dense, %" PRIu64 " stolen); objects scanned %" PRIu64 " singly, %" PRIu64 " in spans",
+         t->spans_one + t->spans_sparse + t->spans_dense, t->spans_one, t->spans_sparse,
+         t->spans_dense, s->gc.span_steals, t->objs_single,
+         t->span_objs_sparse + t->span_objs_dense);
+}
+
 static void print_memory(FILE *out, const hs_run_stats *s)
 {
     char a[32], b[32];
@@ -119,6 +136,7 @@ void hs_summary_print(FILE *out, const hs_run_stats *s)
     print_limits(out, s);
     line(out, "wall time", "%.3f s", (double)s->wall_ns / 1e9);
     print_gc(out, s);
+    print_marking(out, s);
     print_memory(out, s);
     print_checks(out, s);
 }

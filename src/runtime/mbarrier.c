@@ -25,7 +25,7 @@ void wbBufFlush(hs_runtime *rt, hs_p *pp)
 {
     wbBuf *b = &pp->wbbuf;
     for (uint32_t i = 0; i < b->n; i++)
-        greyobject(rt, &pp->gcw, b->buf[i]);
+        shade(rt, &pp->gcw, b->buf[i]);
     b->n = 0;
 }
 

@@ -9,6 +9,10 @@
  * path of pointers that leads to it from a root, and reports failure (the
  * caller exits 1).
  *
+ * In Green Tea mode the verifier also checks that marking left no gray object
+ * and no queued span in any span with inline mark bits: every object seen was
+ * scanned, or its span was queued again and scanned.
+ *
  * The traversal keeps every visited object in a trail of (object, parent)
  * pairs so the path can be printed; that costs 16 bytes per reachable object,
  * only while verifying.
@@ -32,19 +36,17 @@ typedef struct checkmark {
     bool failed;
 } checkmark;
 
+static bool cm_clearSpan(mspan *s, void *ctx)
+{
+    (void)ctx;
+    int words = spanClass_sizeclass(s->spanclass) == 0 ? 1 : mspan_bitWords(s);
+    memset(s->checkmarkBits, 0, (size_t)words * sizeof(uint64_t));
+    return true;
+}
+
 static void cm_clear(hs_runtime *rt)
 {
-    mheap *h = &rt->heap;
-    for (size_t a = 0; a < h->nallArenas; a++) {
-        heapArena *ha = mheap_arenaOf(h, h->allArenas[a]);
-        for (uintptr_t pi = 0; pi < pagesPerArena; pi++) {
-            if (!((ha->pageInUse[pi / 8] >> (pi % 8)) & 1))
-                continue;
-            mspan *s = ha->spans[pi];
-            int words = spanClass_sizeclass(s->spanclass) == 0 ? 1 : mspan_bitWords(s);
-            memset(s->checkmarkBits, 0, (size_t)words * sizeof(uint64_t));
-        }
-    }
+    mheap_forEachSpan(&rt->heap, cm_clearSpan, NULL);
 }
 
 static void cm_report(checkmark *cm, size_t at, mspan *s)
@@ -85,7 +87,7 @@ static void cm_visit(checkmark *cm, uintptr_t p, size_t parent, const char *root
     }
     uintptr_t base = s->startAddr + idx * s->elemsize;
     cm->trail[cm->n] = (trailent){base, parent, root, ri};
-    if (!bits_isset(s->gcmarkBits, idx) && !cm->failed)
+    if (!mspan_isMarked(s, idx) && !cm->failed)
         cm_report(cm, cm->n, s);
     cm->n++;
 }
@@ -140,5 +142,7 @@ bool gcCheckmark(hs_runtime *rt)
     while (cm.next < cm.n)
         cm_scan(&cm, cm.next++);
     free(cm.trail);
+    if (rt->cfg.gcmode == HS_GC_GREENTEA && !gcCheckInlineMarks(rt))
+        cm.failed = true;
     return !cm.failed;
 }

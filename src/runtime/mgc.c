@@ -63,6 +63,10 @@ void gc_init(hs_runtime *rt)
     pthread_mutex_init(&gc->inlineCycle, NULL);
     gc->stepKind = -1;
     gc->lastGC = nanotime(&rt->sys);
+    pthread_mutex_init(&gc->spmcLock, NULL);
+    for (int i = 0; i < rt->nprocs; i++)
+        rt->allp[i]->gcw.id = i;
+    gc->ctlgcw.id = rt->nprocs;
     gcControllerInit(rt);
 }
 
@@ -73,6 +77,8 @@ void gc_destroy(hs_runtime *rt)
     for (int i = 0; i < rt->nprocs; i++)
         gcw_dispose(rt, &rt->allp[i]->gcw);
     gcw_freeAll(rt);
+    spanq_freeAll(rt);
+    pthread_mutex_destroy(&gc->spmcLock);
     free(gc->pauses);
     pthread_mutex_destroy(&gc->lock);
     pthread_cond_destroy(&gc->wake);
@@ -166,6 +172,12 @@ static void gcResetMarkState(hs_runtime *rt)
     atomic_store_u64(&gc->bytesMarked, 0);
     atomic_store_u64(&gc->heapScanWork, 0);
     atomic_store_u64(&gc->objectsScanned, 0);
+    uint64_t *scan = (uint64_t *)gc->scanCycle; /* world stopped: nobody flushes, readers may read */
+    for (size_t i = 0; i < numSizeClasses * (sizeof(hs_scan_stats) / sizeof(uint64_t)); i++)
+        atomic_store_relaxed_u64(&scan[i], 0);
+    scan = (uint64_t *)&gc->scanCycleTotal;
+    for (size_t i = 0; i < sizeof(gc->scanCycleTotal) / sizeof(uint64_t); i++)
+        atomic_store_relaxed_u64(&scan[i], 0);
     atomic_store_i64(&gc->bgScanCredit, 0);
     atomic_store_i64(&gc->idleNs, 0);
     atomic_store_i64(&gc->assistNs, 0);
@@ -248,7 +260,7 @@ static void gcConcurrentMark(hs_runtime *rt)
     for (;;) {
         gcServeUserPause(rt);
         gcScanIdleStacks(rt);
-        if (anyIdleP(rt) && gcMarkWorkAvailable(rt)) {
+        if (anyIdleP(rt) && (gcMarkWorkAvailable(rt) || !gcw_empty(&gc->ctlgcw))) {
             int64_t t0 = nanotime(&rt->sys);
             uint64_t work = 0;
             gcDrain(rt, NULL, &gc->ctlgcw, 4096, NULL, &work);
@@ -277,6 +289,7 @@ static bool gcStepObjects(hs_runtime *rt, uint64_t n)
     uint64_t done = gcDrain(rt, NULL, &gc->ctlgcw, n, NULL, &work);
     atomic_add_u64(&gc->objectsScanned, gc->ctlgcw.objectsScanned);
     gc->ctlgcw.objectsScanned = 0;
+    gcw_flushScanStats(rt, &gc->ctlgcw); /* the held picture counts its span scans */
     return done < n && !gcMarkWorkAvailable(rt) && gcw_empty(&gc->ctlgcw);
 }
 
@@ -327,7 +340,13 @@ static void gcMarkTermination(hs_runtime *rt, int64_t now)
         pthread_mutex_unlock(&gc->lock);
     }
     atomic_store_u32(&gc->writeBarrier, 0);
+    freeDeadSpanSPMCs(rt); /* every span queue is empty, no thief is running */
     pthread_mutex_lock(&gc->lock); /* hs_set_gogc commits under it too */
+    memcpy(gc->scanLast, gc->scanCycle, sizeof(gc->scanLast));
+    uint64_t *tot = (uint64_t *)&gc->scanTotal;
+    const uint64_t *cyc = (const uint64_t *)&gc->scanCycleTotal;
+    for (size_t f = 0; f < sizeof(hs_scan_stats) / sizeof(uint64_t); f++)
+        tot[f] += cyc[f];
     gcControllerEndCycle(rt, now);
     gc->heapMarked = atomic_load_u64(&gc->bytesMarked);
     gc->lastHeapScan = atomic_load_u64(&gc->heapScanWork);
@@ -388,6 +407,11 @@ void gcRunCycle(hs_runtime *rt, bool forced)
     c.heap_end = atomic_load_u64(&rt->heap.heapLive);
     gcMarkTermination(rt, t2);
     c.heap_marked = gc->heapMarked;
+    c.gcmode = rt->cfg.gcmode;
+    pthread_mutex_lock(&gc->lock);
+    c.scan = gc->scanCycleTotal;
+    memcpy(c.scan_by_class, gc->scanLast, sizeof(c.scan_by_class));
+    pthread_mutex_unlock(&gc->lock);
     c.stacks = gc->stacksScan;
     c.globals = gc->globalsScan;
     gcHold(rt, HS_PHASE_SWEEP);
@@ -585,6 +609,9 @@ hs_gc_summary hs_gc_get_summary(hs_runtime *rt)
         .mark_fractional_ns = gc->totFractionalNs,
         .mark_idle_ns = gc->totIdleNs,
         .verify_failed = gc->verifyFailed,
+        .gcmode = rt->cfg.gcmode,
+        .scan = gc->scanTotal,
+        .span_steals = atomic_load_u64(&gc->spanSteals),
     };
     pthread_mutex_unlock(&gc->lock);
     return s;

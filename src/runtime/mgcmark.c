@@ -52,11 +52,19 @@ static inline void setPageMark(const mheap *h, const mspan *s)
         atomic_or_u8(&ha->pageMarks[pi / 8], mask);
 }
 
-bool greyobject(hs_runtime *rt, gcWork *w, uintptr_t p)
+void shade(hs_runtime *rt, gcWork *w, uintptr_t p)
 {
     mspan *s = spanOfHeap(&rt->heap, p);
     if (s == NULL)
-        return false;
+        return;
+    if (s->inlineMarks)
+        tryDeferToSpanScan(rt, w, s, p); /* Green Tea: the span queue */
+    else
+        greyobject(rt, w, s, p);
+}
+
+bool greyobject(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t p)
+{
     uintptr_t idx = span_is_small(s) ? mspan_objIndex(s, p) : 0;
     uint64_t bit = (uint64_t)1 << (idx % 64);
     if (atomic_or_u64(&s->gcmarkBits[idx / 64], bit) & bit)
@@ -74,8 +82,12 @@ bool greyobject(hs_runtime *rt, gcWork *w, uintptr_t p)
 void gcmarknewobject(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t obj)
 {
     uintptr_t idx = span_is_small(s) ? mspan_objIndex(s, obj) : 0;
-    bits_set_atomic(s->gcmarkBits, idx);
-    bits_set_atomic(s->gcscanBits, idx);
+    if (s->inlineMarks) {
+        gcmarknewobjectInline(s, idx);
+    } else {
+        bits_set_atomic(s->gcmarkBits, idx);
+        bits_set_atomic(s->gcscanBits, idx);
+    }
     setPageMark(&rt->heap, s);
     w->bytesMarked += s->elemsize;
 }
@@ -85,7 +97,7 @@ void gcMarkTinyAllocs(hs_runtime *rt)
     for (int i = 0; i < rt->nprocs; i++) {
         hs_p *pp = rt->allp[i];
         if (pp->mcache.tiny != 0)
-            greyobject(rt, &pp->gcw, pp->mcache.tiny);
+            shade(rt, &pp->gcw, pp->mcache.tiny);
     }
 }
 
@@ -95,7 +107,7 @@ static inline void scanword(hs_runtime *rt, gcWork *w, uintptr_t addr)
 {
     uintptr_t v = atomic_load_relaxed_uptr((uintptr_t *)addr);
     if (v != 0)
-        greyobject(rt, w, v);
+        shade(rt, w, v);
 }
 
 /* Objects of at most 512 B: one bit per word in the span's heap bits. */
@@ -145,6 +157,8 @@ static uintptr_t scanobject(hs_runtime *rt, gcWork *w, uintptr_t b)
             scanTyped(rt, w, typ, b + mallocHeaderSize, 0, s->elemsize - mallocHeaderSize);
         }
         bits_set_atomic(s->gcscanBits, mspan_objIndex(s, b));
+        w->stats[spanClass_sizeclass(s->spanclass)].objs_single++;
+        w->statsDirty = true;
         return s->elemsize;
     }
     /* A large object: scan one oblet; the head queues the others. */
@@ -156,6 +170,8 @@ static uintptr_t scanobject(hs_runtime *rt, gcWork *w, uintptr_t b)
     }
     uintptr_t end = off + maxObletBytes < size ? off + maxObletBytes : size;
     scanTyped(rt, w, s->largeType, s->startAddr, off, end);
+    w->stats[0].objs_single++; /* per oblet, as Go counts scanobject calls */
+    w->statsDirty = true;
     return end - off;
 }
 
@@ -184,7 +200,7 @@ void scanstacks(hs_runtime *rt, hs_p *pp, gcWork *w)
     for (hs_g *g = pp->gs; g != NULL; g = g->next)
         for (size_t i = 0; i < g->nslots; i++)
             if (g->slots[i] != NULL)
-                greyobject(rt, w, (uintptr_t)g->slots[i]);
+                shade(rt, w, (uintptr_t)g->slots[i]);
     atomic_sub_relaxed_u32(&rt->gc.stackRootsLeft, 1);
 }
 
@@ -214,37 +230,66 @@ bool markrootOne(hs_runtime *rt, hs_p *self, gcWork *w)
 
 /* ---- draining -------------------------------------------------------------------------- */
 
+/* Next work, in Go 1.26's order: this worker's own objects, its own spans,
+ * the global object list, its own published spans; then roots, the write
+ * barrier buffer, and other workers' spans.  Objects go first so spans wait
+ * and gather marks.  Returns false when there is none. */
+static bool getWork(hs_runtime *rt, hs_p *self, gcWork *w, bool spans, uintptr_t *b, objptr *sp)
+{
+    for (;;) {
+        if ((*b = gcw_tryGetFast(w)) != 0)
+            return true;
+        if (spans && (*sp = spanq_tryGetFast(&w->spanq)) != 0)
+            return true;
+        if ((*b = gcw_tryGet(rt, w)) != 0)
+            return true;
+        if (spans && (*sp = gcw_tryGetSpan(rt, w)) != 0)
+            return true;
+        if (markrootOne(rt, self, w))
+            continue;
+        if (self != NULL && self->wbbuf.n > 0) {
+            wbBufFlush(rt, self);
+            continue;
+        }
+        return spans && (*sp = gcw_tryStealSpan(rt, w)) != 0;
+    }
+}
+
+static void gcDrainFlush(hs_runtime *rt, gcWork *w)
+{
+    atomic_add_u64(&rt->gc.heapScanWork, w->heapScanWork);
+    atomic_add_u64(&rt->gc.objectsScanned, w->objectsScanned);
+    w->heapScanWork = w->objectsScanned = 0;
+    gcw_flushScanStats(rt, w);
+}
+
 uint64_t gcDrain(hs_runtime *rt, hs_p *self, gcWork *w, uint64_t budget,
                  bool (*stop)(hs_runtime *, hs_p *), uint64_t *work)
 {
     gcstate *gc = &rt->gc;
+    bool spans = rt->cfg.gcmode == HS_GC_GREENTEA;
     uint64_t n = 0, scanned = 0, maxWork = *work;
     atomic_add_u32(&gc->nworking, 1);
     for (;;) {
         if (stop != NULL && (n & 15) == 0 && stop(rt, self))
             break;
-        uintptr_t b = gcw_tryGet(rt, w);
-        if (b == 0) {
-            if (markrootOne(rt, self, w))
-                continue;
-            if (self != NULL && self->wbbuf.n > 0) {
-                wbBufFlush(rt, self);
-                continue;
-            }
+        uintptr_t b = 0;
+        objptr sp = 0;
+        if (!getWork(rt, self, w, spans, &b, &sp))
             break;
+        if (b != 0) {
+            scanned += scanobject(rt, w, b);
+            w->objectsScanned++;
+        } else {
+            scanned += scanSpan(rt, w, sp);
         }
-        scanned += scanobject(rt, w, b);
         n++;
         if ((budget != 0 && n >= budget) || (maxWork != 0 && scanned >= maxWork))
             break;
     }
     w->heapScanWork += scanned;
-    w->objectsScanned += n;
-    if (w->heapScanWork > (64 << 10) || w->objectsScanned > 4096) {
-        atomic_add_u64(&gc->heapScanWork, w->heapScanWork);
-        atomic_add_u64(&gc->objectsScanned, w->objectsScanned);
-        w->heapScanWork = w->objectsScanned = 0;
-    }
+    if (w->heapScanWork > (64 << 10) || w->objectsScanned > 4096)
+        gcDrainFlush(rt, w);
     atomic_sub_relaxed_u32(&gc->nworking, 1);
     *work = scanned;
     return n;

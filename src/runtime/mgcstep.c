@@ -159,6 +159,9 @@ hs_step_state hs_gc_step_state(hs_runtime *rt)
         .phase = gc->held ? (hs_gcphase)gc->holdPhase : hs_gc_phase(rt),
         .cycle = atomic_load_u32(&gc->cycle),
         .objects_scanned = atomic_load_u64(&gc->objectsScanned),
+        .spans_scanned = atomic_load_u64(&gc->scanCycleTotal.spans_one) +
+                         atomic_load_u64(&gc->scanCycleTotal.spans_sparse) +
+                         atomic_load_u64(&gc->scanCycleTotal.spans_dense),
     };
     pthread_mutex_unlock(&gc->lock);
     return st;

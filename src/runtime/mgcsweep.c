@@ -13,6 +13,8 @@
  *
  * Ownership passes with one CAS (sg-2 -> sg-1): whoever wins sweeps the span and
  * files it.  Sweeping a span:
+ *   0. Green Tea spans first fold their inline marks into gcmarkBits and reset
+ *      the inline block (mgcmark_greenteagc.c);
  *   1. count gcmarkBits: the survivors; allocCount := that count;
  *   2. allocBits := gcmarkBits, and fresh zeroed gcmarkBits (the two arrays
  *      swap, so no memory is allocated);
@@ -131,6 +133,8 @@ bool mspan_sweep(hs_runtime *rt, mspan *s, bool preserve)
     if (cls == 0)
         return mspan_sweepLarge(rt, s, sg, preserve);
 
+    if (s->inlineMarks)
+        mspan_moveInlineMarks(s); /* Green Tea: the marks live in the span until now */
     uint16_t nalloc = mspan_countAlloc(s);
     if (nalloc > s->allocCount)
         hs_throw("sweep: span %#lx of class %d has %u marked objects but only %u allocated",

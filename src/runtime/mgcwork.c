@@ -17,6 +17,8 @@
  * Termination needs to know that no work hides anywhere: a worker counts
  * itself in gc.nworking while it may hold or create work, and a gcWork is
  * disposed (flushed to the lists) at the ragged barrier and at stop-the-world.
+ * In Green Tea mode a gcWork also holds a span queue (mgcspanq.c): disposing
+ * publishes it, and work is available while any queue's spanqMask bit is up.
  */
 #include <stdlib.h>
 
@@ -93,6 +95,21 @@ void gcw_put(hs_runtime *rt, gcWork *w, uintptr_t obj)
     b->obj[b->nobj++] = obj;
 }
 
+uintptr_t gcw_tryGetFast(gcWork *w)
+{
+    workbuf *b = w->wbuf1;
+    if (b == NULL)
+        return 0;
+    if (b->nobj == 0) {
+        if (w->wbuf2->nobj == 0)
+            return 0;
+        w->wbuf1 = w->wbuf2;
+        w->wbuf2 = b;
+        b = w->wbuf1;
+    }
+    return b->obj[--b->nobj];
+}
+
 uintptr_t gcw_tryGet(hs_runtime *rt, gcWork *w)
 {
     workbuf *b = w->wbuf1;
@@ -121,7 +138,8 @@ uintptr_t gcw_tryGet(hs_runtime *rt, gcWork *w)
 
 bool gcw_empty(const gcWork *w)
 {
-    return (w->wbuf1 == NULL || w->wbuf1->nobj == 0) && (w->wbuf2 == NULL || w->wbuf2->nobj == 0);
+    return (w->wbuf1 == NULL || w->wbuf1->nobj == 0) && (w->wbuf2 == NULL || w->wbuf2->nobj == 0) &&
+           spanq_empty(&w->spanq);
 }
 
 /* Give back both buffers (full ones to work.full) and flush the counters. */
@@ -139,6 +157,14 @@ void gcw_dispose(hs_runtime *rt, gcWork *w)
         }
     }
     w->wbuf1 = w->wbuf2 = NULL;
+    if (!spanq_empty(&w->spanq)) {
+        /* Publish the private ring, and say so even if it was empty: a thief
+         * may have cleared the bit of a chain that still has work. */
+        spanq_flush(rt, &w->spanq);
+        spanqMask_set(rt, w->id);
+        w->flushedWork = true;
+    }
+    gcw_flushScanStats(rt, w);
     gcstate *gc = &rt->gc;
     if (w->bytesMarked)
         atomic_add_u64(&gc->bytesMarked, w->bytesMarked);
@@ -153,7 +179,7 @@ bool gcMarkWorkAvailable(hs_runtime *rt)
 {
     gcstate *gc = &rt->gc;
     return atomic_load_u64(&gc->nfull) != 0 ||
-           atomic_load_u32(&gc->markrootNext) < gc->markrootJobs;
+           atomic_load_u32(&gc->markrootNext) < gc->markrootJobs || spanqMask_any(rt);
 }
 
 /* Free every buffer on the global lists (the runtime is going away). */

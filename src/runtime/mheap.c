@@ -285,6 +285,12 @@ static void mheap_initSpan(hs_runtime *rt, mspan *s, spanClass spc, bool needzer
         s->divMul = class_to_divmagic[cls];
     }
     s->limit = s->startAddr + s->elemsize * s->nelems;
+    s->inlineMarks = rt->cfg.gcmode == HS_GC_GREENTEA && cls != 0 &&
+                     gcUsesSpanInlineMarkBits(s->elemsize);
+    if (s->inlineMarks) {
+        hs_assert(s->npages == 1);
+        imb_init(spanInlineMarkBitsFromBase(s->startAddr), spc, needzero);
+    }
     s->freeindex = 0;
     s->allocCache = ~(uint64_t)0;
     s->sweepgen = atomic_load_u32(&rt->heap.sweepgen);
@@ -361,6 +367,17 @@ void mheap_freeSpan(hs_runtime *rt, mspan *s)
     s->allocBits = s->gcmarkBits = s->gcscanBits = s->checkmarkBits = NULL;
     fixalloc_free(&h->spanalloc, s);
     pthread_mutex_unlock(&h->lock);
+}
+
+bool mheap_forEachSpan(mheap *h, bool (*fn)(mspan *s, void *ctx), void *ctx)
+{
+    for (size_t a = 0; a < h->nallArenas; a++) {
+        heapArena *ha = mheap_arenaOf(h, h->allArenas[a]);
+        for (uintptr_t pi = 0; pi < pagesPerArena; pi++)
+            if (((ha->pageInUse[pi / 8] >> (pi % 8)) & 1) && !fn(ha->spans[pi], ctx))
+                return false;
+    }
+    return true;
 }
 
 /* Check one arena: every in-use span starting in it is valid and owns all its

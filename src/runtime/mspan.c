@@ -12,7 +12,9 @@
  *   - inline marks (128 B) exist only in Green Tea mode, for 16..512 B
  *     objects, scannable or not (Go 1.26 mgcmark_greenteagc.go).
  *   So nelems = (nbytes - reserved) / elemsize, e.g. 16 B: 512 noscan and 504
- *   scan (classic), 504 noscan and 496 scan (Green Tea).
+ *   scan (classic), 504 noscan and 496 scan (Green Tea).  spanInlineMarkBits
+ *   (runtime2.h) describes the inline block; mspan.inlineMarks says the span
+ *   has one, and mspan_isMarked / mspan_isBlack read whichever bits it keeps.
  *
  * Allocation state, owned by whoever caches or sweeps the span:
  *   - a slot i is allocated iff i < freeindex or allocBits[i] is set;
@@ -106,6 +108,32 @@ uint16_t mspan_countAlloc(const mspan *s)
         count += __builtin_popcountll(w);
     }
     return (uint16_t)count;
+}
+
+bool mspan_isMarked(const mspan *s, uintptr_t idx)
+{
+    uint64_t bit = (uint64_t)1 << (idx % 64);
+    uint64_t m = atomic_load_relaxed_u64(&s->gcmarkBits[idx / 64]);
+    if (s->inlineMarks)
+        m |= atomic_load_relaxed_u64(&spanInlineMarkBitsFromBase(s->startAddr)->marks[idx / 64]);
+    return (m & bit) != 0;
+}
+
+bool mspan_isBlack(const mspan *s, uintptr_t idx)
+{
+    uint64_t bit = (uint64_t)1 << (idx % 64);
+    if (!s->inlineMarks)
+        return (atomic_load_relaxed_u64(&s->gcmarkBits[idx / 64]) &
+                atomic_load_relaxed_u64(&s->gcscanBits[idx / 64]) & bit) != 0;
+    /* gcmarkBits of a Green Tea span holds marks only once sweep has folded
+     * them in, after mark: black then. */
+    if (atomic_load_relaxed_u64(&s->gcmarkBits[idx / 64]) & bit)
+        return true;
+    const spanInlineMarkBits *imb = spanInlineMarkBitsFromBase(s->startAddr);
+    uint64_t m = atomic_load_relaxed_u64(&imb->marks[idx / 64]);
+    if (spanClass_noscan(s->spanclass))
+        return (m & bit) != 0;
+    return (m & atomic_load_relaxed_u64(&imb->scans[idx / 64]) & bit) != 0;
 }
 
 uint64_t *mspan_heapBits(const mspan *s, hs_gcmode mode)

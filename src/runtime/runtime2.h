@@ -21,7 +21,7 @@
  *   2. sched.lock       (P status, stop-the-world)
  *   3. mcentral.lock    (leaf in practice: never held across mheap calls)
  *   4. mheap.lock
- *   5. sweep.lock, scav.lock, errlock  (condition-variable and leaf locks)
+ *   5. sweep.lock, scav.lock, errlock, gc.spmcLock  (condition-variable and leaf locks)
  * No code holds two mcentral locks, and no code takes an mcentral lock while
  * holding mheap.lock.
  */
@@ -138,6 +138,10 @@ struct mspan {
     spanClass spanclass;  /* immutable while in use */
     uint8_t state;        /* atomic: mSpanDead / mSpanInUse */
     uint8_t needzero;     /* owner: memory may be dirty */
+    /* Green Tea: the span's last 128 B hold its marks (spanInlineMarkBits), and
+     * gcmarkBits/gcscanBits stay clear until sweep folds the marks in.
+     * Immutable while in use. */
+    uint8_t inlineMarks;
 
     /* Allocation state: owned by the P caching the span, or its sweeper.
      * A slot is allocated iff index < freeindex or its allocBits bit is set. */
@@ -155,6 +159,9 @@ struct mspan {
     uint32_t sweepgen;    /* atomic; see the table in mgcsweep.c */
     const hs_type *largeType; /* large spans with pointers: the object's type */
     int64_t allocTime;    /* nanotime when the span was allocated */
+#if HS_DEBUG
+    uint32_t spanqCount;  /* atomic: span work queue entries for it (0 or 1) */
+#endif
 };
 
 static inline uintptr_t mspan_base(const mspan *s) { return s->startAddr; }
@@ -179,6 +186,43 @@ uint16_t mspan_countAlloc(const mspan *s); /* popcount of gcmarkBits */
 /* Where this span keeps its objects' pointer bits (NULL if it keeps none). */
 uint64_t *mspan_heapBits(const mspan *s, hs_gcmode mode);
 bool mspan_is_valid(const mspan *s);
+
+/* ---- Green Tea's inline mark bits (Go: mgcmark_greenteagc.go) -------------------- */
+/* The last 128 B of a span of 16..512 B objects in Green Tea mode, byte for
+ * byte as Go lays them out: scans[63], owned, marks[63], class.  Held here as
+ * words so the collector reads 64 objects at a time: object i is bit i%64 of
+ * word i/64 (little-endian, so also bit i%8 of byte i/8, as in Go).  The owned
+ * byte is the top byte of scans word 7 and the class byte the top byte of
+ * marks word 7; object bits never reach them, as nelems <= 504.
+ *   marks: set (atomic OR) by whoever shades the object first: "seen";
+ *   scans: set (atomic OR) by the scanner, or at allocation during mark;
+ *   white = !mark, gray = mark & !scan, black = mark & scan (noscan: mark).
+ *   owned: spanScanUnowned / OneMark / ManyMark, byte atomics only; a span is
+ *   in a work queue iff owned != 0 and its scan has not yet begun. */
+typedef struct spanInlineMarkBits {
+    uint64_t scans[8];
+    uint64_t marks[8];
+} spanInlineMarkBits;
+_Static_assert(sizeof(spanInlineMarkBits) == spanInlineMarkBitsSize, "inline mark bits are 128 B");
+enum { spanScanUnowned = 0, spanScanOneMark = 1, spanScanManyMark = 2 };
+#define inlineBitsTopByte ((uint64_t)0xff << 56) /* owned in scans[7], class in marks[7] */
+
+static inline spanInlineMarkBits *spanInlineMarkBitsFromBase(uintptr_t base)
+{
+    return (spanInlineMarkBits *)(base + pageSize - spanInlineMarkBitsSize);
+}
+static inline uint8_t *imb_owned(spanInlineMarkBits *imb) { return (uint8_t *)imb + 63; }
+static inline spanClass imb_class(const spanInlineMarkBits *imb)
+{
+    return atomic_load_relaxed_u8((const uint8_t *)imb + 127);
+}
+/* Reset the block for a span of class spc (zeroing it when it may be dirty). */
+void imb_init(spanInlineMarkBits *imb, spanClass spc, bool needzero);
+/* Sweep: OR the marks into s->gcmarkBits and reset the block. */
+void mspan_moveInlineMarks(mspan *s);
+/* Marked (gray or black) and black, whichever bits the span keeps. */
+bool mspan_isMarked(const mspan *s, uintptr_t idx);
+bool mspan_isBlack(const mspan *s, uintptr_t idx);
 
 /* Nobody-owned span lists (mcentral span sets use these under the mcentral lock). */
 struct mSpanList {
@@ -285,14 +329,55 @@ typedef struct workbuf {
     uintptr_t obj[workbufNObj];
 } workbuf;
 
+/* Green Tea's span work queue (Go 1.26 mgcmark_greenteagc.go, here in
+ * mgcspanq.c).  An entry, objptr, is a span base with the index of one of its
+ * objects in the low bits. */
+typedef uintptr_t objptr;
+static inline objptr makeObjPtr(uintptr_t spanBase, uint16_t objIndex) { return spanBase | objIndex; }
+static inline uintptr_t objptr_spanBase(objptr p) { return p & ~(uintptr_t)(pageSize - 1); }
+static inline uint16_t objptr_objIndex(objptr p) { return (uint16_t)(p & (pageSize - 1)); }
+
+/* A single-producer multi-consumer ring: its queue's owner puts, anyone
+ * steals.  Allocated only while marking and freed only with the world stopped
+ * at mark termination, so a stealer never touches a freed ring. */
+typedef struct spanSPMC spanSPMC;
+struct spanSPMC {
+    spanSPMC *allnext;  /* gc.spmcLock: every ring of the runtime */
+    uint8_t dead;       /* atomic: dropped from its chain; set by the CAS winner */
+    spanSPMC *prev;     /* atomic: the next (newer) ring of the chain */
+    uint32_t head;      /* atomic: next entry to take (consumers CAS it) */
+    uint32_t tail;      /* atomic: next free entry (the producer stores it) */
+    uint32_t cap;       /* immutable, a power of 2 */
+    objptr *ring;       /* immutable; entries read and written atomically */
+};
+
+enum { spanQueueRing = 256, spanSPMCFirstCap = 1024, spanSPMCMaxCap = (1 << 20) / 8 };
+typedef struct spanQueue {
+    uint32_t head, tail;        /* owner: the private ring */
+    objptr ring[spanQueueRing]; /* owner */
+    int putsSinceDrain;         /* owner */
+    spanSPMC *chainHead;        /* owner: the ring it puts to */
+    spanSPMC *chainTail;        /* atomic: the oldest ring, where stealers start */
+} spanQueue;
+
 /* A worker's private pair of buffers: put into wbuf1, spill a full one to the
- * global list; get from wbuf1, then wbuf2, then the global list. */
+ * global list; get from wbuf1, then wbuf2, then the global list.  In Green Tea
+ * mode also a span queue. */
 typedef struct gcWork {
     workbuf *wbuf1, *wbuf2;
     uint64_t heapScanWork;   /* bytes scanned, not yet flushed to the controller */
     uint64_t bytesMarked;    /* bytes marked, not yet flushed */
     uint64_t objectsScanned; /* not yet flushed */
     bool flushedWork;        /* put work on the global list since the last check */
+    int id;                  /* immutable: the P's id; the collector's own: nprocs */
+    spanQueue spanq;
+    uint64_t rng;            /* owner: steal order */
+    uint64_t steals;         /* owner: span entries stolen, not yet flushed */
+    uint64_t stealsTotal;    /* atomic, written by the owner: all cycles */
+    uintptr_t scanning;      /* atomic: base of the span being scanned, 0 if none */
+    bool statsDirty;         /* owner */
+    hs_scan_stats stats[numSizeClasses]; /* owner: not yet flushed */
+    uintptr_t ptrBuf[pageSize / 8];      /* owner: scratch for span scans */
 } gcWork;
 
 /* The write barrier's per-P buffer (mwbbuf.go): pointers to shade. */
@@ -370,6 +455,18 @@ typedef struct gcstate {
     uint64_t bytesMarked;       /* atomic */
     uint64_t heapScanWork;      /* atomic: bytes scanned this cycle */
     uint64_t objectsScanned;    /* atomic, this cycle */
+    /* Green Tea (mgcspanq.c): which gcWorks (by id) may have span work to
+     * steal.  Set by a queue's owner when it publishes work, cleared racily
+     * by whoever finds the queue empty; exact again after every gcWork is
+     * disposed (the ragged barrier, stop-the-world). */
+    uint64_t spanqMask[(1024 + 1 + 63) / 64]; /* atomic */
+    pthread_mutex_t spmcLock;   /* guards spmcAll and freeing rings (a leaf lock) */
+    spanSPMC *spmcAll;
+    /* Scan statistics (atomic adds from gcWork flushes; this cycle), and the
+     * history (lock) */
+    hs_scan_stats scanCycle[numSizeClasses], scanCycleTotal;
+    hs_scan_stats scanLast[numSizeClasses], scanTotal;
+    uint64_t spanSteals;        /* atomic, all cycles */
     int64_t bgScanCredit;       /* atomic: scan work done by workers, for assists */
     int64_t markStartTime;      /* set with the world stopped */
     int64_t idleNs, assistNs, dedicatedNs, fractionalNs; /* atomic, this cycle */
@@ -445,6 +542,9 @@ heapArena *mheap_arenaOf(const mheap *h, uintptr_t p);
 uint64_t *mheap_bitsAlloc(mheap *h, int words);   /* lock held */
 void mheap_bitsFree(mheap *h, uint64_t *b, int words); /* lock held */
 bool mheap_is_valid(hs_runtime *rt);
+/* Call fn on every in-use span, by address, until it returns false (then
+ * false).  The world must be stopped, or no span allocated or freed. */
+bool mheap_forEachSpan(mheap *h, bool (*fn)(mspan *s, void *ctx), void *ctx);
 
 /* mcentral.c */
 void mcentral_init(mcentral *c, spanClass spc);
@@ -513,23 +613,51 @@ void p_serviceRequests(hs_p *pp); /* scan own stacks / flush buffers if asked */
 
 /* mgcwork.c */
 void gcw_put(hs_runtime *rt, gcWork *w, uintptr_t obj);
-uintptr_t gcw_tryGet(hs_runtime *rt, gcWork *w);
+uintptr_t gcw_tryGetFast(gcWork *w);             /* its own buffers only */
+uintptr_t gcw_tryGet(hs_runtime *rt, gcWork *w); /* then the global list */
 void gcw_dispose(hs_runtime *rt, gcWork *w); /* flush buffers and counters */
 bool gcw_empty(const gcWork *w);
 bool gcMarkWorkAvailable(hs_runtime *rt);
 void gcw_freeAll(hs_runtime *rt);
+
+/* mgcspanq.c: Green Tea's span queues */
+bool spanq_put(hs_runtime *rt, spanQueue *q, objptr p); /* true: work went public */
+bool spanq_empty(const spanQueue *q);  /* owner */
+void spanq_flush(hs_runtime *rt, spanQueue *q); /* owner: everything to the chain */
+objptr spanq_tryGetFast(spanQueue *q);  /* owner: the private ring */
+uint32_t spanq_len(hs_runtime *rt, const spanQueue *q, uint32_t *chain); /* for readers */
+objptr gcw_tryGetSpan(hs_runtime *rt, gcWork *w);   /* the private ring, then its own chain */
+objptr gcw_tryStealSpan(hs_runtime *rt, gcWork *w); /* another worker's chain */
+void spanqMask_set(hs_runtime *rt, int id);
+bool spanqMask_any(hs_runtime *rt);
+gcWork *gcWorkOf(hs_runtime *rt, int id);
+void freeDeadSpanSPMCs(hs_runtime *rt); /* world stopped, queues empty */
+void spanq_freeAll(hs_runtime *rt);
+
+/* mgcmark_greenteagc.c */
+bool tryDeferToSpanScan(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t p);
+uintptr_t scanSpan(hs_runtime *rt, gcWork *w, objptr p); /* returns scan work */
+void gcmarknewobjectInline(mspan *s, uintptr_t idx);
+void gcw_flushScanStats(hs_runtime *rt, gcWork *w);
+/* World stopped, mark done: no gray object and no queued span left in any
+ * Green Tea span.  Prints the first offender and returns false otherwise. */
+bool gcCheckInlineMarks(hs_runtime *rt);
 
 /* mbarrier.c */
 void wbBufFlush(hs_runtime *rt, hs_p *pp);
 
 /* mgcmark.c */
 void gcMarkRootPrepare(hs_runtime *rt);
-bool greyobject(hs_runtime *rt, gcWork *w, uintptr_t p); /* p anywhere in an object */
+/* Mark the object p points into (anywhere inside it) and queue its work:
+ * Green Tea's span queue for its spans, the object queue otherwise. */
+void shade(hs_runtime *rt, gcWork *w, uintptr_t p);
+bool greyobject(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t p); /* the object queue */
 void gcmarknewobject(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t obj);
 void gcMarkTinyAllocs(hs_runtime *rt);
 void scanstacks(hs_runtime *rt, hs_p *pp, gcWork *w);
-/* Drain work until none is left, budget objects are scanned (0: no limit), or
- * stop() says so.  Returns objects scanned. */
+/* Drain work until none is left, budget scans (objects or span scans) are
+ * done (0: no limit), *work bytes are scanned (0: no limit) or stop() says so.
+ * Returns the scans done; *work gets the bytes scanned. */
 uint64_t gcDrain(hs_runtime *rt, hs_p *self, gcWork *w, uint64_t budget,
                  bool (*stop)(hs_runtime *, hs_p *), uint64_t *work);
 bool markrootOne(hs_runtime *rt, hs_p *self, gcWork *w);

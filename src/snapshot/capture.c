@@ -142,6 +142,39 @@ static void fillStep(hs_snapshot *s, const hs_step_state *st)
     s->step_held = st->held;
     s->step_phase = st->phase;
     s->step_objects_scanned = st->objects_scanned;
+    s->step_spans_scanned = st->spans_scanned;
+}
+
+/* This cycle's scan counters (Green Tea's span scans; classic: objects). */
+static void fillScan(hs_snapshot *s, hs_runtime *rt)
+{
+    gcstate *gc = &rt->gc;
+    s->scan_objs_single = atomic_load_u64(&gc->scanCycleTotal.objs_single);
+    s->scan_span_objs_sparse = atomic_load_u64(&gc->scanCycleTotal.span_objs_sparse);
+    s->scan_span_objs_dense = atomic_load_u64(&gc->scanCycleTotal.span_objs_dense);
+    s->scan_spans_one = atomic_load_u64(&gc->scanCycleTotal.spans_one);
+    s->scan_spans_sparse = atomic_load_u64(&gc->scanCycleTotal.spans_sparse);
+    s->scan_spans_dense = atomic_load_u64(&gc->scanCycleTotal.spans_dense);
+    s->span_steals = atomic_load_u64(&gc->spanSteals);
+    s->ctl_spanq_ring = spanq_len(rt, &gc->ctlgcw.spanq, &s->ctl_spanq_chain);
+    s->ctl_scanning = atomic_load_relaxed_uptr(&gc->ctlgcw.scanning);
+}
+
+/* Flag the span a P scans (spans are by address). */
+static void markScanning(hs_snap_span *spans, uint32_t n, uint64_t base)
+{
+    uint32_t lo = 0, hi = n;
+    while (base != 0 && lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (spans[mid].start == base) {
+            spans[mid].flags |= HS_SPAN_SCANNING;
+            return;
+        }
+        if (spans[mid].start < base)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
 }
 
 static void fillMemStats(hs_snapshot *s, hs_runtime *rt, const hs_gc_summary *sum)
@@ -217,6 +250,9 @@ static void fillProc(const heapwalk *hw, hs_runtime *rt, hs_p *pp, hs_snap_p *ou
     out->assist_ns = atomic_load_relaxed_i64(&pp->assistNs);
     out->mark_worker_ns = atomic_load_relaxed_i64(&pp->dedicatedNs) +
                           atomic_load_relaxed_i64(&pp->fractionalNs);
+    out->spanq_ring = spanq_len(rt, &pp->gcw.spanq, &out->spanq_chain);
+    out->scanning = atomic_load_relaxed_uptr(&pp->gcw.scanning);
+    out->span_steals = atomic_load_relaxed_u64(&pp->gcw.stealsTotal);
     fillMcache(hw, &rt->heap, mc, (uint32_t)pp->id, out, spans);
 }
 
@@ -308,8 +344,10 @@ static void fillProcsAndCentral(capturer *c, hs_runtime *rt, hs_snapshot *s)
 {
     hs_snap_span *spans = at(s, s->spans_off);
     hs_snap_p *procs = at(s, s->procs_off);
-    for (uint32_t i = 0; i < s->nprocs; i++)
+    for (uint32_t i = 0; i < s->nprocs; i++) {
         fillProc(&c->walk, rt, rt->allp[i], &procs[i], spans);
+        markScanning(spans, s->nspans, procs[i].scanning);
+    }
     fillCentral(s, rt, spans);
 }
 
@@ -363,6 +401,8 @@ hs_snapshot *capturer_capture(capturer *c, hs_runtime *rt, hs_snapshot_publisher
         return NULL;
     fillProcsAndCentral(c, rt, s);
     fillCollector(s, rt, &sum);
+    fillScan(s, rt);
+    markScanning(at(s, s->spans_off), s->nspans, s->ctl_scanning);
     fillMemStats(s, rt, &sum);
     pausestats_fill(&c->pauses, s);
     hs_step_state st1 = hs_gc_step_state(rt);

@@ -3,7 +3,7 @@
  *
  * A snapshot read from a recording, or handed over by another process, is
  * checked before anything follows its offsets:
- *   1. the header fits, and its version is one this build reads (a newer one
+ *   1. the header fits, and its version is the one this build reads (another
  *      is refused by name: "snapshot version 7 is newer than ...");
  *   2. its size is the number of bytes given, and at least a header;
  *   3. every array lies inside the snapshot, aligned for its element type;
@@ -43,7 +43,9 @@ static const char *check_header(const verdict *v, const hs_snapshot *s, size_t b
     if (s->version > HS_SNAPSHOT_VERSION)
         return fail(v, "snapshot version %u is newer than this heapscope understands (%d)",
                     s->version, HS_SNAPSHOT_VERSION);
-    if (s->version < HS_SNAPSHOT_VERSION)
+    if (s->version == 0)
+        return fail(v, "snapshot version 0 is not a version heapscope ever wrote");
+    if (s->version < HS_SNAPSHOT_VERSION) /* version 2 changed the P records */
         return fail(v, "snapshot version %u is older than this heapscope reads (%d)", s->version,
                     HS_SNAPSHOT_VERSION);
     if (bytes < sizeof(hs_snapshot) || s->size < sizeof(hs_snapshot))

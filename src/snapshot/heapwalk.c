@@ -48,7 +48,10 @@
  * Cells, per 64 objects: allocated A = allocBits | (index < freeindex),
  * marked M = gcmarkBits, scanned S = gcscanBits; free = !A, white = A & !M,
  * gray = A & M & !S, black = A & M & S.  In 2 bits: low = A & (!M | S),
- * high = A & M, interleaved 4 cells a byte, low bits first.
+ * high = A & M, interleaved 4 cells a byte, low bits first.  A Green Tea
+ * span's marks and scans are in its inline block until sweep folds them into
+ * gcmarkBits: M |= inline marks, S |= inline scans (inline marks when the
+ * span is pointer-free, whose seen objects are black).
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -275,6 +278,17 @@ static const uint64_t *loadBits(uint64_t *const *field)
 
 /* Encode the cells of s (nelems objects, freeindex f) into out; returns the
  * number of allocated objects. */
+/* Green Tea: fold the span's inline marks and scans into m and sc. */
+static void inlineBits(const mspan *s, unsigned w, uint64_t *m, uint64_t *sc)
+{
+    const spanInlineMarkBits *imb = spanInlineMarkBitsFromBase(s->startAddr);
+    uint64_t keep = w == 7 ? ~inlineBitsTopByte : ~(uint64_t)0; /* owned, class */
+    uint64_t im = atomic_load_relaxed_u64(&imb->marks[w]) & keep;
+    uint64_t is = atomic_load_relaxed_u64(&imb->scans[w]) & keep;
+    *m |= im;
+    *sc |= spanClass_noscan(s->spanclass) ? im : is; /* pointer-free: seen is black */
+}
+
 static uint16_t encodeCells(const mspan *s, uint16_t nelems, uint16_t f, uint8_t *out)
 {
     const uint64_t *A = loadBits(&s->allocBits), *M = loadBits(&s->gcmarkBits);
@@ -286,6 +300,8 @@ static uint16_t encodeCells(const mspan *s, uint16_t nelems, uint16_t f, uint8_t
         uint64_t a = (atomic_load_relaxed_u64(&A[w]) | belowFreeindex(f, w)) & live;
         uint64_t m = atomic_load_relaxed_u64(&M[w]);
         uint64_t sc = atomic_load_relaxed_u64(&S[w]);
+        if (s->inlineMarks)
+            inlineBits(s, w, &m, &sc);
         count += (unsigned)__builtin_popcountll(a);
         emitCells(out + 16 * w, a & (~m | sc), a & m, left >= 64 ? 16 : (left + 3) / 4);
     }
@@ -308,6 +324,16 @@ static uint8_t sweepState(uint32_t v, uint32_t sg)
     default:
         return HS_SWEEP_SWEPT;
     }
+}
+
+/* Green Tea: the inline block, and whether the span waits in a queue. */
+static uint16_t spanFlags(mspan *s)
+{
+    if (!s->inlineMarks)
+        return 0;
+    uint8_t owned = atomic_load_u8(imb_owned(spanInlineMarkBitsFromBase(s->startAddr)));
+    return HS_SPAN_INLINE_MARKS | (owned ? HS_SPAN_QUEUED : 0) |
+           (owned & spanScanManyMark ? HS_SPAN_MANY_MARKS : 0);
 }
 
 /* Is the span pass 1 recorded still in use, the same span?  mheap.lock held. */
@@ -378,6 +404,7 @@ static spanRead readSpan(heapwalk *hw, hs_runtime *rt, mcentral *c, uint32_t idx
     sp->flags = 0;
     if (!spanAlive(h, e))
         return readDone; /* freed since pass 1: every cell is free */
+    sp->flags = spanFlags(e->s);
     uint32_t sg = atomic_load_u32(&h->sweepgen), v = atomic_load_u32(&e->s->sweepgen);
     sp->sweep = sweepState(v, sg);
     if (v == sg + 3 || v == sg + 1) {
@@ -448,7 +475,7 @@ static void readPendingSpans(heapwalk *hw, hs_runtime *rt, hs_snap_span *spans, 
             readSpans(hw, rt, spans[pend[i]].spanclass, &pend[i], 1, spans, cells, pend, &npend);
     }
     for (size_t i = 0; i < npend; i++)
-        spans[pend[i]].flags = HS_SPAN_CELLS_UNKNOWN;
+        spans[pend[i]].flags |= HS_SPAN_CELLS_UNKNOWN;
 }
 
 static bool reserveScratch(heapwalk *hw)

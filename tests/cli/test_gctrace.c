@@ -139,6 +139,38 @@ START_TEST(test_truncates_like_snprintf)
 }
 END_TEST
 
+/* --gctrace=2: Go 1.26's dumpScanStats lines, for both marking modes. */
+START_TEST(test_scan_lines)
+{
+    static hs_gc_cycle c; /* big: keep it off the stack */
+    memset(&c, 0, sizeof c);
+    c.gcmode = HS_GC_GREENTEA;
+    c.scan = (hs_scan_stats){.objs_single = 4, .span_objs_sparse = 10, .span_objs_dense = 200,
+                             .spans_sparse = 2, .spans_dense = 4, .spans_one = 3};
+    c.scan_by_class[0] = (hs_scan_stats){.objs_single = 1};
+    c.scan_by_class[2] = (hs_scan_stats){.objs_single = 3, .span_objs_sparse = 10,
+                                         .span_objs_dense = 200, .spans_sparse = 2,
+                                         .spans_dense = 4, .spans_one = 3};
+    char buf[1024];
+    const char *want = "scan: total 4+10+200=214 objs, 2+4=6 spans\n"
+                       "scan: class L 1+0+0=1 objs, 0+0=0 spans\n"
+                       "scan: class 16B 3+10+200=213 objs, 2+4=6 spans\n";
+    ck_assert_int_eq(hs_gctrace_scan_format(buf, sizeof buf, &c), (int)strlen(want));
+    ck_assert_str_eq(buf, want);
+    memset(&c, 0, sizeof c);
+    c.gcmode = HS_GC_CLASSIC;
+    c.scan.objs_single = 7;
+    c.scan_by_class[0].objs_single = 2;
+    c.scan_by_class[5].objs_single = 5;
+    want = "scan: total 7 objs\nscan: class L 2 objs\nscan: class 48B 5 objs\n";
+    ck_assert_int_eq(hs_gctrace_scan_format(buf, sizeof buf, &c), (int)strlen(want));
+    ck_assert_str_eq(buf, want);
+    /* As snprintf: cut to the buffer, the full length returned. */
+    ck_assert_int_eq(hs_gctrace_scan_format(buf, 10, &c), (int)strlen(want));
+    ck_assert_str_eq(buf, "scan: tot");
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("gctrace");
@@ -149,6 +181,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_boundaries);
     tcase_add_test(tc, test_negative_is_zero);
     tcase_add_test(tc, test_truncates_like_snprintf);
+    tcase_add_test(tc, test_scan_lines);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -128,11 +128,36 @@ EOF
     fi
 done
 
-# ---- Green Tea is refused, not run under the classic collector's name ------------
-run --headless --workload binary-trees:depth=8 --gc greentea
-expect_rc 2 --gc greentea
-grep -q "^heapscope: --gc greentea: this build marks only the classic way" "$tmp/err" ||
-    fail "--gc greentea: no sentence saying so: $(cat "$tmp/err")"
+# ---- Green Tea: the same workload, marked span by span, verified -----------------
+run --headless --workload binary-trees:depth=12 --procs 2 --gc greentea --verify
+expect_rc 0 --gc greentea
+grep -q "^verifier      OK$" "$tmp/out" || fail "--gc greentea: verifier not OK"
+grep -Eq "^marking       Green Tea: [1-9][0-9]* span scans \([0-9]+ one-mark, [0-9]+ sparse, [0-9]+ dense, [0-9]+ stolen\); objects scanned [0-9]+ singly, [1-9][0-9]* in spans$" "$tmp/out" ||
+    fail "--gc greentea: no marking line: $(grep marking "$tmp/out")"
+run --headless --workload binary-trees:depth=12 --procs 1
+grep -Eq "^marking       classic: [1-9][0-9]* objects scanned$" "$tmp/out" ||
+    fail "classic: no marking line: $(grep marking "$tmp/out")"
+
+# ---- --gctrace=2: Go 1.26's scan lines after every gc line ------------------------------
+for mode in greentea classic; do
+    run --headless --workload binary-trees:depth=12 --procs 2 --gc $mode --gctrace=2
+    expect_rc 0 --gc $mode --gctrace=2
+    if [ $mode = greentea ]; then
+        total='^scan: total [0-9]+\+[0-9]+\+[0-9]+=[0-9]+ objs, [0-9]+\+[0-9]+=[0-9]+ spans$'
+        class='^scan: class ([0-9]+B|L) [0-9]+\+[0-9]+\+[0-9]+=[0-9]+ objs, [0-9]+\+[0-9]+=[0-9]+ spans$'
+    else
+        total='^scan: total [0-9]+ objs$'
+        class='^scan: class ([0-9]+B|L) [0-9]+ objs$'
+    fi
+    ngc=$(grep -c '^gc ' "$tmp/err")
+    ntotal=$(grep -Ec "$total" "$tmp/err")
+    [ "$ngc" -gt 0 ] && [ "$ngc" -eq "$ntotal" ] || fail "--gctrace=2 $mode: $ngc gc lines, $ntotal scan totals"
+    # every line after a gc line, up to the next, is a scan line
+    bad=$(grep -v '^gc ' "$tmp/err" | grep -Ev "$total|$class" | head -n 1)
+    [ -z "$bad" ] || fail "--gctrace=2 $mode: line not in Go's format: $bad"
+    [ "$(head -n 1 "$tmp/err" | cut -c1-3)" = "gc " ] || fail "--gctrace=2 $mode: first line is not a gc line"
+done
+grep -q "^scan: class 16B " "$tmp/err" || fail "--gctrace=2 classic: no 16 B class line"
 
 # ---- out of memory under --max-heap: exit 1 and the report -------------------------
 run --headless --workload binary-trees:depth=16 --procs 2 --gogc off --max-heap 4MiB

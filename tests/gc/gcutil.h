@@ -40,16 +40,23 @@ static inline bool node_ok(const node *n)
     return n->sum == node_sum(n->id);
 }
 
-static inline hs_runtime *gc_rt_new(int nprocs, int gogc)
+static inline hs_runtime *gc_rt_new_mode(int nprocs, int gogc, hs_gcmode mode, bool background)
 {
     hs_config cfg = hs_config_default();
     cfg.nprocs = nprocs;
     cfg.gogc = gogc;
     cfg.verify = true;
     cfg.nglobals = 64;
+    cfg.gcmode = mode;
+    cfg.background = background;
     hs_runtime *rt = NULL;
     ck_assert_int_eq(hs_runtime_new(&cfg, &rt), HS_OK);
     return rt;
+}
+
+static inline hs_runtime *gc_rt_new(int nprocs, int gogc)
+{
+    return gc_rt_new_mode(nprocs, gogc, HS_GC_CLASSIC, true);
 }
 
 static inline uint64_t heap_objects(hs_runtime *rt)

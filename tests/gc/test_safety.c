@@ -124,8 +124,14 @@ static void run_safety(int nprocs, hs_gcmode mode)
     }
     hs_gc(rt, NULL); /* one more full cycle, verified, with the graph at rest */
     hs_gc_summary sum = hs_gc_get_summary(rt);
-    printf("safety: %d P: %ld mutations, %u cycles, %llu pauses, max %.3f ms\n", nprocs, ops,
-           sum.cycles, (unsigned long long)sum.pauses, (double)sum.pause_max_ns / 1e6);
+    printf("safety: %s, %d P: %ld mutations, %u cycles, %llu pauses, max %.3f ms; "
+           "%llu span scans (%llu one-mark), %llu objects in spans, %llu singly, %llu steals\n",
+           mode == HS_GC_GREENTEA ? "greentea" : "classic", nprocs, ops, sum.cycles,
+           (unsigned long long)sum.pauses, (double)sum.pause_max_ns / 1e6,
+           (unsigned long long)(sum.scan.spans_one + sum.scan.spans_sparse + sum.scan.spans_dense),
+           (unsigned long long)sum.scan.spans_one,
+           (unsigned long long)(sum.scan.span_objs_sparse + sum.scan.span_objs_dense),
+           (unsigned long long)sum.scan.objs_single, (unsigned long long)sum.span_steals);
     ck_assert_int_eq(bad, 0);
     ck_assert(!sum.verify_failed);
     ck_assert_uint_ge(sum.cycles, 5);
@@ -138,6 +144,12 @@ START_TEST(test_safety_2p) { run_safety(2, HS_GC_CLASSIC); }
 END_TEST
 START_TEST(test_safety_4p) { run_safety(4, HS_GC_CLASSIC); }
 END_TEST
+START_TEST(test_safety_greentea_1p) { run_safety(1, HS_GC_GREENTEA); }
+END_TEST
+START_TEST(test_safety_greentea_2p) { run_safety(2, HS_GC_GREENTEA); }
+END_TEST
+START_TEST(test_safety_greentea_4p) { run_safety(4, HS_GC_GREENTEA); }
+END_TEST
 
 static Suite *make_suite(void)
 {
@@ -147,6 +159,9 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_safety_1p);
     tcase_add_test(tc, test_safety_2p);
     tcase_add_test(tc, test_safety_4p);
+    tcase_add_test(tc, test_safety_greentea_1p);
+    tcase_add_test(tc, test_safety_greentea_2p);
+    tcase_add_test(tc, test_safety_greentea_4p);
     suite_add_tcase(s, tc);
     return s;
 }

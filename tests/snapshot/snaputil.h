@@ -67,9 +67,11 @@ static inline void *mut_main(void *arg)
 }
 
 /* A runtime of nprocs Ps whose phase hook is ss's (when ss is not NULL). */
-static inline hs_runtime *snap_rt_new(int nprocs, int gogc, hs_snapshotter *ss)
+static inline hs_runtime *snap_rt_new_mode(int nprocs, int gogc, hs_snapshotter *ss,
+                                           hs_gcmode mode)
 {
     hs_config cfg = hs_config_default();
+    cfg.gcmode = mode;
     cfg.nprocs = nprocs;
     cfg.gogc = gogc;
     cfg.nglobals = mutRoots;
@@ -78,6 +80,11 @@ static inline hs_runtime *snap_rt_new(int nprocs, int gogc, hs_snapshotter *ss)
     hs_runtime *rt = NULL;
     ck_assert_int_eq(hs_runtime_new(&cfg, &rt), HS_OK);
     return rt;
+}
+
+static inline hs_runtime *snap_rt_new(int nprocs, int gogc, hs_snapshotter *ss)
+{
+    return snap_rt_new_mode(nprocs, gogc, ss, HS_GC_CLASSIC);
 }
 
 static inline void snap_sleep_ms(int ms)

@@ -16,9 +16,9 @@ static hs_cell true_cell(const mspan *s, uint32_t i)
     bool alloc = i < s->freeindex || bits_isset(s->allocBits, i);
     if (!alloc)
         return HS_CELL_FREE;
-    if (!bits_isset(s->gcmarkBits, i))
+    if (!mspan_isMarked(s, i))
         return HS_CELL_WHITE;
-    return bits_isset(s->gcscanBits, i) ? HS_CELL_BLACK : HS_CELL_GRAY;
+    return mspan_isBlack(s, i) ? HS_CELL_BLACK : HS_CELL_GRAY;
 }
 
 typedef struct tally {
@@ -34,7 +34,13 @@ static void expect_span(const hs_snapshot *snap, const hs_snap_span *sp, const m
     ck_assert_uint_eq(sp->nelems, s->nelems);
     ck_assert_uint_eq(sp->alloc_count, s->allocCount);
     ck_assert_uint_eq(sp->freeindex, s->freeindex);
-    ck_assert_uint_eq(sp->flags, 0);
+    uint16_t flags = 0;
+    if (s->inlineMarks) { /* Green Tea */
+        uint8_t owned = *imb_owned(spanInlineMarkBitsFromBase(s->startAddr));
+        flags = HS_SPAN_INLINE_MARKS | (owned ? HS_SPAN_QUEUED : 0) |
+                (owned & spanScanManyMark ? HS_SPAN_MANY_MARKS : 0);
+    }
+    ck_assert_uint_eq(sp->flags, flags);
     uint32_t d = atomic_load_u32((uint32_t *)&s->sweepgen) - sg; /* the snapshotter CASes it */
     ck_assert_uint_eq(sp->sweep, d == (uint32_t)-2 ? HS_SWEEP_NEEDS
                                  : d == 3          ? HS_SWEEP_CACHED
@@ -125,10 +131,10 @@ static tally expect_held_snapshot(hs_runtime *rt, hs_snapshotter *ss, hs_gcphase
     return t;
 }
 
-START_TEST(test_held_snapshot_equals_walk)
+static void held_snapshot_equals_walk(hs_gcmode mode)
 {
     hs_snapshotter *ss = hs_snapshotter_new(NULL);
-    hs_runtime *rt = snap_rt_new(1, -1, ss);
+    hs_runtime *rt = snap_rt_new_mode(1, -1, ss, mode);
     ck_assert(hs_snapshotter_start(ss, rt));
     spinner sp = {.rt = rt};
     pthread_t th;
@@ -166,6 +172,12 @@ START_TEST(test_held_snapshot_equals_walk)
     hs_runtime_free(rt);
     hs_snapshotter_free(ss);
 }
+
+START_TEST(test_held_snapshot_equals_walk) { held_snapshot_equals_walk(HS_GC_CLASSIC); }
+END_TEST
+
+/* Green Tea: gray is seen-not-scanned, from the spans' inline blocks. */
+START_TEST(test_held_snapshot_equals_walk_greentea) { held_snapshot_equals_walk(HS_GC_GREENTEA); }
 END_TEST
 
 /* The phase hook's snapshot at sweep termination (world stopped) is exact. */
@@ -358,6 +370,7 @@ static Suite *make_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_held_snapshot_equals_walk);
+    tcase_add_test(tc, test_held_snapshot_equals_walk_greentea);
     tcase_add_test(tc, test_phase_hook_snapshot_is_exact);
     tcase_add_test(tc, test_running_cells_agree_with_counts);
     tcase_add_test(tc, test_steady_state_allocates_nothing);

@@ -103,12 +103,12 @@ static uint64_t ops_of(mut *m, int n)
     return ops;
 }
 
-START_TEST(test_mutators_capture_and_readers)
+static void mutators_capture_and_readers(hs_gcmode mode)
 {
     /* A capture at every phase change too: as many interleavings as can be. */
     hs_snapshotter_opts o = {.fps = 30, .workload = "test:mutators=4", .phase_gap_ns = -1};
     hs_snapshotter *ss = hs_snapshotter_new(&o);
-    hs_runtime *rt = snap_rt_new(4, 50, ss);
+    hs_runtime *rt = snap_rt_new_mode(4, 50, ss, mode);
     ck_assert(hs_snapshotter_start(ss, rt));
     uint32_t stop = 0;
     mut m[4];
@@ -134,9 +134,9 @@ START_TEST(test_mutators_capture_and_readers)
     for (int i = 0; i < 4; i++)
         pthread_join(th[i], NULL);
     hs_publisher_stats st = hs_snapshot_publisher_stats(r.pub);
-    printf("concurrent: %llu mutations in %lld ms, %llu snapshots published, %llu checked, "
+    printf("concurrent (%s): %llu mutations in %lld ms, %llu snapshots published, %llu checked, "
            "%llu events, %llu held (%llu published meanwhile), %u buffers, %u GC cycles\n",
-           (unsigned long long)ops, (long long)(t1 - t0), (unsigned long long)st.published,
+           mode == HS_GC_GREENTEA ? "greentea" : "classic", (unsigned long long)ops, (long long)(t1 - t0), (unsigned long long)st.published,
            (unsigned long long)r.checked, (unsigned long long)r.events, (unsigned long long)r.held,
            (unsigned long long)r.heldFrames, st.buffers, hs_gc_get_summary(rt).cycles);
     ck_assert_msg(r.failure[0][0] == '\0', "%s", r.failure[0]);
@@ -145,9 +145,19 @@ START_TEST(test_mutators_capture_and_readers)
     ck_assert_uint_gt(r.held, 0);
     ck_assert_uint_gt(r.heldFrames, 0); /* publishing went on while a reader held */
     ck_assert_uint_le(st.buffers, 2 + 2 + 2);
+    ck_assert(!hs_gc_get_summary(rt).verify_failed);
     hs_snapshotter_stop(ss);
     hs_runtime_free(rt);
     hs_snapshotter_free(ss);
+}
+
+START_TEST(test_mutators_capture_and_readers) { mutators_capture_and_readers(HS_GC_CLASSIC); }
+END_TEST
+
+/* Green Tea: inline marks, span queues and their rings read while they change. */
+START_TEST(test_mutators_capture_and_readers_greentea)
+{
+    mutators_capture_and_readers(HS_GC_GREENTEA);
 }
 END_TEST
 
@@ -266,6 +276,7 @@ static Suite *make_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_mutators_capture_and_readers);
+    tcase_add_test(tc, test_mutators_capture_and_readers_greentea);
     tcase_add_test(tc, test_every_phase_change_seen_at_30hz);
     suite_add_tcase(s, tc);
     return s;

@@ -12,7 +12,7 @@ START_TEST(test_element_sizes)
     ck_assert_uint_eq(sizeof(hs_snap_span), 48);
     ck_assert_uint_eq(sizeof(hs_snap_arena), 16);
     ck_assert_uint_eq(sizeof(hs_snap_central), 48);
-    ck_assert_uint_eq(sizeof(hs_snap_p), 600);
+    ck_assert_uint_eq(sizeof(hs_snap_p), 624);
     ck_assert_uint_eq(sizeof(hs_snap_event), 40);
     ck_assert_uint_eq(sizeof(hs_snapshot) % 8, 0);
     /* Per page: its state and its span index. */
