@@ -122,6 +122,7 @@ static void line2(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
     x = put(cv, x, y, end, STYLE_PLAIN,
             s->gcmode == 1 ? "Green Tea marking (Go 1.26+)"
                            : "classic marking (Go ≤ 1.25)");
+
     if (s->workload[0] != '\0') {
         x = sep(ui, cv, x, y, end);
         put(cv, x, y, end, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0), s->workload);
@@ -149,6 +150,16 @@ void tabs_draw(hs_ui *ui, hs_canvas *cv, rect r)
         x += cv_text(cv, x, r.y, r.x + r.w - x, st, buf);
         x += cv_text(cv, x, r.y, r.x + r.w - x, STYLE_PLAIN, " ");
     }
+    const hs_snapshot *s = ui_shown(ui);
+    if (s != NULL && s->gcmode == 1) { /* Green Tea: this cycle's scans, as gctrace=2 counts them */
+        char line[200];
+        snprintf(line, sizeof(line),
+                 "  span scans %" PRIu64 " one, %" PRIu64 " sparse, %" PRIu64
+                 " dense; objects %" PRIu64 " singly, %" PRIu64 " in spans",
+                 s->scan_spans_one, s->scan_spans_sparse, s->scan_spans_dense, s->scan_objs_single,
+                 s->scan_span_objs_sparse + s->scan_span_objs_dense);
+        cv_text(cv, x, r.y, r.x + r.w - x, STYLE_PLAIN, line);
+    }
 }
 
 static int status_world(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, int x, int y, int end)
@@ -158,8 +169,9 @@ static int status_world(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, int x, i
         warn.attr |= HS_ATTR_REVERSE;
     char buf[120];
     if (s->step_enabled && s->step_held) {
-        snprintf(buf, sizeof(buf), " STEP: held at %s (s phase, n %d objects, c cycle, x off) ",
-                 phase_name(s->step_phase), ui->step_n);
+        snprintf(buf, sizeof(buf), " STEP: held at %s (s phase, n %d %s, c cycle, x off) ",
+                 phase_name(s->step_phase), ui->step_n,
+                 s->gcmode == 1 ? "scans" : "objects");
         return put(cv, x, y, end, warn, buf);
     }
     if (s->world_paused)

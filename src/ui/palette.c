@@ -40,13 +40,13 @@ static uint16_t class_color(int sizeclass)
 static const uint16_t map_colors[MAP_NSTATES] = {
     [MAP_UNUSED] = 235,   [MAP_FREE] = 242,  [MAP_RELEASED] = 23, [MAP_SMALL] = 0,
     [MAP_LARGE] = 135,    [MAP_UNSWEPT] = 94, [MAP_WHITE] = 231,  [MAP_GRAY] = 247,
-    [MAP_BLACK] = 16,
+    [MAP_BLACK] = 16,     [MAP_QUEUED] = 44,  [MAP_SCANNING] = 201,
 };
 
 static const uint32_t map_glyphs[MAP_NSTATES] = {
     [MAP_UNUSED] = ' ',     [MAP_FREE] = G_DOT,   [MAP_RELEASED] = '_', [MAP_SMALL] = '#',
     [MAP_LARGE] = 'L',      [MAP_UNSWEPT] = '~',  [MAP_WHITE] = G_WHITE, [MAP_GRAY] = G_GRAY,
-    [MAP_BLACK] = G_BLACK,
+    [MAP_BLACK] = G_BLACK,  [MAP_QUEUED] = 'Q',   [MAP_SCANNING] = 'S',
 };
 
 static const char *const map_names[MAP_NSTATES] = {
@@ -54,6 +54,7 @@ static const char *const map_names[MAP_NSTATES] = {
     [MAP_SMALL] = "span of a size class", [MAP_LARGE] = "large object",
     [MAP_UNSWEPT] = "awaiting sweep", [MAP_WHITE] = "white: unmarked",
     [MAP_GRAY] = "gray: marked, not scanned", [MAP_BLACK] = "black: marked and scanned",
+    [MAP_QUEUED] = "span in a span queue", [MAP_SCANNING] = "span being scanned",
 };
 
 uint16_t pal_map(const palette *p, map_state st, int sizeclass)

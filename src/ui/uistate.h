@@ -61,6 +61,8 @@ typedef enum map_state {
     MAP_WHITE, /* mark progress, during mark */
     MAP_GRAY,
     MAP_BLACK,
+    MAP_QUEUED,   /* Green Tea, during mark: the span waits in a span queue */
+    MAP_SCANNING, /* Green Tea: a P scans the span now */
     MAP_NSTATES,
 } map_state;
 
@@ -182,6 +184,7 @@ struct hs_ui {
     int heap_scroll; /* first map row shown */
     int64_t cursor;  /* page index under the cursor, -1: none yet */
     bool mark_colors_off;
+    int shown_gcmode; /* of the frame drawn: 1 for Green Tea */
     /* the last heap map drawn, for clicks and cursor moves */
     struct {
         rect area;

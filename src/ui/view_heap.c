@@ -137,7 +137,11 @@ static look state_look(const hs_ui *ui, const hs_snapshot *s, int64_t first, int
         if (ps[p] >= 0) {
             const hs_snap_span *sp = &hs_snap_spans(s)[ps[p]];
             look l = {.sizeclass = sp->spanclass >> 1, .age_ns = sp->age_ns};
-            if (marking(ui, s))
+            if (marking(ui, s) && (sp->flags & HS_SPAN_SCANNING))
+                l.st = MAP_SCANNING; /* Green Tea: a span scan under way */
+            else if (marking(ui, s) && (sp->flags & HS_SPAN_QUEUED))
+                l.st = MAP_QUEUED; /* Green Tea: gathering gray objects, waiting */
+            else if (marking(ui, s))
                 l.st = mark_state(s, sp, p);
             else if (sp->sweep == HS_SWEEP_NEEDS)
                 l.st = MAP_UNSWEPT;
@@ -218,9 +222,13 @@ static void draw_legend(hs_ui *ui, hs_canvas *cv, rect r)
         r.h--;
     }
     static const map_state order[] = {MAP_FREE, MAP_RELEASED, MAP_UNUSED, MAP_LARGE,
-                                      MAP_UNSWEPT, MAP_WHITE, MAP_GRAY, MAP_BLACK};
+                                      MAP_UNSWEPT, MAP_WHITE, MAP_GRAY, MAP_BLACK,
+                                      MAP_QUEUED, MAP_SCANNING};
     int x = r.x, y = r.y, end = r.x + r.w;
-    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+    size_t nstates = sizeof(order) / sizeof(order[0]);
+    if (ui->shown_gcmode != 1)
+        nstates -= 2; /* span queues are Green Tea's */
+    for (size_t i = 0; i < nstates; i++) {
         const char *name = pal_map_name(order[i]);
         int need = 3 + (int)strlen(name);
         if (x + need > end) {
@@ -288,6 +296,7 @@ static void draw_cursor_info(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rec
 
 void view_heap_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
 {
+    ui->shown_gcmode = (int)s->gcmode;
     rect map = {r.x, r.y, r.w, r.h - LEGEND_ROWS - 1};
     if (s->narenas == 0) {
         cv_text(cv, r.x + 2, r.y + 1, r.w - 2, STYLE_PLAIN, "no arena yet: nothing allocated");

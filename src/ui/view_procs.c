@@ -91,6 +91,16 @@ void view_procs_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
         cv_text(cv, cx, y, r.x + r.w - cx, STYLE_PLAIN, buf);
         fill_row(ui, s, p, 0, cv, x, y + 1);
         fill_row(ui, s, p, 1, cv, x, y + 2);
+        if (s->gcmode == 1) { /* Green Tea: its span queue, right of the fills */
+            int qx = x + LABEL_W + HS_SNAP_NUM_CLASSES + 1;
+            cv_printf(cv, qx, y + 1, r.x + r.w - qx, STYLE_PLAIN,
+                      "span queue: ring %u, chain %u; steals %" PRIu64, p->spanq_ring,
+                      p->spanq_chain, p->span_steals);
+            if (p->scanning)
+                cv_printf(cv, qx, y + 2, r.x + r.w - qx,
+                          ui_style(ui, 201, HS_COLOR_DEFAULT, HS_ATTR_BOLD),
+                          "scanning span %#" PRIx64, p->scanning);
+        }
     }
     cv_printf(cv, x, r.y + r.h - 1, r.w - 1, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0),
               "Ps %d-%d of %u; up/down scroll", ui->procs_scroll,

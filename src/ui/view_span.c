@@ -72,6 +72,17 @@ static void panel(hs_ui *ui, const hs_snapshot *s, const hs_snap_span *sp, hs_ca
     if (sp->flags & HS_SPAN_CELLS_UNKNOWN)
         cv_text(cv, r.x, y++, w, ui_style(ui, C_WARN, HS_COLOR_DEFAULT, 0),
                 "being swept: cells in the next frame");
+    if (sp->flags & HS_SPAN_INLINE_MARKS) /* Green Tea */
+        cv_text(cv, r.x, y++, w, STYLE_PLAIN,
+                sp->spanclass & 1 ? "last 128 B: inline mark bits"
+                                  : "last 256 B: pointer bits, inline marks");
+    if (sp->flags & HS_SPAN_SCANNING)
+        cv_text(cv, r.x, y++, w, ui_style(ui, 201, HS_COLOR_DEFAULT, HS_ATTR_BOLD),
+                "being scanned (span scan)");
+    else if (sp->flags & HS_SPAN_QUEUED)
+        cv_text(cv, r.x, y++, w, ui_style(ui, 44, HS_COLOR_DEFAULT, HS_ATTR_BOLD),
+                sp->flags & HS_SPAN_MANY_MARKS ? "in a span queue, many marks"
+                                               : "in a span queue, one mark");
     y++;
     const char *legend[4] = {"free", "white: allocated, unmarked", "gray: marked, not scanned",
                              "black: marked and scanned"};
@@ -79,6 +90,10 @@ static void panel(hs_ui *ui, const hs_snapshot *s, const hs_snap_span *sp, hs_ca
         style st = {pal_cell(&ui->pal, (hs_cell)c), HS_COLOR_DEFAULT, 0};
         cv_put(cv, r.x, y, ui->pal.colors ? (c ? G_FULL : G_DOT) : pal_cell_glyph((hs_cell)c), st);
         cv_text(cv, r.x + 2, y++, w - 2, STYLE_PLAIN, legend[c]);
+    }
+    if (sp->flags & HS_SPAN_INLINE_MARKS) {
+        cv_put(cv, r.x, y, G_MEDIUM, ui_style(ui, 60, HS_COLOR_DEFAULT, 0));
+        cv_text(cv, r.x + 2, y++, w - 2, STYLE_PLAIN, "reserved: inline mark block");
     }
     cv_text(cv, r.x, y++, w, dim, "reversed: freeindex");
     cv_text(cv, r.x, y++, w, dim, "underlined: the allocCache window");
@@ -116,6 +131,23 @@ static void grid(hs_ui *ui, const hs_snapshot *s, const hs_snap_span *sp, hs_can
     const hs_snap_span *pinned = ui->pin != NULL ? compare_match(ui->pin, sp) : NULL;
     cv_printf(cv, r.x, r.y, r.w, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0),
               large ? "%u pages, one object" : "%u objects, %d a row", n, cols);
+    /* Green Tea: the span's tail holds its inline marks (and the pointer
+     * bitmap in scan spans), never objects: drawn reserved, in object slots. */
+    uint32_t reserved = 0;
+    if (!large && (sp->flags & HS_SPAN_INLINE_MARKS) && sp->elemsize > 0) {
+        uint32_t tail = (uint32_t)sp->npages * HS_SNAP_PAGE_SIZE - (uint32_t)sp->nelems * sp->elemsize;
+        reserved = (tail + sp->elemsize - 1) / sp->elemsize;
+    }
+    for (uint32_t k = 0; k < reserved; k++) {
+        uint32_t i = n + k;
+        int row = (int)(i / (uint32_t)cols), col = (int)(i % (uint32_t)cols);
+        if (row + 1 >= r.h)
+            break;
+        style st = ui_style(ui, 60, HS_COLOR_DEFAULT, 0);
+        cv_put(cv, r.x + col * cw, r.y + 1 + row, G_MEDIUM, st);
+        if (cw == 2)
+            cv_put(cv, r.x + col * cw + 1, r.y + 1 + row, G_MEDIUM, st);
+    }
     for (uint32_t i = 0; i < n; i++) {
         int row = (int)(i / (uint32_t)cols), col = (int)(i % (uint32_t)cols);
         if (row + 1 >= r.h) {

@@ -626,6 +626,62 @@ START_TEST(replay_transport)
 }
 END_TEST
 
+/* Green Tea: queued and scanned spans on the map, the inline block in the
+ * span view, each P's span queue, the scan counts on the GC bar. */
+START_TEST(green_tea_views)
+{
+    hs_ui_opts o = {.colors = 256};
+    hs_ui *ui = hs_ui_new(&o, NULL);
+    hs_snapshot *s = canned_snapshot(1, 1000000000);
+    s->gcmode = 1;
+    s->scan_spans_one = 1;
+    s->scan_spans_sparse = 2;
+    s->scan_spans_dense = 3;
+    s->scan_objs_single = 40;
+    s->scan_span_objs_sparse = 50;
+    s->scan_span_objs_dense = 60;
+    hs_snap_span *sp = (hs_snap_span *)((char *)s + s->spans_off);
+    sp[0].flags |= HS_SPAN_INLINE_MARKS | HS_SPAN_QUEUED;
+    sp[3].flags |= HS_SPAN_INLINE_MARKS | HS_SPAN_SCANNING;
+    hs_snap_p *pp = (hs_snap_p *)((char *)s + s->procs_off);
+    pp[0].spanq_ring = 3;
+    pp[0].spanq_chain = 1;
+    pp[0].span_steals = 2;
+    pp[1].scanning = sp[3].start;
+    hs_ui_feed(ui, s, 1000000000);
+    free(s);
+    hs_canvas *cv = hs_canvas_new(160, 48);
+    hs_ui_key(ui, 'z');
+    hs_ui_render(ui, cv, 1000000000);
+    hs_ui_render(ui, cv, 1000000000);
+    ck_assert_int_eq(find_row(cv, "Green Tea marking (Go 1.26+)"), 1);
+    ck_assert_int_eq(find_row(cv, "Timeline    span scans 1 one, 2 sparse, 3 dense; "
+                                  "objects 40 singly, 110 in spans"),
+                     2);
+    int y = find_row(cv, "c000000000");
+    ck_assert_uint_eq(hs_canvas_at(cv, 12 + 0, y)->fg, 44);  /* queued */
+    ck_assert_uint_eq(hs_canvas_at(cv, 12 + 6, y)->fg, 201); /* being scanned */
+    ck_assert_int_ge(find_row(cv, "span in a span queue"), 0);
+    hs_ui_key(ui, HS_KEY_ENTER);
+    hs_ui_render(ui, cv, 1000000000);
+    ck_assert_int_ge(find_row(cv, "in a span queue, one mark"), 0);
+    ck_assert_int_ge(find_row(cv, "last 256 B: pointer bits, inline marks"), 0);
+    /* 8192 - 170 x 48 = 32 B left over after the objects: one reserved slot. */
+    int gy = find_row(cv, "170 objects, ");
+    char row[2048];
+    hs_canvas_row_text(cv, gy, row, sizeof(row));
+    int gx = (int)(strstr(row, "170 objects") - row);
+    ck_assert_uint_eq(hs_canvas_at(cv, gx + 2 * (170 % 32), gy + 1 + 170 / 32)->ch, 0x2592);
+    ck_assert_uint_ne(hs_canvas_at(cv, gx + 2 * (171 % 32), gy + 1 + 171 / 32)->ch, 0x2592);
+    hs_ui_key(ui, '4');
+    hs_ui_render(ui, cv, 1000000000);
+    ck_assert_int_ge(find_row(cv, "span queue: ring 3, chain 1; steals 2"), 0);
+    ck_assert_int_ge(find_row(cv, "scanning span 0xc00000c000"), 0);
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("ui views");
@@ -647,6 +703,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, bad_snapshot_is_refused);
     tcase_add_test(tc, pin_and_compare);
     tcase_add_test(tc, replay_transport);
+    tcase_add_test(tc, green_tea_views);
     suite_add_tcase(s, tc);
     return s;
 }
