@@ -2,7 +2,8 @@
  * record_bench.c — what a recording costs (`make bench`).
  *
  *   1. Record a live workload (churn with ~100 MiB of live nodes: a heap of
- *      about 256 MiB) at 30 fps for -d seconds after a warm-up: the
+ *      about 256 MiB, on 1 P so that the capture thread and the writer have
+ *      the other core) at 30 fps for -d seconds after a warm-up: the
  *      snapshotter captures on its own thread (and at phase changes, as in
  *      a session), this thread takes the newest snapshot 30 times a second
  *      and hands it to the recorder, as the session does.  Prints the heap,
@@ -146,9 +147,10 @@ static int record_live(const options *o, live *lv)
         return 1;
     }
     double secs = (double)(lv->t_last - lv->t_first) / 1e9;
-    printf("%s on %d Ps, recorded %.1f s at 30 fps (after a 3 s warm-up): %u GC cycles by the "
-           "end\n",
-           o->spec, o->procs, secs, lv->cycles);
+    printf("%s on %d P, recorded %.1f s asking 30 fps (after a 3 s warm-up): %llu new snapshots "
+           "(%.1f a second), %u GC cycles by the end\n",
+           o->spec, o->procs, secs, (unsigned long long)lv->frames, (double)lv->frames / secs,
+           lv->cycles);
     printf("heap in use %.0f MiB on average; snapshot %.2f MiB on average\n",
            lv->heap_sum / (double)lv->frames / (1 << 20),
            (double)lv->size_sum / (double)lv->frames / (1 << 20));
@@ -301,7 +303,7 @@ static bool parse_options(int argc, char **argv, options *o)
     static char out[256];
     snprintf(out, sizeof(out), "%s/record_bench-%ld.hsr",
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (long)getpid());
-    *o = (options){"churn:live=100MiB", out, 2, 60, 0, 0, 200, 10};
+    *o = (options){"churn:live=100MiB", out, 1, 60, 0, 0, 200, 10, false};
     int c;
     while ((c = getopt(argc, argv, "w:p:d:k:l:s:x:o:")) != -1) {
         int v = atoi(optarg);
