@@ -1,0 +1,50 @@
+/*
+ * delta.h — the transform that turns a snapshot into bytes that compress
+ * well, given the frame before it (delta.c explains it).
+ */
+#ifndef HS_RECORD_DELTA_H
+#define HS_RECORD_DELTA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "heapscope/snapshot.h"
+
+/* Working memory, reused from frame to frame; one per encoder or decoder. */
+typedef struct delta_ctx {
+    int32_t *map;  /* new span i -> its span in the previous frame, or -1 */
+    int32_t *rmap; /* previous frame's span j -> its new span, or -1 */
+    size_t map_cap, rmap_cap;
+    uint8_t *scratch; /* a prediction of one array */
+    size_t scratch_cap;
+    uint32_t *script; /* the span script: (run << 2 | op) words */
+    size_t script_len, script_cap;
+    uint32_t event_shift; /* the previous frame's event equal to event 0; REC_NO_SHIFT */
+} delta_ctx;
+
+void delta_ctx_destroy(delta_ctx *c);
+
+/* Is s (of bytes bytes) laid out exactly as snapshot.h's layout table says,
+ * arrays in that order with nothing between them?  Only such snapshots are
+ * delta-coded; others are stored raw. */
+bool delta_canonical(const hs_snapshot *s, size_t bytes);
+
+/* Transform cur (canonical) against prev (canonical, or NULL for a
+ * keyframe) into out (cur->size bytes); c->script and c->event_shift are
+ * set for the decoder.  False when out of memory. */
+bool delta_encode(delta_ctx *c, const hs_snapshot *prev, const hs_snapshot *cur, uint8_t *out);
+
+/* Give a decoder the span script (n little-endian words) and the event
+ * shift stored with a frame.  False when out of memory. */
+bool delta_set_script(delta_ctx *c, const uint8_t *words, size_t n, uint32_t event_shift);
+
+/* The inverse: rebuild the snapshot of size bytes into cur from in, prev
+ * (the frame before, canonical; NULL for a keyframe), c->script and
+ * c->event_shift.  False (and why) when the data cannot be a canonical
+ * snapshot or the script does not fit the two frames.  cur still has to pass
+ * hs_snapshot_check before anything follows its offsets. */
+bool delta_decode(delta_ctx *c, const hs_snapshot *prev, const uint8_t *in, size_t size,
+                  hs_snapshot *cur, char *why, size_t n);
+
+#endif
