@@ -13,7 +13,7 @@ set -euo pipefail
 
 # What the build and `make check` need.  Add packages here.
 packages=(build-essential autoconf automake libtool pkg-config libncurses-dev check tmux
-    libzstd-dev)
+    libzstd-dev asciinema)
 # What the benchmarks compare with (--bench).
 bench_packages=(golang-go libgc-dev libgoogle-perftools-dev libjemalloc-dev libmimalloc-dev)
 # What `make fuzz` builds with (--fuzz).

@@ -4,9 +4,9 @@
  *
  * `--workload help` lists the workloads; --headless runs the session
  * (src/cli/session.c); with no mode option the live view opens (src/cli/live.c),
- * which first needs a terminal.  The other run modes (replay and export,
- * attach) are not in this build, so a good command line for them ends with
- * one sentence saying so and exit status 2.  Exit status as in DESIGN.md: 0 ok, 1 runtime failure, 2 bad
+ * which first needs a terminal; --replay opens a recording, or exports it
+ * (src/cli/replay.c).  Attaching is not in this build, so a good command line
+ * for it ends with one sentence saying so and exit status 2.  Exit status as in DESIGN.md: 0 ok, 1 runtime failure, 2 bad
  * usage or bad input file.
  */
 #include <config.h>
@@ -53,6 +53,17 @@ int main(int argc, char **argv)
     }
     if (mode == HS_MODE_LIVE)
         return hs_live_run(&opts, stderr);
+    if (mode == HS_MODE_EXPORT)
+        return hs_replay_run(&opts, stderr);
+    if (mode == HS_MODE_REPLAY) {
+        if (!isatty(STDOUT_FILENO)) {
+            fputs("heapscope: --replay shows the recording on a terminal, and standard output is "
+                  "not one; --screenshot and --export-cast write it to files.\n",
+                  stderr);
+            return 2;
+        }
+        return hs_replay_run(&opts, stderr);
+    }
     fprintf(stderr,
             "heapscope: this build checks the options but cannot %s yet; "
             "'heapscope --help' lists them.\n",

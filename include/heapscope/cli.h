@@ -158,6 +158,11 @@ int hs_session_run(const hs_options *o, FILE *out, FILE *err);
  * status; errors go to err once the terminal is restored. */
 int hs_live_run(const hs_options *o, FILE *err);
 
+/* --replay (src/cli/replay.c): the recording in the UI with a transport, or,
+ * with --export-cast or --screenshot, rendered to those files.  Returns the
+ * exit status. */
+int hs_replay_run(const hs_options *o, FILE *err);
+
 /* STW pause statistics over n pauses (sorts ns in place); nearest rank. */
 typedef struct hs_pause_stats {
     uint64_t count;

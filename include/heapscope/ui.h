@@ -126,6 +126,14 @@ typedef struct hs_ui_opts {
     void (*note)(void *ctx, char *buf, size_t n);
     void *note_ctx;
     const hs_transport *transport; /* a replay's, or NULL */
+    /* Recording, which the session owns (R starts and stops it, m drops a
+     * marker with a caption typed on the status line); NULL: not offered.
+     * record returns false with why when it cannot; recording fills status
+     * ("REC file.hsr 12 MB ...") and is true while a recording runs. */
+    bool (*record)(void *ctx, bool on, char *why, size_t n);
+    void (*marker)(void *ctx, const char *caption);
+    bool (*recording)(void *ctx, char *status, size_t n);
+    void *record_ctx;
 } hs_ui_opts;
 
 /* Keys, beyond plain characters (which are their own code). */
@@ -145,6 +153,7 @@ enum {
     HS_KEY_F10,
     HS_KEY_WHEEL_UP,
     HS_KEY_WHEEL_DOWN,
+    HS_KEY_BACKSPACE,
 };
 
 typedef struct hs_ui hs_ui;

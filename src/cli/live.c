@@ -14,9 +14,14 @@
  *      own leaves its last picture on screen);
  *   4. run the UI on this thread, with the control below as its only way
  *      back to the runtime;
- *   5. on quit: release any pause or hold, stop and join the mutators, stop
- *      capturing, free everything; then report what failed (out of memory,
- *      a failed check) on stderr, the terminal being restored by then.
+ *   5. on quit: stop recording, release any pause or hold, stop and join
+ *      the mutators, stop capturing, free everything; then report what was
+ *      recorded and what failed (out of memory, a failed check) on stderr,
+ *      the terminal being restored by then.
+ *
+ * Recording (--record, R, m) is the session's: a pump thread
+ * (cli/recording.c) records what the snapshotter publishes, the same stream
+ * the UI shows; the UI only asks.
  */
 #include <config.h>
 
@@ -25,7 +30,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
+#include "cli/recording.h"
 #include "cli/setup.h"
 #include "heapscope/snapshot.h"
 #include "heapscope/ui.h"
@@ -39,6 +46,9 @@ typedef struct live {
     hs_snapshotter *ss;
     hs_mutators *m;
     bool capturing, paused;
+    cli_recording *rec; /* while recording */
+    bool record_used;   /* --record's file was written: R picks new names */
+    char recorded[300]; /* what the last recording was, for the end */
 } live;
 
 /* ---- the control the UI gets ----------------------------------------------------------- */
@@ -78,6 +88,73 @@ static void ctl_set_gogc(void *ctx, int gogc)
 {
     live *l = ctx;
     hs_set_gogc(l->rt, gogc);
+}
+
+/* ---- recording (R, m) ----------------------------------------------------------------------- */
+
+static bool rec_start(live *l, char *why, size_t n)
+{
+    char name[64];
+    const char *path = l->o->record;
+    if (path == NULL || l->record_used) {
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        strftime(name, sizeof(name), "heapscope-%Y%m%d-%H%M%S.hsr", &tm);
+        path = name;
+    }
+    l->rec = cli_recording_start(path, hs_snapshotter_publisher(l->ss), l->o->fps, why, n);
+    if (l->rec == NULL)
+        return false;
+    l->record_used = true;
+    snprintf(why, n, "recording to %s", path);
+    return true;
+}
+
+/* Stop the recording; what it came to, in why. */
+static int rec_stop(live *l, char *why, size_t n)
+{
+    hs_recorder_stats st = cli_recording_stats(l->rec);
+    snprintf(l->recorded, sizeof(l->recorded),
+             "recorded %" PRIu64 " frames to %s (%.1f MB%s%" PRIu64 " dropped)", st.frames_written,
+             cli_recording_path(l->rec), (double)st.bytes_written / 1e6, ", ", st.frames_dropped);
+    char err[200];
+    int rc = cli_recording_stop(l->rec, err, sizeof(err));
+    l->rec = NULL;
+    snprintf(why, n, "%s", rc == 0 ? l->recorded : err);
+    return rc;
+}
+
+static bool ctl_record(void *ctx, bool on, char *why, size_t n)
+{
+    live *l = ctx;
+    if (on == (l->rec != NULL))
+        return true;
+    if (on)
+        return rec_start(l, why, n);
+    return rec_stop(l, why, n) == 0;
+}
+
+static void ctl_marker(void *ctx, const char *caption)
+{
+    live *l = ctx;
+    if (l->rec != NULL)
+        cli_recording_marker(l->rec, caption);
+}
+
+static bool ctl_recording(void *ctx, char *status, size_t n)
+{
+    live *l = ctx;
+    if (l->rec == NULL)
+        return false;
+    hs_recorder_stats st = cli_recording_stats(l->rec);
+    if (st.failed)
+        snprintf(status, n, "REC stopped: %s", st.error);
+    else
+        snprintf(status, n, "REC %s %.1f MB, %" PRIu64 " frames%s", cli_recording_path(l->rec),
+                 (double)st.bytes_written / 1e6, st.frames_written,
+                 st.frames_dropped ? " (some dropped)" : "");
+    return true;
 }
 
 /* What the status line says about the workload once it has ended. */
@@ -128,6 +205,13 @@ static int start(live *l)
         return EXIT_RUNTIME;
     }
     l->capturing = true;
+    if (l->o->record != NULL) { /* --record: from the first frame; a bad path is bad usage */
+        char why[256];
+        if (!rec_start(l, why, sizeof(why))) {
+            fprintf(l->err, "heapscope: --record: %s\n", why);
+            return EXIT_USAGE;
+        }
+    }
     char why[256];
     hs_mutator_opts mo = {.seed = cli_pick_seed(l->o), .duration_ns = l->o->duration_ns};
     l->m = hs_mutators_start(l->w, l->rt, &mo, why, sizeof(why));
@@ -149,6 +233,16 @@ static void release(live *l)
 static int finish(live *l)
 {
     hs_workload_result res = {.end = HS_END_FINISHED};
+    int rc = 0;
+    if (l->rec != NULL) {
+        char why[300];
+        if (rec_stop(l, why, sizeof(why)) != 0) {
+            fprintf(l->err, "heapscope: --record: %s\n", why);
+            rc = EXIT_RUNTIME;
+        }
+    }
+    if (l->recorded[0] != '\0')
+        fprintf(l->err, "heapscope: %s\n", l->recorded);
     if (l->m != NULL) {
         release(l);
         hs_mutators_stop(l->m);
@@ -157,7 +251,6 @@ static int finish(live *l)
     }
     if (l->capturing)
         hs_snapshotter_stop(l->ss);
-    int rc = 0;
     if (res.end == HS_END_OOM) {
         hs_oom_info oom = hs_runtime_oom(l->rt);
         fprintf(l->err,
@@ -195,7 +288,11 @@ int hs_live_run(const hs_options *o, FILE *err)
                          .view = o->view,
                          .duration_ns = (int64_t)o->duration_ns,
                          .note = note,
-                         .note_ctx = &l};
+                         .note_ctx = &l,
+                         .record = ctl_record,
+                         .marker = ctl_marker,
+                         .recording = ctl_recording,
+                         .record_ctx = &l};
         char why[256] = "";
         if (hs_ui_run(hs_snapshotter_publisher(l.ss), &ctl, &uo, why, sizeof(why)) != 0) {
             fprintf(err, "heapscope: %s; --headless runs without a terminal.\n", why);

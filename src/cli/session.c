@@ -21,6 +21,7 @@
  */
 #include <config.h>
 
+#include "cli/recording.h"
 #include "cli/setup.h"
 
 #include <errno.h>
@@ -47,6 +48,11 @@ typedef struct session {
 
     pthread_mutex_t lock; /* guards last_cycle */
     hs_gc_cycle last_cycle;
+
+    /* --record: snapshots at --fps, recorded as the live view would */
+    hs_snapshotter *ss;
+    bool capturing;
+    cli_recording *rec;
 } session;
 
 static int64_t now_ns(void)
@@ -100,7 +106,57 @@ static int start_runtime(session *s)
     hs_config cfg = cli_config(s->o, s->w);
     cfg.on_cycle = on_cycle;
     cfg.on_cycle_ctx = s;
+    if (s->o->record != NULL) {
+        hs_snapshotter_opts so = {.fps = s->o->fps, .workload = s->workload};
+        if ((s->ss = hs_snapshotter_new(&so)) == NULL) {
+            fputs("heapscope: out of memory\n", s->err);
+            return EXIT_RUNTIME;
+        }
+        hs_snapshotter_hook(s->ss, &cfg);
+    }
     return cli_start_runtime(&cfg, s->err, &s->rt);
+}
+
+/* --record: capture at --fps and record from the first snapshot. */
+static int start_recording(session *s)
+{
+    if (s->ss == NULL)
+        return 0;
+    if (!hs_snapshotter_start(s->ss, s->rt)) {
+        fputs("heapscope: cannot start the snapshot thread\n", s->err);
+        return EXIT_RUNTIME;
+    }
+    s->capturing = true;
+    hs_snapshotter_capture(s->ss); /* frame 0: the heap before the workload */
+    char why[256];
+    s->rec = cli_recording_start(s->o->record, hs_snapshotter_publisher(s->ss), s->o->fps, why,
+                                 sizeof(why));
+    if (s->rec != NULL)
+        return 0;
+    fprintf(s->err, "heapscope: --record: %s\n", why);
+    return EXIT_USAGE;
+}
+
+static int stop_recording(session *s)
+{
+    int rc = 0;
+    if (s->rec != NULL) {
+        hs_snapshotter_capture(s->ss); /* the last frame: the heap as the run ended */
+        hs_recorder_stats st = cli_recording_stats(s->rec);
+        char why[256];
+        if (cli_recording_stop(s->rec, why, sizeof(why)) != 0) {
+            fprintf(s->err, "heapscope: --record: %s\n", why);
+            rc = EXIT_RUNTIME;
+        } else {
+            fprintf(s->err, "heapscope: recorded %" PRIu64 " frames to %s (%.1f MB, %" PRIu64 " dropped)\n",
+                    st.frames_written, s->o->record, (double)st.bytes_written / 1e6, st.frames_dropped);
+        }
+        s->rec = NULL;
+    }
+    if (s->capturing)
+        hs_snapshotter_stop(s->ss);
+    s->capturing = false;
+    return rc;
 }
 
 /* ---- running ------------------------------------------------------------------------ */
@@ -261,15 +317,18 @@ static int run(session *s)
         rc = open_json(s);
     if (rc == 0)
         rc = start_runtime(s);
+    if (rc == 0)
+        rc = start_recording(s);
     if (rc != 0)
         return rc;
     s->seed = cli_pick_seed(s->o);
     if (!run_workload(s, &st, &res))
         return EXIT_RUNTIME;
     collect(s, &res, &st);
+    int rrc = stop_recording(s);
     rc = write_outputs(s, &st);
     int frc = report_failures(s, &res, &st);
-    return frc != 0 ? frc : rc;
+    return frc != 0 ? frc : rc != 0 ? rc : rrc;
 }
 
 int hs_session_run(const hs_options *o, FILE *out, FILE *err)
@@ -277,7 +336,9 @@ int hs_session_run(const hs_options *o, FILE *out, FILE *err)
     session s = {.o = o, .out = out, .err = err};
     pthread_mutex_init(&s.lock, NULL);
     int rc = run(&s);
+    stop_recording(&s); /* when the run ended early */
     hs_runtime_free(s.rt);
+    hs_snapshotter_free(s.ss);
     if (s.json != NULL)
         fclose(s.json);
     hs_workload_free(s.w);

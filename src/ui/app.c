@@ -356,9 +356,60 @@ static bool view_key(hs_ui *ui, const hs_snapshot *s, int key)
     }
 }
 
+/* m's caption, typed on the status line: Enter drops the marker, Esc cancels. */
+static void prompt_key(hs_ui *ui, int key)
+{
+    size_t len = strlen(ui->prompt);
+    if (key == HS_KEY_ENTER) {
+        ui->prompting = false;
+        ui->o.marker(ui->o.record_ctx, ui->prompt);
+        ui_say(ui, "marker dropped%s%s", ui->prompt[0] ? ": " : "", ui->prompt);
+    } else if (key == HS_KEY_ESC) {
+        ui->prompting = false;
+        ui_say(ui, "no marker");
+    } else if (key == HS_KEY_BACKSPACE) {
+        while (len > 0 && (ui->prompt[len - 1] & 0xc0) == 0x80)
+            ui->prompt[--len] = '\0'; /* a whole UTF-8 character */
+        if (len > 0)
+            ui->prompt[len - 1] = '\0';
+    } else if (key >= 0x20 && key < 0x10000 && key != 0x7f && len + 4 < sizeof(ui->prompt)) {
+        ui->prompt[len] = (char)key; /* bytes, as the terminal sends them */
+        ui->prompt[len + 1] = '\0';
+    }
+}
+
+static void record_key(hs_ui *ui, int key)
+{
+    char why[200];
+    if (ui->o.record == NULL) {
+        ui_say(ui, "recording: not possible with this source");
+        return;
+    }
+    bool on = ui->o.recording(ui->o.record_ctx, why, sizeof(why));
+    if (key == 'R') {
+        if (!ui->o.record(ui->o.record_ctx, !on, why, sizeof(why)))
+            ui_say(ui, "%s", why);
+        else
+            ui_say(ui, "%s", why);
+    } else if (!on) {
+        ui_say(ui, "no recording to mark: R starts one");
+    } else {
+        ui->prompting = true;
+        ui->prompt[0] = '\0';
+    }
+}
+
 bool hs_ui_key(hs_ui *ui, int key)
 {
     const hs_snapshot *s = ui_shown(ui);
+    if (ui->prompting) {
+        prompt_key(ui, key);
+        return true;
+    }
+    if (key == 'R' || key == 'm') {
+        record_key(ui, key);
+        return true;
+    }
     if (ui->help && key != 'q' && key != HS_KEY_F10) {
         ui->help = false; /* any key closes help */
         return true;

@@ -237,6 +237,11 @@ void status_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
         snprintf(buf, sizeof(buf), ", %" PRIu64 " bad snapshots (%s)", ui->rejected, ui->rejected_why);
         x = put(cv, x, y, end, ui_style(ui, C_BAD, HS_COLOR_DEFAULT, 0), buf);
     }
+    if (ui->o.recording != NULL && ui->o.recording(ui->o.record_ctx, buf, sizeof(buf))) {
+        x = put(cv, x, y, end, STYLE_PLAIN, "  ");
+        x = put(cv, x, y, end, ui_style(ui, 196, HS_COLOR_DEFAULT, HS_ATTR_BOLD), "● ");
+        x = put(cv, x, y, end, STYLE_PLAIN, buf);
+    }
     if (ui->o.note != NULL) {
         ui->o.note(ui->o.note_ctx, buf, sizeof(buf));
         if (buf[0] != '\0') {
@@ -247,6 +252,13 @@ void status_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
     if (ui->msg[0] != '\0' && ui->now_ns < ui->msg_until_ns) {
         x = put(cv, x, y, end, STYLE_PLAIN, "  ");
         x = put(cv, x, y, end, ui_style(ui, C_WARN, HS_COLOR_DEFAULT, HS_ATTR_BOLD), ui->msg);
+    }
+    if (ui->prompting) { /* m: the caption being typed takes the line */
+        cv_fill(cv, r.x, y, r.w, 1, ' ', STYLE_PLAIN);
+        x = r.x + cv_text(cv, r.x, y, r.w, STYLE_BOLD, "marker caption (Enter drops it, Esc cancels): ");
+        x += cv_text(cv, x, y, end - x, STYLE_PLAIN, ui->prompt);
+        cv_put(cv, x, y, '_', (style){HS_COLOR_DEFAULT, HS_COLOR_DEFAULT, HS_ATTR_REVERSE});
+        return;
     }
     const char *keys = "  ? help  q quit";
     int kw = (int)strlen(keys);

@@ -11,7 +11,7 @@
 static const char *const keys[] = {
     "Views      1-5 or Tab: heap, span, central, Ps, timeline",
     "Move       arrows or h j k l; PgUp PgDn; Home; mouse click, wheel",
-    "Heap       Enter opens the span under the cursor; z / Z zoom in / out; m mark colors",
+    "Heap       Enter opens the span under the cursor; z / Z zoom in / out; C mark colors",
     "Span       h / l: previous / next span by address",
     "Freeze     f freezes the display (the program runs on); , . one frame back / forward",
     "           End returns to now; d pins this frame: the views show what changed since",
@@ -20,6 +20,7 @@ static const char *const keys[] = {
     "Step       s steps to the next phase (first s enters step mode and starts a cycle)",
     "           n steps N objects of mark work, [ / ] divide / multiply N by 10",
     "           c runs to the end of the cycle; x leaves step mode",
+    "Record     R starts / stops recording; m drops a marker with a caption",
     "Replay     space play / pause; , . one frame; < > speed x0.25-x16; Home End;",
     "           [ ] previous / next marker; G next GC cycle",
     "Quit       q or F10",

@@ -160,6 +160,10 @@ static int translate(int ch)
         return HS_KEY_TAB;
     case KEY_BTAB:
         return HS_KEY_BTAB;
+    case KEY_BACKSPACE:
+    case 127:
+    case 8:
+        return HS_KEY_BACKSPACE;
     default:
         return ch == KEY_F(10) ? HS_KEY_F10 : ch;
     }

@@ -178,6 +178,8 @@ struct hs_ui {
     char msg[160];
     int64_t msg_until_ns;
     int step_n; /* objects per `n` */
+    bool prompting; /* m: a marker's caption being typed */
+    char prompt[96];
 
     /* heap view */
     int zoom;        /* log2 pages per map half-cell; -1: fit */

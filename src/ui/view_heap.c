@@ -449,7 +449,7 @@ bool view_heap_key(hs_ui *ui, const hs_snapshot *s, int key)
         if (ui->zoom >= fit_shift(ui, s, ui->map.area))
             ui->zoom = -1; /* back to fit */
         return true;
-    case 'm':
+    case 'C':
         ui->mark_colors_off = !ui->mark_colors_off;
         ui_say(ui, ui->mark_colors_off ? "mark colors off: size classes during mark"
                                        : "mark colors on during mark");

@@ -107,9 +107,17 @@ expect_usage --freeze --freeze
 expect_usage --attach-bin --attach-bin ./server
 expect_usage --replay --replay r.hsr --attach 1
 
+# ---- a recording that is not there; --replay with no terminal ------------------
+run --replay r.hsr --screenshot f.txt --at 2
+[ "$rc" -eq 2 ] || fail "--replay of a missing file: exit $rc, want 2"
+grep -q "^heapscope: --replay: .*r.hsr" "$tmp/err" || fail "--replay of a missing file: $(cat "$tmp/err")"
+run --replay r.hsr
+[ "$rc" -eq 2 ] || fail "--replay with no terminal: exit $rc, want 2"
+grep -q "standard output is not one" "$tmp/err" || fail "--replay with no terminal: $(cat "$tmp/err")"
+
 # ---- good options for a mode this build lacks: it says so, exits 2 ----------
 # (--headless and the live view without a terminal: see test_headless.sh)
-for args in "--replay r.hsr" "--replay r.hsr --screenshot f.txt --at 2" "--attach 1 --freeze"; do
+for args in "--attach 1 --freeze"; do
     # shellcheck disable=SC2086 # split the options on purpose
     run $args
     [ "$rc" -eq 2 ] || fail "heapscope $args: exit $rc, want 2"

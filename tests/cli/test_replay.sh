@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# test_replay.sh — recordings from the command line: --record in headless
+# mode; --replay with --screenshot (every format, --at as time and frame,
+# --view) and --export-cast (a valid asciicast v2 file with GC phase markers,
+# which asciinema plays); a recording cut in half still exports; bad files,
+# bad --at values and bad paths get one sentence and exit status 2.
+set -u
+bin="${top_builddir:-.}/heapscope"
+[ -x "$bin" ] || { echo "test_replay: $bin is not built" >&2; exit 99; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hs-replay.XXXXXX") || exit 99
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+run() {
+    "$bin" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+    rc=$?
+}
+# expect_bad OPTION ARGS...: exit 2 and one "heapscope: OPTION: ..." line.
+expect_bad() {
+    local opt=$1
+    shift
+    run "$@"
+    [ "$rc" = 2 ] || fail "heapscope $*: exit $rc, want 2"
+    grep -q "^heapscope: $opt: " "$tmp/err" || fail "heapscope $*: no sentence for $opt: $(cat "$tmp/err")"
+}
+
+rec="$tmp/web.hsr"
+run --headless --procs 1 --duration 2s --seed 3 --record "$rec"
+[ "$rc" = 0 ] || fail "--record: exit $rc: $(cat "$tmp/err")"
+grep -q "^heapscope: recorded [0-9]* frames to $rec" "$tmp/err" || fail "--record: no report: $(cat "$tmp/err")"
+frames=$(sed -n 's/^heapscope: recorded \([0-9]*\) frames.*/\1/p' "$tmp/err")
+[ "${frames:-0}" -ge 20 ] || fail "--record: only ${frames:-0} frames in 2 s at 30 fps"
+
+# Screenshots in every format, by time and by frame, of two views.
+for ext in txt ansi svg html; do
+    run --replay "$rec" --screenshot "$tmp/shot.$ext" --at 1s
+    [ "$rc" = 0 ] && [ -s "$tmp/shot.$ext" ] || fail "--screenshot .$ext: exit $rc: $(cat "$tmp/err")"
+done
+grep -q "heapscope │ GC" "$tmp/shot.txt" || fail "the .txt screenshot has no GC bar"
+[ "$(wc -l <"$tmp/shot.txt")" = 48 ] || fail "the .txt screenshot is not 48 lines"
+grep -q $'\033\\[0;1;38;5;75mheapscope' "$tmp/shot.ansi" || fail "the .ansi screenshot has no colors"
+head -c 5 "$tmp/shot.svg" | grep -q '<svg' || fail "the .svg screenshot is not SVG"
+grep -q '<!DOCTYPE html>' "$tmp/shot.html" || fail "the .html screenshot is not HTML"
+run --replay "$rec" --screenshot "$tmp/c.txt" --at 10 --view central --size 100x30
+[ "$rc" = 0 ] || fail "--at 10 --view central: exit $rc: $(cat "$tmp/err")"
+grep -q "partial swept" "$tmp/c.txt" || fail "--view central did not draw the central view"
+[ "$(wc -l <"$tmp/c.txt")" = 30 ] || fail "--size 100x30 did not make 30 lines"
+
+# A cast of the whole recording.
+cast="$tmp/web.cast"
+run --replay "$rec" --export-cast "$cast" --size 120x40
+[ "$rc" = 0 ] || fail "--export-cast: exit $rc: $(cat "$tmp/err")"
+head -n 1 "$cast" | grep -q '^{"version": 2, "width": 120, "height": 40, "timestamp": [0-9]*, "title": ' ||
+    fail "--export-cast: bad header: $(head -n 1 "$cast")"
+grep -q '^\[[0-9.]*, "m", "GC [0-9]*: mark"\]$' "$cast" || fail "--export-cast: no GC phase markers"
+[ "$(grep -c '"o"' "$cast")" -ge 10 ] || fail "--export-cast: too few output events"
+if command -v asciinema >/dev/null && command -v script >/dev/null; then
+    # asciinema opens /dev/tty: give it one.
+    script -qec "asciinema cat $cast" /dev/null >"$tmp/played" 2>&1 || fail "asciinema cat refused the cast"
+    grep -q "heapscope" "$tmp/played" || fail "asciinema cat played nothing"
+else
+    echo "test_replay: asciinema not installed: the cast is not played"
+fi
+
+# A recording cut in half: its complete frames still export.
+size=$(stat -c %s "$rec")
+head -c $((size / 2)) "$rec" >"$tmp/half.hsr"
+run --replay "$tmp/half.hsr" --screenshot "$tmp/half.txt"
+[ "$rc" = 0 ] || fail "a cut-off recording: exit $rc: $(cat "$tmp/err")"
+
+# Bad input.
+printf 'not a recording at all\n' >"$tmp/junk.hsr"
+expect_bad --replay --replay "$tmp/junk.hsr" --screenshot "$tmp/x.txt"
+grep -q "junk.hsr" "$tmp/err" || fail "a junk recording: the sentence does not name the file"
+expect_bad --replay --replay "$tmp/none.hsr" --screenshot "$tmp/x.txt"
+expect_bad --at --replay "$rec" --screenshot "$tmp/x.txt" --at 1h
+expect_bad --at --replay "$rec" --screenshot "$tmp/x.txt" --at 99999999
+expect_bad --screenshot --replay "$rec" --screenshot "$tmp/x.png"
+expect_bad --screenshot --replay "$rec" --screenshot "$tmp/nodir/x.txt"
+expect_bad --record --headless --duration 1s --record "$tmp/nodir/x.hsr"
+
+[ "$failures" -eq 0 ] && echo "ok: record, replay, screenshots and casts from the command line"
+exit $((failures > 0))
