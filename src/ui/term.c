@@ -198,7 +198,16 @@ static bool open_term(term *t, const hs_ui_opts *o, char *why, size_t n)
     noecho();
     keypad(stdscr, TRUE);
     nodelay(stdscr, TRUE);
-    set_escdelay(25);
+    set_escdelay(150); /* a key's escape sequence may arrive in pieces on a busy machine */
+    /* Home and End as the common terminals send them, whatever TERM says
+     * (a terminal multiplexer sends its own). */
+    static const struct {
+        const char *seq;
+        int key;
+    } alt[] = {{"\033[1~", KEY_HOME}, {"\033[H", KEY_HOME}, {"\033OH", KEY_HOME},
+               {"\033[4~", KEY_END},  {"\033[F", KEY_END},  {"\033OF", KEY_END}};
+    for (size_t i = 0; i < sizeof(alt) / sizeof(alt[0]); i++)
+        define_key(alt[i].seq, alt[i].key);
     curs_set(0);
     mousemask(BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
     mouseinterval(0);

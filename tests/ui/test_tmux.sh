@@ -178,6 +178,35 @@ wait_exit || fail "SIGTERM did not end the live view"
 wait_for "EXITED"
 [ "$(tm display -p -t hs '#{alternate_on}')" = 0 ] || fail "SIGTERM: the terminal is still in the alternate screen"
 
+# ---- recording in the live view (--record, m), then its replay's transport ------------------
+start --workload churn:live=4MiB --procs 1 --record "$tmp/live.hsr"
+wait_for "● REC $tmp/live.hsr" || fail "--record: no REC on the status line"
+tm send-keys -t hs m
+wait_for "marker caption (Enter drops it, Esc cancels):" || fail "m: no caption prompt"
+tm send-keys -t hs -l "big moment"
+tm send-keys -t hs Enter
+wait_for "marker dropped: big moment" || fail "m: the marker was not dropped"
+sleep 1
+tm send-keys -t hs q
+wait_exit || fail "recording: q did not quit"
+[ "$(cat "$tmp/rc" 2>/dev/null)" = 0 ] || fail "recording: exit status $(cat "$tmp/rc")"
+grep -q "^heapscope: recorded [0-9]* frames to $tmp/live.hsr" "$tmp/err" || fail "no recording report: $(cat "$tmp/err")"
+start --replay "$tmp/live.hsr"
+wait_for " REPLAY ▶" || fail "--replay: not playing"
+tm send-keys -t hs Space
+wait_for " REPLAY ❚❚" || fail "--replay: space did not pause"
+tm send-keys -t hs Home
+wait_for "frame 1 of " || fail "--replay: Home did not go to the first frame"
+tm send-keys -t hs .
+wait_for "frame 2 of " || fail "--replay: . did not step a frame"
+tm send-keys -t hs ]
+wait_for "big moment" || fail "--replay: ] did not reach the marker"
+tm send-keys -t hs 3
+wait_for "partial swept" || fail "--replay: the central view does not work"
+tm send-keys -t hs q
+wait_exit || fail "--replay: q did not quit"
+[ "$(cat "$tmp/rc" 2>/dev/null)" = 0 ] || fail "--replay: exit status $(cat "$tmp/rc")"
+
 # ---- SIGHUP, as when the terminal closes ----------------------------------------------------
 ENVIRONMENT="TERM=xterm-256color"
 start --workload churn:live=4MiB --procs 1
