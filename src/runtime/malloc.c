@@ -225,12 +225,12 @@ void *hs_malloc(hs_p *pp, size_t size, const hs_type *typ)
     if (atomic_load_relaxed_u32(&pp->preempt) != 0)
         hs_safepoint(pp);
     deductAssistCredit(rt, pp, size);
+    uint64_t refused = atomic_load_u64(&rt->oomCount);
     void *x = mallocgc(rt, pp, size, typ);
-    if (x == NULL && hs_runtime_oom(rt).happened) {
-        /* Past --max-heap: collect, as Go would before giving up, and try once more. */
-        pthread_mutex_lock(&rt->errlock);
-        rt->oom.happened = false;
-        pthread_mutex_unlock(&rt->errlock);
+    if (x == NULL && atomic_load_u64(&rt->oomCount) != refused) {
+        /* Past --max-heap: collect, as Go would before giving up, and try
+         * once more.  The record stays: another P may be reporting its own
+         * refusal from it right now. */
         hs_gc(rt, pp);
         x = mallocgc(rt, pp, size, typ);
     }
@@ -245,6 +245,7 @@ void runtime_oom(hs_runtime *rt, uint64_t requested)
     rt->oom.requested = requested;
     rt->oom.heap_inuse = inuse;
     rt->oom.max_heap = rt->cfg.max_heap;
+    atomic_store_u64(&rt->oomCount, atomic_load_relaxed_u64(&rt->oomCount) + 1);
     snprintf(rt->err, sizeof(rt->err),
              "out of memory: a new %llu-byte span would take the heap in use from %llu to "
              "%llu bytes, past the --max-heap cap of %llu bytes",

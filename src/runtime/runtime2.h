@@ -527,7 +527,8 @@ struct hs_runtime {
 
     pthread_mutex_t errlock; /* guards err and oom */
     char err[256];
-    hs_oom_info oom;
+    hs_oom_info oom;    /* errlock; sticky once an allocation passed max_heap */
+    uint64_t oomCount;  /* atomic: allocations refused past max_heap, so far */
 };
 
 /* ---- functions by file ------------------------------------------------------------ */
