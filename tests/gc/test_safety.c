@@ -9,9 +9,11 @@
  * hybrid barrier is what keeps concurrent mark correct; pointers a goroutine
  * holds across a safe point live in its stack slots.
  *
- * HS_SAFETY_OPS sets mutations per goroutine (default 400,000).
+ * HS_SAFETY_OPS sets mutations per goroutine (default 400,000); with
+ * HS_SAFETY_SECONDS each goroutine mutates for that long instead (`make soak`).
  */
 #include <stdlib.h>
+#include <time.h>
 
 #include "gcutil.h"
 
@@ -86,14 +88,22 @@ static void mutate(mutator *m, void **stack)
 static void *mutator_main(void *arg)
 {
     mutator *m = arg;
-    const char *env = getenv("HS_SAFETY_OPS");
+    const char *env = getenv("HS_SAFETY_OPS"), *secs = getenv("HS_SAFETY_SECONDS");
     long ops = env ? atol(env) : 400000;
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double limit = secs ? atof(secs) : 0;
     hs_p_acquire(m->pp);
     hs_g *g = hs_g_new(m->pp, nslots);
-    for (long i = 0; i < ops; i++) {
+    for (long i = 0; limit > 0 || i < ops; i++) {
         mutate(m, hs_g_slots(g));
         hs_safepoint(m->pp);
         m->ops++;
+        if (limit > 0 && (i & 4095) == 0) { /* timed (soak): a clock read now and then */
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            if ((double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9 >= limit)
+                break;
+        }
     }
     hs_g_free(g);
     hs_p_release(m->pp);
