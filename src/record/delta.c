@@ -222,7 +222,8 @@ static bool script_maps(delta_ctx *c, bool keyframe, uint32_t pn, uint32_t n)
         !rec_grow(&c->rmap, &c->rmap_cap, pn, sizeof(int32_t)))
         return false;
     if (keyframe) {
-        memset(c->map, 0xff, n * sizeof(int32_t));
+        if (n > 0) /* an empty heap has no spans, and maybe no map yet */
+            memset(c->map, 0xff, n * sizeof(int32_t));
         return c->script_len == 0;
     }
     uint32_t i = 0, j = 0;
