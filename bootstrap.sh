@@ -11,9 +11,10 @@
 set -euo pipefail
 
 # What the build and `make check` need.  Add packages here.
-packages=(build-essential autoconf automake libtool pkg-config libncurses-dev check tmux)
+packages=(build-essential autoconf automake libtool pkg-config libncurses-dev check tmux
+    libdw-dev libelf-dev golang-go)
 # What the benchmarks compare with (--bench).
-bench_packages=(golang-go libgc-dev libgoogle-perftools-dev libjemalloc-dev libmimalloc-dev)
+bench_packages=(libgc-dev libgoogle-perftools-dev libjemalloc-dev libmimalloc-dev)
 
 usage() {
     sed -n 's/^# \{0,1\}//; 2,10p' "$0"

@@ -44,7 +44,7 @@
 extern "C" {
 #endif
 
-#define HS_SNAPSHOT_VERSION 2
+#define HS_SNAPSHOT_VERSION 3
 #define HS_SNAP_NUM_CLASSES 68
 #define HS_SNAP_NUM_SPAN_CLASSES 136
 #define HS_SNAP_MAX_PROCS 255 /* cached_by holds a P id + 1 in a byte */
@@ -224,6 +224,11 @@ typedef struct hs_snapshot {
     int64_t gc_cpu_total_ns; /* mark CPU of every cycle so far: assists, workers, idle */
     uint32_t world_paused;   /* the world is stopped on request (hs_control.pause) */
     uint32_t pad4;
+    /* ---- since version 3: a running Go program read by src/attach/ ---------------
+     * Zero for heapscope's own runtime. */
+    int64_t freeze_pause_ns; /* --freeze: how long this frame kept the program stopped */
+    uint32_t torn_spans;     /* spans whose read tore: shown as last read whole */
+    uint32_t target_pid;     /* the program read */
 } hs_snapshot;
 
 /* Accessors for the arrays. */
