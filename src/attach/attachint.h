@@ -61,6 +61,11 @@ typedef struct go_layout {
     go_var class_size, class_npages; /* optional */
     /* runtime.mheap */
     go_field mh_sweepgen, mh_arenas, mh_all_arenas;
+    /* the page allocator (optional: without it free pages are not told from
+     * released or never-used ones) */
+    uint64_t heap_addr_bits, log_chunk_bytes;
+    go_field mh_chunks, mh_in_use, pd_alloc, pd_scavenged;
+    uint32_t pd_size;
     /* runtime.heapArena */
     go_field ha_spans, ha_page_in_use, ha_inline_marks;
     /* runtime.mspan */
@@ -161,8 +166,12 @@ typedef struct rproc {
     int32_t span[GO_NUM_SPAN_CLASSES];   /* the same as indices in the frame's spans, or -1 */
 } rproc;
 
+#define CHUNKS_PER_ARENA 16 /* 4 MiB chunks of the page allocator */
+
 typedef struct rarena {
     uint64_t base, ptr; /* ptr: the heapArena */
+    uint8_t palloc[CHUNKS_PER_ARENA][2][64]; /* each chunk's alloc and scavenged bits */
+    bool have_palloc;
     uint8_t in_use[1024];
     uint8_t inline_marks[1024];
     uint64_t *spans; /* 8192 */
@@ -174,6 +183,9 @@ typedef struct rframe {
     int32_t gogc;
     uint64_t heap_live, heap_marked, heap_goal, pause_total;
     uint64_t pause_ns[256];
+    uint64_t grown[64][2]; /* the page allocator's inUse ranges: [base, limit) */
+    size_t ngrown;
+    bool have_grown;
     uint16_t class_size[68];
     uint8_t class_npages[68];
     rarena *arenas;

@@ -122,6 +122,42 @@ static bool fill_cells(const rframe *f, const rspan *r, hs_snap_span *sp, uint8_
     return false;
 }
 
+static bool grown(const rframe *f, uint64_t addr)
+{
+    for (size_t i = 0; i < f->ngrown; i++)
+        if (addr >= f->grown[i][0] && addr < f->grown[i][1])
+            return true;
+    return false;
+}
+
+/* The pages no span of the heap holds: never used (outside what the page
+ * allocator has grown into), released (scavenged) or free; a page the
+ * allocator holds for something else (a goroutine stack) shows as free but
+ * counts in neither idle nor released, as in Go's MemStats. */
+static void fill_pages(const rframe *f, hs_snapshot *s, const offsets *o)
+{
+    uint8_t *pages = (uint8_t *)s + o->pages;
+    uint64_t idle = 0, released = 0;
+    for (size_t k = 0; k < f->narenas; k++) {
+        const rarena *a = &f->arenas[k];
+        uint8_t *pg = pages + k * HS_SNAP_PAGES_PER_ARENA;
+        for (uint32_t i = 0; i < HS_SNAP_PAGES_PER_ARENA; i++) {
+            uint32_t c = i / 512, b = i % 512;
+            bool used = a->have_palloc && (a->palloc[c][0][b / 8] >> (b % 8) & 1);
+            bool scav = a->have_palloc && (a->palloc[c][1][b / 8] >> (b % 8) & 1);
+            if (f->have_grown && !grown(f, a->base + (uint64_t)i * HS_SNAP_PAGE_SIZE))
+                pg[i] = HS_PAGE_UNUSED;
+            else
+                pg[i] = !used && scav ? HS_PAGE_RELEASED : HS_PAGE_FREE;
+            idle += pg[i] == HS_PAGE_FREE && !used;
+            released += pg[i] == HS_PAGE_RELEASED;
+        }
+    }
+    s->HeapIdle = (idle + released) * HS_SNAP_PAGE_SIZE;
+    s->HeapReleased = released * HS_SNAP_PAGE_SIZE;
+    s->released_bytes = s->HeapReleased;
+}
+
 /* Spans, pages and cells; returns the torn count. */
 static uint32_t fill_spans(const rframe *f, hs_snapshot *s, const offsets *o,
                            const hs_snapshot *prev)
@@ -130,7 +166,6 @@ static uint32_t fill_spans(const rframe *f, hs_snapshot *s, const offsets *o,
     uint8_t *pages = (uint8_t *)s + o->pages, *cells = (uint8_t *)s + o->cells;
     int32_t *page_span = (int32_t *)(void *)((char *)s + o->page_span);
     size_t npages = f->narenas * HS_SNAP_PAGES_PER_ARENA;
-    memset(pages, HS_PAGE_FREE, npages);
     for (size_t i = 0; i < npages; i++)
         page_span[i] = -1;
     uint32_t cell = 0, torn = 0;
@@ -253,7 +288,6 @@ static void fill_memstats(const rframe *f, hs_snapshot *s)
     s->HeapAlloc = alloc;
     s->HeapInuse = inuse;
     s->HeapObjects = objects;
-    s->HeapIdle = (uint64_t)s->npages * HS_SNAP_PAGE_SIZE - inuse;
     s->HeapSys = s->HeapIdle + inuse;
     s->NumGC = f->numgc;
 }
@@ -324,6 +358,7 @@ long fill_publish(const rframe *f, fill_ctx *c, hs_snapshot_publisher *pub)
     for (size_t i = 0; i < f->narenas; i++)
         ar[i] = (hs_snap_arena){.base = f->arenas[i].base,
                                 .first_page = (uint32_t)(i * HS_SNAP_PAGES_PER_ARENA)};
+    fill_pages(f, s, &o);
     s->torn_spans = fill_spans(f, s, &o, c->prev);
     fill_central(f, s, &o);
     fill_procs(f, s, &o);

@@ -9,7 +9,10 @@
  *   2. each arena of allArenas through the index: its heapArena;
  *   3. each heapArena's pageInUse bits (set on the first page of each
  *      in-use span) and spans[] (the mspan of each page), plus, since Go
- *      1.25, pageUseSpanInlineMarkBits;
+ *      1.25, pageUseSpanInlineMarkBits; and the page allocator's bitmaps
+ *      of its 16 chunks (pages.chunks: allocated and scavenged pages) and
+ *      the ranges it has grown into (pages.inUse), which tell free pages
+ *      from released and never-used ones;
  *   4. the mspan of each first page in use, through the page cache: its
  *      start must be that page and its state mSpanInUse, else the span
  *      changed under the read and is left out of this frame;
@@ -42,7 +45,19 @@ typedef struct globals {
     uint64_t gogc, numgc, numforced, pause_total, gomaxprocs;
     uint64_t *l1; /* mheap_.arenas */
     size_t nl1;
+    uint64_t in_use[3]; /* mheap_.pages.inUse.ranges */
+    uint64_t *chunks;   /* mheap_.pages.chunks: the page allocator's L1 */
+    size_t nchunks;
 } globals;
+
+/* The page allocator's bitmaps can be read: every optional piece is there,
+ * in Go's 64-bit shape (4 MiB chunks of 512 pages, 64-byte bitmaps). */
+static bool have_palloc(const go_layout *l)
+{
+    return l->mh_chunks.ok && l->mh_in_use.ok && l->pd_alloc.ok && l->pd_scavenged.ok &&
+           l->pd_alloc.size == 64 && l->pd_scavenged.size == 64 && l->log_chunk_bytes == 22 &&
+           l->heap_addr_bits > 22 && l->mh_chunks.size >= 8 && l->mh_chunks.size <= 65536;
+}
 
 static void want_u64(pm_batch *b, uint64_t base, go_field fl, uint64_t *dst)
 {
@@ -69,6 +84,13 @@ static int read_globals(heapreader *r, rframe *f, globals *g)
     if (g->l1 == NULL)
         return -ENOMEM;
     pm_batch_add(b, l->mheap.addr + l->mh_arenas.off, g->l1, g->nl1 * 8);
+    if (have_palloc(l)) {
+        g->nchunks = l->mh_chunks.size / 8;
+        if ((g->chunks = calloc(g->nchunks, 8)) == NULL)
+            return -ENOMEM;
+        pm_batch_add(b, l->mheap.addr + l->mh_chunks.off, g->chunks, g->nchunks * 8);
+        pm_batch_add(b, l->mheap.addr + l->mh_in_use.off, g->in_use, sizeof g->in_use);
+    }
     want_var(b, l->gcphase, &g->gcphase);
     want_var(b, l->gomaxprocs, &g->gomaxprocs);
     want_u64(b, l->work.addr, l->wk_cycles, &g->cycles);
@@ -126,6 +148,28 @@ static int by_base(const void *a, const void *b)
     return x->base < y->base ? -1 : x->base > y->base;
 }
 
+/* The page allocator's bits for the 16 chunks of arena a. */
+static void want_chunks(const go_layout *l, const globals *g, rarena *a, pm_batch *b)
+{
+    a->have_palloc = g->chunks != NULL;
+    if (!a->have_palloc)
+        return;
+    int l1bits = 0;
+    while ((1ull << l1bits) < g->nchunks)
+        l1bits++;
+    uint64_t l2bits = l->heap_addr_bits - l->log_chunk_bytes - (uint64_t)l1bits;
+    for (int c = 0; c < CHUNKS_PER_ARENA; c++) {
+        uint64_t ci = ((a->base - l->arena_base) >> l->log_chunk_bytes) + (uint64_t)c;
+        uint64_t l1 = l1bits ? ci >> l2bits : 0, l2 = ci & ((1ull << l2bits) - 1);
+        memset(a->palloc[c], 0, sizeof a->palloc[c]);
+        if (l1 >= g->nchunks || g->chunks[l1] == 0)
+            continue;
+        uint64_t pd = g->chunks[l1] + l2 * l->pd_size;
+        pm_batch_add(b, pd + l->pd_alloc.off, a->palloc[c][0], 64);
+        pm_batch_add(b, pd + l->pd_scavenged.off, a->palloc[c][1], 64);
+    }
+}
+
 /* Steps 2 and 3. */
 static int read_arenas(heapreader *r, rframe *f, const globals *g)
 {
@@ -168,7 +212,12 @@ static int read_arenas(heapreader *r, rframe *f, const globals *g)
         if (l->ha_inline_marks.ok)
             pm_batch_add(b, a->ptr + l->ha_inline_marks.off, a->inline_marks,
                          sizeof a->inline_marks);
+        want_chunks(l, g, a, b);
     }
+    f->have_grown = g->chunks != NULL;
+    f->ngrown = g->in_use[1] < 64 ? (size_t)g->in_use[1] : 64;
+    if (f->have_grown)
+        pm_batch_add(b, g->in_use[0], f->grown, f->ngrown * sizeof f->grown[0]);
     return pm_batch_run(b, r->pid);
 }
 
@@ -433,6 +482,7 @@ int heap_read(heapreader *r, rframe *f)
     if (rc == 0)
         rc = read_arenas(r, f, &g);
     free(g.l1);
+    free(g.chunks);
     if (rc == 0)
         rc = list_spans(r, f);
     if (rc == 0) {
