@@ -221,7 +221,9 @@ static void draw_legend(hs_ui *ui, hs_canvas *cv, rect r)
                                       MAP_UNSWEPT, MAP_WHITE, MAP_GRAY, MAP_BLACK};
     int x = r.x, y = r.y, end = r.x + r.w;
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
-        const char *name = pal_map_name(order[i]);
+        const char *name = source_state_name(ui, order[i]);
+        if (name == NULL)
+            continue;
         int need = 3 + (int)strlen(name);
         if (x + need > end) {
             x = r.x;

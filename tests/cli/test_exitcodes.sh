@@ -106,8 +106,9 @@ expect_usage --attach-bin --attach-bin ./server
 expect_usage --replay --replay r.hsr --attach 1
 
 # ---- good options for a mode this build lacks: it says so, exits 2 ----------
-# (--headless and the live view without a terminal: see test_headless.sh)
-for args in "--replay r.hsr" "--replay r.hsr --screenshot f.txt --at 2" "--attach 1 --freeze"; do
+# (--headless and the live view without a terminal: see test_headless.sh;
+# --attach: tests/attach/test_attach.sh)
+for args in "--replay r.hsr" "--replay r.hsr --screenshot f.txt --at 2"; do
     # shellcheck disable=SC2086 # split the options on purpose
     run $args
     [ "$rc" -eq 2 ] || fail "heapscope $args: exit $rc, want 2"
