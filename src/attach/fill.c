@@ -89,9 +89,30 @@ static const hs_snap_span *prev_span(const hs_snapshot *prev, uint64_t start)
     return lo < prev->nspans && sp[lo].start == start ? &sp[lo] : NULL;
 }
 
-static void set_cell(uint8_t *cells, uint32_t i, hs_cell c)
+/* The 8 bits of x spread to the even bits of 16: bit j to bit 2j. */
+static uint32_t spread(uint32_t x)
 {
-    cells[i / 4] |= (uint8_t)(c << (2 * (i % 4)));
+    x = (x | x << 4) & 0x0f0f;
+    x = (x | x << 2) & 0x3333;
+    return (x | x << 1) & 0x5555;
+}
+
+/* Cells 8 at a time: allocated gives 01 (white), allocated and marked 11
+ * (black), free 00; the slots below freeindex count as allocated. */
+static void cells_of(const rspan *r, const uint8_t *alloc, const uint8_t *mark, uint8_t *cells)
+{
+    for (uint32_t k = 0; k * 8 < r->nelems; k++) {
+        uint32_t a = alloc[k], first = k * 8, n = r->nelems - first < 8 ? r->nelems - first : 8;
+        if (r->freeindex >= first + 8)
+            a = 0xff;
+        else if (r->freeindex > first)
+            a |= (1u << (r->freeindex - first)) - 1;
+        a &= (1u << n) - 1;
+        uint32_t c = spread(a) | spread(a & mark[k]) << 1;
+        cells[2 * k] = (uint8_t)c;
+        if (n > 4)
+            cells[2 * k + 1] = (uint8_t)(c >> 8);
+    }
 }
 
 /* One span's cells and counts; returns whether it was torn. */
@@ -113,12 +134,8 @@ static bool fill_cells(const rframe *f, const rspan *r, hs_snap_span *sp, uint8_
         }
         return true;
     }
-    const uint8_t *alloc = f->bits + r->bits, *mark = alloc + nb;
-    for (uint32_t i = 0; i < r->nelems; i++) {
-        bool allocated = i < r->freeindex || (alloc[i / 8] >> (i % 8) & 1);
-        if (allocated)
-            set_cell(cells, i, (mark[i / 8] >> (i % 8) & 1) ? HS_CELL_BLACK : HS_CELL_WHITE);
-    }
+    const uint8_t *alloc = f->bits + r->bits;
+    cells_of(r, alloc, alloc + nb, cells);
     return false;
 }
 
@@ -179,6 +196,7 @@ static uint32_t fill_spans(const rframe *f, hs_snapshot *s, const offsets *o,
         sp->sweep = sweep_state(r->sweepgen, f->sweepgen);
         sp->cached_by = (uint8_t)(r->cached_by + 1);
         torn += fill_cells(f, r, sp, cells + cell, prev);
+        s->gcmode |= r->inline_marks; /* Green Tea keeps marks in the span (Go 1.25+) */
         sp->central_set = central_set(sp);
         cell += (r->nelems + 3u) / 4;
         uint8_t st = r->spanclass >> 1 ? HS_PAGE_SMALL : HS_PAGE_LARGE;

@@ -392,12 +392,3 @@ int go_layout_resolve(const char *path, uint64_t bias, go_layout *l, char *why, 
     close(fd);
     return rc;
 }
-
-uint64_t go_get(const void *base, go_field f)
-{
-    const unsigned char *p = (const unsigned char *)base + f.off;
-    uint64_t v = 0;
-    size_t w = f.size < 8 ? f.size : 8;
-    memcpy(&v, p, w); /* little-endian: the low bytes first */
-    return v;
-}

@@ -264,9 +264,9 @@ static void decode_spans(heapreader *r, rframe *f)
     size_t kept = 0;
     for (size_t i = 0; i < f->nspans; i++) {
         rspan s = f->spans[i];
-        if (!pm_pages_get(r->pages, s.addr, r->tmp, l->span_size))
+        const uint8_t *m = pm_pages_view(r->pages, s.addr, l->span_size, r->tmp);
+        if (m == NULL)
             continue;
-        const uint8_t *m = r->tmp;
         if (go_get(m, l->sp_start) != s.start || go_get(m, l->sp_state) != MSPAN_IN_USE)
             continue;
         uint64_t npages = go_get(m, l->sp_npages);
@@ -350,8 +350,12 @@ static void check_spans(rframe *f)
     for (size_t i = 0; i < f->nspans; i++) {
         rspan *s = &f->spans[i];
         const uint8_t *alloc = f->bits + s->bits;
-        uint32_t n = s->freeindex;
-        for (uint32_t k = s->freeindex; k < s->nelems; k++)
+        uint32_t n = s->freeindex, k = s->freeindex;
+        for (; k < s->nelems && k % 8 != 0; k++)
+            n += bit(alloc, k);
+        for (; k + 8 <= s->nelems; k += 8)
+            n += (uint32_t)__builtin_popcount(alloc[k / 8]);
+        for (; k < s->nelems; k++)
             n += bit(alloc, k);
         if (n != s->alloc_count)
             s->torn = true;
@@ -360,40 +364,46 @@ static void check_spans(rframe *f)
 
 /* ---- Ps ------------------------------------------------------------------------------ */
 
-/* A hash of mspan address -> index in f->spans, for the mcaches. */
-typedef struct span_hash {
+/* The mspans the mcaches hold (at most 136 a P), hashed by address to the
+ * P and class that hold them: one pass over the frame's spans finds them. */
+typedef struct cache_hash {
     uint64_t *key;
-    uint32_t *val;
+    uint32_t *who; /* P << 8 | span class */
     size_t mask;
-} span_hash;
+    int shift;
+} cache_hash;
 
-static bool hash_build(span_hash *h, const rframe *f)
+static size_t cache_slot(const cache_hash *h, uint64_t addr)
 {
-    size_t cap = 64;
-    while (cap < 2 * f->nspans)
-        cap *= 2;
-    h->key = calloc(cap, 8);
-    h->val = malloc(cap * 4);
-    h->mask = cap - 1;
-    if (h->key == NULL || h->val == NULL)
-        return false;
-    for (size_t i = 0; i < f->nspans; i++) {
-        size_t k = (size_t)(f->spans[i].addr * 0x9e3779b97f4a7c15ull >> 17) & h->mask;
-        while (h->key[k] != 0)
-            k = (k + 1) & h->mask;
-        h->key[k] = f->spans[i].addr;
-        h->val[k] = (uint32_t)i;
-    }
-    return true;
+    size_t k = (size_t)(addr * 0x9e3779b97f4a7c15ull >> h->shift);
+    while (h->key[k] != 0 && h->key[k] != addr)
+        k = (k + 1) & h->mask;
+    return k;
 }
 
-static int32_t hash_find(const span_hash *h, uint64_t addr)
+static bool cache_build(cache_hash *h, const rframe *f, uint64_t empty)
 {
-    size_t k = (size_t)(addr * 0x9e3779b97f4a7c15ull >> 17) & h->mask;
-    for (; h->key[k] != 0; k = (k + 1) & h->mask)
-        if (h->key[k] == addr)
-            return (int32_t)h->val[k];
-    return -1;
+    size_t cap = 64;
+    h->shift = 58;
+    while (cap < 4 * GO_NUM_SPAN_CLASSES * (f->nprocs + 1)) {
+        cap *= 2;
+        h->shift--;
+    }
+    h->key = calloc(cap, 8);
+    h->who = malloc(cap * 4);
+    h->mask = cap - 1;
+    if (h->key == NULL || h->who == NULL)
+        return false;
+    for (size_t i = 0; i < f->nprocs; i++)
+        for (int c = 0; c < GO_NUM_SPAN_CLASSES; c++) {
+            uint64_t a = f->procs[i].alloc[c];
+            if (a == 0 || a == empty)
+                continue;
+            size_t k = cache_slot(h, a);
+            h->key[k] = a;
+            h->who[k] = (uint32_t)(i << 8 | (size_t)c);
+        }
+    return true;
 }
 
 static int read_procs(heapreader *r, rframe *f)
@@ -446,26 +456,22 @@ static int read_procs(heapreader *r, rframe *f)
 /* Which span each P caches, as indices; each cached span learns its P. */
 static int link_caches(heapreader *r, rframe *f)
 {
-    span_hash h = {0};
-    if (!hash_build(&h, f)) {
-        free(h.key);
-        free(h.val);
-        return -ENOMEM;
-    }
-    for (size_t i = 0; i < f->nprocs; i++) {
-        rproc *p = &f->procs[i];
-        for (int c = 0; c < GO_NUM_SPAN_CLASSES; c++) {
-            int32_t k = p->alloc[c] == 0 || p->alloc[c] == r->l->emptymspan.addr
-                            ? -1
-                            : hash_find(&h, p->alloc[c]);
-            p->span[c] = k;
-            if (k >= 0)
-                f->spans[k].cached_by = (int16_t)i;
-        }
+    cache_hash h = {0};
+    bool ok = cache_build(&h, f, r->l->emptymspan.addr);
+    for (size_t i = 0; i < f->nprocs; i++)
+        for (int c = 0; c < GO_NUM_SPAN_CLASSES; c++)
+            f->procs[i].span[c] = -1;
+    for (size_t i = 0; ok && i < f->nspans; i++) {
+        size_t k = cache_slot(&h, f->spans[i].addr);
+        if (h.key[k] == 0)
+            continue;
+        uint32_t p = h.who[k] >> 8, c = h.who[k] & 0xff;
+        f->procs[p].span[c] = (int32_t)i;
+        f->spans[i].cached_by = (int16_t)p;
     }
     free(h.key);
-    free(h.val);
-    return 0;
+    free(h.who);
+    return ok ? 0 : -ENOMEM;
 }
 
 int heap_read(heapreader *r, rframe *f)

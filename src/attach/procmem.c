@@ -110,6 +110,7 @@ struct pm_pages {
     uint8_t *ok;
     uint8_t *data;
     size_t cap, n; /* cap a power of two, n < cap / 2 */
+    int shift;     /* 64 - log2(cap): Fibonacci hashing keeps the top bits */
     uint32_t *order; /* slots in the order they were wanted */
 };
 
@@ -138,7 +139,7 @@ void pm_pages_reset(pm_pages *pc)
 
 static size_t slot_of(const pm_pages *pc, uint64_t page)
 {
-    size_t mask = pc->cap - 1, h = (size_t)(page * 0x9e3779b97f4a7c15ull >> 20) & mask;
+    size_t mask = pc->cap - 1, h = (size_t)(page * 0x9e3779b97f4a7c15ull >> pc->shift);
     while (pc->key[h] != 0 && pc->key[h] != page + 1)
         h = (h + 1) & mask;
     return h;
@@ -162,7 +163,10 @@ static bool grow(pm_pages *pc)
     uint32_t *oldorder = pc->order;
     free(pc->ok);
     free(pc->data);
-    *pc = (pm_pages){.key = key, .ok = ok, .data = data, .cap = cap, .order = order};
+    int shift = 64;
+    for (size_t c = cap; c > 1; c >>= 1)
+        shift--;
+    *pc = (pm_pages){.key = key, .ok = ok, .data = data, .cap = cap, .order = order, .shift = shift};
     for (size_t i = 0; i < n; i++) {
         size_t h = slot_of(pc, old[oldorder[i]] - 1);
         pc->key[h] = old[oldorder[i]];
@@ -214,6 +218,17 @@ int pm_pages_fetch(pm_pages *pc, pid_t pid)
         }
     free(io);
     return rc;
+}
+
+const void *pm_pages_view(const pm_pages *pc, uint64_t addr, size_t len, void *tmp)
+{
+    size_t off = (size_t)(addr % PAGE);
+    if (off + len > PAGE || pc->cap == 0)
+        return pm_pages_get(pc, addr, tmp, len) ? tmp : NULL;
+    size_t h = slot_of(pc, addr / PAGE);
+    if (pc->key[h] == 0 || !pc->ok[h])
+        return NULL;
+    return pc->data + h * PAGE + off;
 }
 
 bool pm_pages_get(const pm_pages *pc, uint64_t addr, void *dst, size_t len)
