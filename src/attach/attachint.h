@@ -79,6 +79,10 @@ typedef struct go_layout {
     /* the collector: work, memstats, gcController */
     go_field wk_cycles;
     go_field ms_numgc, ms_numforcedgc, ms_pause_total, ms_pause_ns;
+    /* memstats.heapStats.stats: a ring of 3 runtime.heapStatsDelta whose sum
+     * is the allocation counters (optional) */
+    go_field ms_heap_stats, hd_tiny, hd_large_alloc, hd_large_count, hd_small_count,
+        hd_large_free, hd_large_free_count, hd_small_free;
     go_field gc_heap_live, gc_heap_marked, gc_heap_goal, gc_percent;
     /* runtime.spanInlineMarkBits (Go 1.25 and later; optional) */
     go_field im_marks;
@@ -210,6 +214,7 @@ typedef struct rframe {
     int32_t gogc;
     uint64_t heap_live, heap_marked, heap_goal, pause_total;
     uint64_t pause_ns[256];
+    uint64_t mallocs, frees, total_alloc, tiny_allocs; /* 0 without heapStats */
     uint64_t grown[64][2]; /* the page allocator's inUse ranges: [base, limit) */
     size_t ngrown;
     bool have_grown;

@@ -308,6 +308,9 @@ static void fill_memstats(const rframe *f, hs_snapshot *s)
     s->HeapObjects = objects;
     s->HeapSys = s->HeapIdle + inuse;
     s->NumGC = f->numgc;
+    s->Mallocs = f->mallocs;
+    s->Frees = f->frees;
+    s->TotalAlloc = f->total_alloc;
 }
 
 uint32_t frame_phase(const rframe *f)

@@ -48,7 +48,40 @@ typedef struct globals {
     uint64_t in_use[3]; /* mheap_.pages.inUse.ranges */
     uint64_t *chunks;   /* mheap_.pages.chunks: the page allocator's L1 */
     size_t nchunks;
+    uint8_t *heap_stats; /* memstats.heapStats.stats, as read */
 } globals;
+
+/* memstats.heapStats can be summed: the ring and every counter are there. */
+static bool have_heap_stats(const go_layout *l)
+{
+    return l->ms_heap_stats.ok && l->ms_heap_stats.elem > 0 && l->ms_heap_stats.size <= 65536 &&
+           l->hd_tiny.ok && l->hd_large_alloc.ok && l->hd_large_count.ok &&
+           l->hd_small_count.ok && l->hd_large_free.ok && l->hd_large_free_count.ok &&
+           l->hd_small_free.ok && l->hd_small_count.size == 68 * 8 &&
+           l->hd_small_free.size == 68 * 8;
+}
+
+/* Go's readmemstats sums: Mallocs and Frees count tiny blocks too. */
+static void sum_heap_stats(const go_layout *l, const globals *g, rframe *f)
+{
+    f->mallocs = f->frees = f->total_alloc = f->tiny_allocs = 0;
+    for (uint32_t i = 0; g->heap_stats != NULL && i < l->ms_heap_stats.size / l->ms_heap_stats.elem;
+         i++) {
+        const uint8_t *d = g->heap_stats + i * l->ms_heap_stats.elem;
+        uint64_t tiny = go_get(d, l->hd_tiny);
+        f->tiny_allocs += tiny;
+        f->mallocs += tiny + go_get(d, l->hd_large_count);
+        f->frees += tiny + go_get(d, l->hd_large_free_count);
+        f->total_alloc += go_get(d, l->hd_large_alloc);
+        for (int c = 1; c < 68; c++) {
+            go_field n = {.off = l->hd_small_count.off + 8 * (uint32_t)c, .size = 8};
+            go_field fr = {.off = l->hd_small_free.off + 8 * (uint32_t)c, .size = 8};
+            f->mallocs += go_get(d, n);
+            f->frees += go_get(d, fr);
+            f->total_alloc += go_get(d, n) * f->class_size[c];
+        }
+    }
+}
 
 /* The page allocator's bitmaps can be read: every optional piece is there,
  * in Go's 64-bit shape (4 MiB chunks of 512 pages, 64-byte bitmaps). */
@@ -103,6 +136,12 @@ static int read_globals(heapreader *r, rframe *f, globals *g)
     want_u64(b, l->memstats.addr, l->ms_pause_total, &g->pause_total);
     if (l->ms_pause_ns.size == sizeof f->pause_ns)
         pm_batch_add(b, l->memstats.addr + l->ms_pause_ns.off, f->pause_ns, sizeof f->pause_ns);
+    if (have_heap_stats(l)) {
+        if ((g->heap_stats = malloc(l->ms_heap_stats.size)) == NULL)
+            return -ENOMEM;
+        pm_batch_add(b, l->memstats.addr + l->ms_heap_stats.off, g->heap_stats,
+                     l->ms_heap_stats.size);
+    }
     if (l->class_size.ok && l->class_size.size == sizeof f->class_size)
         pm_batch_add(b, l->class_size.addr, f->class_size, sizeof f->class_size);
     if (l->class_npages.ok && l->class_npages.size == sizeof f->class_npages)
@@ -121,6 +160,7 @@ static int read_globals(heapreader *r, rframe *f, globals *g)
     f->numforcedgc = (uint32_t)g->numforced;
     f->pause_total = g->pause_total;
     f->gomaxprocs = (uint32_t)g->gomaxprocs;
+    sum_heap_stats(l, g, f);
     return 0;
 }
 
@@ -489,6 +529,7 @@ int heap_read(heapreader *r, rframe *f)
         rc = read_arenas(r, f, &g);
     free(g.l1);
     free(g.chunks);
+    free(g.heap_stats);
     if (rc == 0)
         rc = list_spans(r, f);
     if (rc == 0) {

@@ -135,6 +135,9 @@ static void collect(attached *s, hs_run_stats *st, const char *label, const char
     m->NextGC = snap->heap_goal >= (uint64_t)1 << 60 ? 0 : snap->heap_goal;
     m->NumGC = (uint32_t)snap->NumGC;
     m->PauseTotalNs = (uint64_t)snap->pause_total_ns;
+    m->Mallocs = snap->Mallocs;
+    m->Frees = snap->Frees;
+    m->TotalAlloc = snap->TotalAlloc;
     st->gc.cycles = (uint32_t)snap->NumGC;
     st->gc.pause_total_ns = snap->pause_total_ns;
     st->gc.pause_max_ns = snap->pause_max_ns;
