@@ -28,20 +28,8 @@ trap 'tm kill-server 2>/dev/null; kill $prog 2>/dev/null; rm -f "$fifo" "$fifo.o
 until grep -q ready "$fifo.out"; do sleep 0.1; done
 echo churn >&3
 
-shoot() {
-    local name=$1
-    shift
-    for k in "$@"; do
-        tm send-keys -t hs "$k"
-        sleep 0.3
-    done
-    sleep 1
-    if [ "$color" = 1 ]; then
-        tm capture-pane -p -e -t hs >"$out/attach-$name.ansi"
-    else
-        tm capture-pane -p -t hs >"$out/attach-$name.txt"
-    fi
-}
+prefix=attach-
+. "$out/shoot.sh"
 
 for color in 1 0; do
     env=TERM=xterm-256color

@@ -14,21 +14,8 @@ sock="hs-shots-$$"
 tm() { tmux -L "$sock" -f /dev/null "$@"; }
 trap 'tm kill-server 2>/dev/null' EXIT
 
-# shoot NAME KEYS...: type KEYS, wait a moment, save the screen.
-shoot() {
-    local name=$1
-    shift
-    for k in "$@"; do
-        tm send-keys -t hs "$k"
-        sleep 0.3
-    done
-    sleep 1
-    if [ "$color" = 1 ]; then
-        tm capture-pane -p -e -t hs >"$out/$name.ansi"
-    else
-        tm capture-pane -p -t hs >"$out/$name.txt"
-    fi
-}
+prefix=""
+. "$out/shoot.sh"
 
 for color in 1 0; do
     env=TERM=xterm-256color
