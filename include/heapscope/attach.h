@@ -71,13 +71,13 @@ void hs_attach_stop(hs_attach *a);
 
 /* What the reader knows so far (any thread, never waits). */
 typedef struct hs_attach_info {
-    char go_version[32]; /* "go1.19.8" */
-    char program[64];    /* the executable's name */
-    bool exited;         /* the program is gone: no more frames */
-    uint64_t frames;     /* frames published */
-    uint64_t torn_spans; /* spans whose read tore, over all frames */
-    int64_t last_frame_ns, max_frame_ns;  /* time to read and build a frame */
-    int64_t last_pause_ns, max_pause_ns;  /* --freeze: time the program was stopped */
+    char go_version[32];                 /* "go1.19.8" */
+    char program[64];                    /* the executable's name */
+    bool exited;                         /* the program is gone: no more frames */
+    uint64_t frames;                     /* frames published */
+    uint64_t torn_spans;                 /* spans whose read tore, over all frames */
+    int64_t last_frame_ns, max_frame_ns; /* time to read and build a frame */
+    int64_t last_pause_ns, max_pause_ns; /* --freeze: time the program was stopped */
 } hs_attach_info;
 hs_attach_info hs_attach_get_info(hs_attach *a);
 

@@ -153,8 +153,7 @@ static hs_attach_status check_process(hs_attach *a, char *why, size_t n)
     if (len < 0) {
         if (errno == EACCES || errno == EPERM)
             return refuse_permission(a, why, n);
-        snprintf(why, n, "cannot find the program of process %d: %s", (int)a->pid,
-                 strerror(errno));
+        snprintf(why, n, "cannot find the program of process %d: %s", (int)a->pid, strerror(errno));
         return HS_ATTACH_BAD;
     }
     a->exe[len] = '\0';
@@ -201,8 +200,7 @@ static hs_attach_status check_binary(hs_attach *a, char *why, size_t n)
         return HS_ATTACH_BAD;
     }
     if (!sym.has_dwarf) {
-        snprintf(why, n, "--attach-bin %s has no DWARF debugging information either",
-                 a->o.binary);
+        snprintf(why, n, "--attach-bin %s has no DWARF debugging information either", a->o.binary);
         return HS_ATTACH_BAD;
     }
     return HS_ATTACH_OK;
@@ -234,8 +232,7 @@ static hs_attach_status resolve(hs_attach *a, char *why, size_t n)
         snprintf(why, n,
                  "process %d's Go heap has %llu-byte pages and %llu-byte arenas; heapscope "
                  "shows 8 KiB pages in 64 MiB arenas (64-bit Linux)",
-                 (int)a->pid, (unsigned long long)l->page_size,
-                 (unsigned long long)l->arena_bytes);
+                 (int)a->pid, (unsigned long long)l->page_size, (unsigned long long)l->arena_bytes);
         return HS_ATTACH_BAD;
     }
     return HS_ATTACH_OK;
@@ -357,8 +354,12 @@ static hs_attach_status frame(hs_attach *a, hs_snapshot_publisher *pub)
     if (rc != 0)
         return HS_ATTACH_FAILED;
     const hs_snapshot *prev = hs_snapshot_acquire(pub);
-    fill_ctx c = {.label = a->label, .seq = ++a->seq, .t_ns = t0 - a->t0, .frozen = a->o.freeze,
-                  .pause_ns = pause, .prev = prev};
+    fill_ctx c = {.label = a->label,
+                  .seq = ++a->seq,
+                  .t_ns = t0 - a->t0,
+                  .frozen = a->o.freeze,
+                  .pause_ns = pause,
+                  .prev = prev};
     note_changes(a, &a->frame, frame_phase(&a->frame), c.t_ns);
     c.events = a->events;
     c.nevents = a->nevents;
@@ -437,7 +438,7 @@ hs_attach_status hs_attach_open(const hs_attach_opts *o, hs_attach **out, char *
 
 hs_attach_status hs_attach_capture(hs_attach *a, hs_snapshot_publisher *pub)
 {
-    if (a->info.exited)
+    if (hs_attach_get_info(a).exited)
         return HS_ATTACH_EXITED;
     return frame(a, pub);
 }

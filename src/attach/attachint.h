@@ -24,11 +24,11 @@
 /* ---- the binary (goelf.c) ------------------------------------------------------ */
 
 typedef struct go_binary {
-    char version[32];  /* "go1.19.8" */
-    int major, minor;  /* 1, 19 */
+    char version[32];   /* "go1.19.8" */
+    int major, minor;   /* 1, 19 */
     char build_id[128]; /* .note.go.buildid's contents, "" if none */
-    uint64_t entry;    /* e_entry */
-    bool pie;          /* ET_DYN */
+    uint64_t entry;     /* e_entry */
+    bool pie;           /* ET_DYN */
     bool has_dwarf;
 } go_binary;
 
@@ -81,8 +81,8 @@ typedef struct go_layout {
     go_field ms_numgc, ms_numforcedgc, ms_pause_total, ms_pause_ns;
     /* memstats.heapStats.stats: a ring of 3 runtime.heapStatsDelta whose sum
      * is the allocation counters (optional) */
-    go_field ms_heap_stats, hd_tiny, hd_large_alloc, hd_large_count, hd_small_count,
-        hd_large_free, hd_large_free_count, hd_small_free;
+    go_field ms_heap_stats, hd_tiny, hd_large_alloc, hd_large_count, hd_small_count, hd_large_free,
+        hd_large_free_count, hd_small_free;
     go_field gc_heap_live, gc_heap_marked, gc_heap_goal, gc_percent;
     /* runtime.spanInlineMarkBits (Go 1.25 and later; optional) */
     go_field im_marks;
@@ -182,11 +182,11 @@ typedef struct rspan {
     uint32_t elemsize, sweepgen;
     uint16_t nelems, alloc_count, freeindex;
     uint8_t spanclass;
-    bool torn;           /* its counts do not agree with its bits */
-    bool inline_marks;   /* Go 1.25+: marks at the end of the span */
+    bool torn;         /* its counts do not agree with its bits */
+    bool inline_marks; /* Go 1.25+: marks at the end of the span */
     uint64_t alloc_bits, gcmark_bits;
-    uint32_t bits;       /* offset in the frame's bit buffer: alloc, then mark bytes */
-    int16_t cached_by;   /* P id, or -1 */
+    uint32_t bits;     /* offset in the frame's bit buffer: alloc, then mark bytes */
+    int16_t cached_by; /* P id, or -1 */
 } rspan;
 
 typedef struct rproc {
@@ -200,7 +200,7 @@ typedef struct rproc {
 #define CHUNKS_PER_ARENA 16 /* 4 MiB chunks of the page allocator */
 
 typedef struct rarena {
-    uint64_t base, ptr; /* ptr: the heapArena */
+    uint64_t base, ptr;                      /* ptr: the heapArena */
     uint8_t palloc[CHUNKS_PER_ARENA][2][64]; /* each chunk's alloc and scavenged bits */
     bool have_palloc;
     uint8_t in_use[1024];
@@ -247,7 +247,7 @@ void rframe_free(rframe *f);
 /* ---- the snapshot (fill.c) --------------------------------------------------- */
 
 typedef struct fill_ctx {
-    const char *label;    /* the snapshot's workload text */
+    const char *label; /* the snapshot's workload text */
     uint64_t seq;
     int64_t t_ns;
     bool frozen;

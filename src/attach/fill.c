@@ -189,10 +189,15 @@ static uint32_t fill_spans(const rframe *f, hs_snapshot *s, const offsets *o,
     for (size_t i = 0; i < f->nspans; i++) {
         const rspan *r = &f->spans[i];
         hs_snap_span *sp = &spans[i];
-        *sp = (hs_snap_span){.start = r->start, .npages = r->npages, .page = r->page,
-                             .spanclass = r->spanclass, .elemsize = r->elemsize,
-                             .nelems = r->nelems, .alloc_count = r->alloc_count,
-                             .freeindex = r->freeindex, .cells = cell};
+        *sp = (hs_snap_span){.start = r->start,
+                             .npages = r->npages,
+                             .page = r->page,
+                             .spanclass = r->spanclass,
+                             .elemsize = r->elemsize,
+                             .nelems = r->nelems,
+                             .alloc_count = r->alloc_count,
+                             .freeindex = r->freeindex,
+                             .cells = cell};
         sp->sweep = sweep_state(r->sweepgen, f->sweepgen);
         sp->cached_by = (uint8_t)(r->cached_by + 1);
         torn += fill_cells(f, r, sp, cells + cell, prev);

@@ -47,11 +47,13 @@ typedef struct entry {
 } entry;
 
 #define L(f) offsetof(go_layout, f)
+/* clang-format off */
 #define CONST(n, f) {E_CONST, n, NULL, false, L(f)}
 #define VAR(n, f) {E_VAR, n, NULL, false, L(f)}
 #define OPTVAR(n, f) {E_VAR, n, NULL, true, L(f)}
 #define FIELD(t, p, f) {E_FIELD, t, p, false, L(f)}
 #define OPTFIELD(t, p, f) {E_FIELD, t, p, true, L(f)}
+/* clang-format on */
 
 /* Names in 1.19 first; "|" separates those of other versions. */
 static const entry table[] = {
@@ -254,8 +256,8 @@ static bool field(Dwarf_Die t, const char *path, go_field *out)
         size_t len = strcspn(path, ".");
         Dwarf_Attribute a;
         Dwarf_Word mo;
-        if (!member(&t, path, len, &m) ||
-            dwarf_attr(&m, DW_AT_data_member_location, &a) == NULL || dwarf_formudata(&a, &mo) != 0)
+        if (!member(&t, path, len, &m) || dwarf_attr(&m, DW_AT_data_member_location, &a) == NULL ||
+            dwarf_formudata(&a, &mo) != 0)
             return false;
         off += mo;
         if (!type_of(&m, &t))
@@ -264,8 +266,8 @@ static bool field(Dwarf_Die t, const char *path, go_field *out)
             break;
         path += len + 1;
     }
-    *out = (go_field){.off = (uint32_t)off, .size = (uint32_t)type_size(&t), .elem = elem_size(&t),
-                      .ok = true};
+    *out = (go_field){
+        .off = (uint32_t)off, .size = (uint32_t)type_size(&t), .elem = elem_size(&t), .ok = true};
     return out->size > 0;
 }
 
@@ -355,9 +357,10 @@ static bool resolve_entry(dindex *ix, const entry *e, uint64_t bias, go_layout *
 
 static void describe(const entry *e, char *buf, size_t n)
 {
-    const char *what = e->kind == E_CONST ? "constant" : e->kind == E_VAR ? "variable"
-                       : e->kind == E_SIZE                 ? "type"
-                                                           : "field";
+    const char *what = e->kind == E_CONST  ? "constant"
+                       : e->kind == E_VAR  ? "variable"
+                       : e->kind == E_SIZE ? "type"
+                                           : "field";
     if (e->kind == E_FIELD)
         snprintf(buf, n, "%s %s.%s", what, e->root, e->path);
     else

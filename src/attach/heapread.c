@@ -55,10 +55,9 @@ typedef struct globals {
 static bool have_heap_stats(const go_layout *l)
 {
     return l->ms_heap_stats.ok && l->ms_heap_stats.elem > 0 && l->ms_heap_stats.size <= 65536 &&
-           l->hd_tiny.ok && l->hd_large_alloc.ok && l->hd_large_count.ok &&
-           l->hd_small_count.ok && l->hd_large_free.ok && l->hd_large_free_count.ok &&
-           l->hd_small_free.ok && l->hd_small_count.size == 68 * 8 &&
-           l->hd_small_free.size == 68 * 8;
+           l->hd_tiny.ok && l->hd_large_alloc.ok && l->hd_large_count.ok && l->hd_small_count.ok &&
+           l->hd_large_free.ok && l->hd_large_free_count.ok && l->hd_small_free.ok &&
+           l->hd_small_count.size == 68 * 8 && l->hd_small_free.size == 68 * 8;
 }
 
 /* Go's readmemstats sums: Mallocs and Frees count tiny blocks too. */
@@ -357,8 +356,8 @@ static int read_bits(heapreader *r, rframe *f)
         if (!pm_pages_want(r->pages, s->alloc_bits, nb) ||
             !pm_pages_want(r->pages, s->gcmark_bits, nb))
             return -ENOMEM;
-        bool may_hold = f->gcphase != 0 || s->sweepgen == f->sweepgen - 2 ||
-                        s->sweepgen == f->sweepgen - 1;
+        bool may_hold =
+            f->gcphase != 0 || s->sweepgen == f->sweepgen - 2 || s->sweepgen == f->sweepgen - 1;
         if (s->inline_marks && may_hold && l->im_marks.ok && l->im_size > 0) {
             uint64_t end = s->start + (uint64_t)s->npages * l->page_size;
             size_t len = nb < l->im_marks.size ? nb : l->im_marks.size;
@@ -475,8 +474,8 @@ static int read_procs(heapreader *r, rframe *f)
     free(pp);
     f->nprocs = n;
     pm_batch_reset(b);
-    size_t nalloc = l->mc_alloc.size / 8 < GO_NUM_SPAN_CLASSES ? l->mc_alloc.size / 8
-                                                                : GO_NUM_SPAN_CLASSES;
+    size_t nalloc =
+        l->mc_alloc.size / 8 < GO_NUM_SPAN_CLASSES ? l->mc_alloc.size / 8 : GO_NUM_SPAN_CLASSES;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         rproc *p = &f->procs[i];
         p->id = (int32_t)i;

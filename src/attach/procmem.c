@@ -31,8 +31,7 @@
 
 /* Read n ranges: remote[i] into local[i] (same lengths).  Unreadable ranges
  * are zeroed and counted in *failed.  0 or -errno. */
-static int readv_all(pid_t pid, struct iovec *local, struct iovec *remote, size_t n,
-                     size_t *failed)
+static int readv_all(pid_t pid, struct iovec *local, struct iovec *remote, size_t n, size_t *failed)
 {
     size_t i = 0;
     while (i < n) {
@@ -109,8 +108,8 @@ struct pm_pages {
     uint64_t *key;
     uint8_t *ok;
     uint8_t *data;
-    size_t cap, n; /* cap a power of two, n < cap / 2 */
-    int shift;     /* 64 - log2(cap): Fibonacci hashing keeps the top bits */
+    size_t cap, n;   /* cap a power of two, n < cap / 2 */
+    int shift;       /* 64 - log2(cap): Fibonacci hashing keeps the top bits */
     uint32_t *order; /* slots in the order they were wanted */
 };
 
@@ -166,7 +165,8 @@ static bool grow(pm_pages *pc)
     int shift = 64;
     for (size_t c = cap; c > 1; c >>= 1)
         shift--;
-    *pc = (pm_pages){.key = key, .ok = ok, .data = data, .cap = cap, .order = order, .shift = shift};
+    *pc =
+        (pm_pages){.key = key, .ok = ok, .data = data, .cap = cap, .order = order, .shift = shift};
     for (size_t i = 0; i < n; i++) {
         size_t h = slot_of(pc, old[oldorder[i]] - 1);
         pc->key[h] = old[oldorder[i]];

@@ -158,9 +158,9 @@ static int run_headless(attached *s)
     char label[160], outcome[96];
     snprintf(label, sizeof label, "%s pid %d (%s)", in.program, s->o->attach_pid, in.go_version);
     snprintf(outcome, sizeof outcome, "%s",
-             in.exited    ? "the program exited"
-             : signalled  ? "stopped by a signal"
-                          : "attached for --duration");
+             in.exited   ? "the program exited"
+             : signalled ? "stopped by a signal"
+                         : "attached for --duration");
     collect(s, &st, label, outcome);
     return cli_report(s->out, s->err, &s->json, s->o->stats_json, &st);
 }

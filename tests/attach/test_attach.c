@@ -346,7 +346,8 @@ START_TEST(test_permission_refused)
         hs_attach_opts o = {.pid = t.pid};
         hs_attach *a = NULL;
         hs_attach_status st = hs_attach_open(&o, &a, why, sizeof why);
-        bool ok = st == HS_ATTACH_BAD && strstr(why, "ptrace_scope") && strstr(why, "CAP_SYS_PTRACE");
+        bool ok =
+            st == HS_ATTACH_BAD && strstr(why, "ptrace_scope") && strstr(why, "CAP_SYS_PTRACE");
         if (!ok)
             fprintf(stderr, "status %d: %s\n", st, why);
         _exit(ok ? 0 : 1);
