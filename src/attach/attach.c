@@ -60,7 +60,7 @@ struct hs_attach {
     hs_snap_event events[EVENTS_CAP];
     size_t nevents;
     uint64_t event_seq, events_lost;
-    uint32_t last_phase, last_cycle, last_numgc;
+    uint32_t last_phase, last_cycle, last_numgc, last_forced;
     bool seen;
     /* the thread */
     hs_snapshot_publisher *pub;
@@ -291,8 +291,8 @@ static void push_event(hs_attach *a, int64_t t, uint32_t kind, int64_t x, int64_
 /* What changed since the last frame, as the runtime's own events would say. */
 static void note_changes(hs_attach *a, const rframe *f, uint32_t phase, int64_t t)
 {
-    if (a->seen && f->cycles != a->last_cycle)
-        push_event(a, t, HS_EV_GC_START, 0, f->cycles);
+    if (a->seen && f->cycles != a->last_cycle) /* reason 1: runtime.GC() */
+        push_event(a, t, HS_EV_GC_START, f->numforcedgc != a->last_forced, f->cycles);
     if (a->seen && phase != a->last_phase)
         push_event(a, t, HS_EV_PHASE, phase, f->cycles);
     if (a->seen)
@@ -303,6 +303,7 @@ static void note_changes(hs_attach *a, const rframe *f, uint32_t phase, int64_t 
     a->last_cycle = f->cycles;
     a->last_phase = phase;
     a->last_numgc = f->numgc;
+    a->last_forced = f->numforcedgc;
     a->seen = true;
 }
 

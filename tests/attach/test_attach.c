@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -312,6 +313,37 @@ START_TEST(test_stripped_refused_and_attach_bin)
 }
 END_TEST
 
+/* A program a debugger traces can be read, but not frozen. */
+START_TEST(test_traced_refuses_freeze)
+{
+    target t = start_newest(false);
+    int ready[2];
+    ck_assert_int_eq(pipe(ready), 0);
+    pid_t debugger = fork();
+    if (debugger == 0) {
+        char ok = ptrace(PTRACE_SEIZE, t.pid, 0, 0) == 0 ? 'y' : 'n';
+        if (write(ready[1], &ok, 1) != 1)
+            _exit(1);
+        pause();
+        _exit(0);
+    }
+    char ok = 0;
+    ck_assert_int_eq(read(ready[0], &ok, 1), 1);
+    ck_assert_int_eq(ok, 'y');
+    char why[512];
+    hs_attach_opts o = {.pid = t.pid, .freeze = true};
+    hs_attach *a = NULL;
+    ck_assert_int_eq(hs_attach_open(&o, &a, why, sizeof why), HS_ATTACH_BAD);
+    ck_assert_msg(strstr(why, "is traced by process") != NULL, "%s", why);
+    hs_attach_close(open_ok(t.pid, NULL, false));
+    kill(debugger, SIGKILL);
+    waitpid(debugger, NULL, 0);
+    close(ready[0]);
+    close(ready[1]);
+    end(&t);
+}
+END_TEST
+
 START_TEST(test_bad_pids)
 {
     char why[512];
@@ -371,6 +403,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_freeze_leaves_target_running);
     tcase_add_test(tc, test_exit_mid_session);
     tcase_add_test(tc, test_stripped_refused_and_attach_bin);
+    tcase_add_test(tc, test_traced_refuses_freeze);
     tcase_add_test(tc, test_bad_pids);
     tcase_add_test(tc, test_permission_refused);
     suite_add_tcase(s, tc);
