@@ -356,8 +356,12 @@ static int read_bits(heapreader *r, rframe *f)
         if (!pm_pages_want(r->pages, s->alloc_bits, nb) ||
             !pm_pages_want(r->pages, s->gcmark_bits, nb))
             return -ENOMEM;
+        /* Marks matter only for allocated slots, and only while they can
+         * be set: one read per such span, the costliest part of a frame in
+         * mark on Go 1.25+. */
         bool may_hold =
-            f->gcphase != 0 || s->sweepgen == f->sweepgen - 2 || s->sweepgen == f->sweepgen - 1;
+            (f->gcphase != 0 || s->sweepgen == f->sweepgen - 2 || s->sweepgen == f->sweepgen - 1) &&
+            (s->alloc_count > 0 || s->freeindex > 0);
         if (s->inline_marks && may_hold && l->im_marks.ok && l->im_size > 0) {
             uint64_t end = s->start + (uint64_t)s->npages * l->page_size;
             size_t len = nb < l->im_marks.size ? nb : l->im_marks.size;
