@@ -20,7 +20,7 @@ go_build() {
     local go=$1 src=$2 out=$3
     shift 3
     if [ ! -x "$out" ] || [ "$src" -nt "$out" ]; then
-        "$go" build "$@" -o "$out.tmp" "$src" && mv "$out.tmp" "$out"
+        "$go" build "$@" -o "$out.tmp.$$" "$src" && mv "$out.tmp.$$" "$out"
     fi
 }
 
@@ -36,10 +36,14 @@ go_toolchains() {
     done | sort -rV
 }
 
+# The tests that build run in parallel: one builds, the others wait for it
+# (flock on DIR/.lock, held until the shell that sourced this exits).
 go_targets() {
     local dir=$1 src=${2:-${srcdir:-.}/tests/attach/target.go} v g
     mkdir -p "$dir" || return 1
     dir=$(cd "$dir" && pwd)
+    exec {go_lock}>"$dir/.lock"
+    flock "$go_lock"
     export GOCACHE="$dir/cache"
     GO_TARGETS="" GO_NEWEST="" GO_PIE="" GO_SW="" GO_FULL="" GO_STRIPPED=""
     while read -r v g; do
@@ -60,10 +64,12 @@ go_targets() {
     if command -v strip >/dev/null 2>&1; then
         GO_STRIPPED=$dir/target-stripped
         if [ ! -x "$GO_STRIPPED" ] || [ "$GO_FULL" -nt "$GO_STRIPPED" ]; then
-            strip --strip-debug -o "$GO_STRIPPED" "$GO_FULL" || GO_STRIPPED=""
+            strip --strip-debug -o "$GO_STRIPPED.tmp.$$" "$GO_FULL" &&
+                mv "$GO_STRIPPED.tmp.$$" "$GO_STRIPPED" || GO_STRIPPED=""
         fi
     else
         GO_FULL=""
     fi
+    flock -u "$go_lock"
     return 0
 }
