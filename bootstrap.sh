@@ -13,9 +13,9 @@ set -euo pipefail
 
 # What the build and `make check` need.  Add packages here.
 packages=(build-essential autoconf automake libtool pkg-config libncurses-dev check tmux
-    libzstd-dev asciinema)
+    libzstd-dev asciinema libdw-dev libelf-dev golang-go)
 # What the benchmarks compare with (--bench).
-bench_packages=(golang-go libgc-dev libgoogle-perftools-dev libjemalloc-dev libmimalloc-dev)
+bench_packages=(libgc-dev libgoogle-perftools-dev libjemalloc-dev libmimalloc-dev)
 # What `make fuzz` builds with (--fuzz).
 fuzz_packages=(clang libclang-rt-14-dev)
 

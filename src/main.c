@@ -5,9 +5,9 @@
  * `--workload help` lists the workloads; --headless runs the session
  * (src/cli/session.c); with no mode option the live view opens (src/cli/live.c),
  * which first needs a terminal; --replay opens a recording, or exports it
- * (src/cli/replay.c).  Attaching is not in this build, so a good command line
- * for it ends with one sentence saying so and exit status 2.  Exit status as in DESIGN.md: 0 ok, 1 runtime failure, 2 bad
- * usage or bad input file.
+ * (src/cli/replay.c); --attach reads a running Go program
+ * (src/cli/attach_session.c).  Exit status as in DESIGN.md: 0 ok, 1 runtime
+ * failure, 2 bad usage or bad input file.
  */
 #include <config.h>
 
@@ -45,6 +45,14 @@ int main(int argc, char **argv)
     hs_run_mode mode = hs_options_mode(&opts);
     if (mode == HS_MODE_HEADLESS)
         return hs_session_run(&opts, stdout, stderr);
+    if (mode == HS_MODE_ATTACH && !opts.headless && !isatty(STDOUT_FILENO)) {
+        fputs("heapscope: the attached view needs a terminal, and standard output is not one; "
+              "--headless --attach PID runs without it.\n",
+              stderr);
+        return 2;
+    }
+    if (mode == HS_MODE_ATTACH)
+        return hs_attach_run(&opts, stdout, stderr);
     if (mode == HS_MODE_LIVE && !isatty(STDOUT_FILENO)) {
         fputs("heapscope: the live view needs a terminal, and standard output is not one; "
               "--headless runs without it.\n",

@@ -101,6 +101,7 @@ typedef struct hs_options {
     bool headless;
     bool verify;
     int fps;     /* HS_FPS_MIN..HS_FPS_MAX; default 30 */
+    bool fps_given; /* --fps was given (an attached session's default is 10) */
     int gctrace; /* 0 off, 1 --gctrace, 2 --gctrace=2 */
     hs_cli_gc gc;
     bool step;
@@ -163,6 +164,12 @@ int hs_live_run(const hs_options *o, FILE *err);
  * exit status. */
 int hs_replay_run(const hs_options *o, FILE *err);
 
+/* --attach PID (src/cli/attach_session.c): a running Go program shown by the
+ * visualizer, or with --headless summarized like a run (--duration,
+ * --stats-json).  Returns the exit status: 2 when the program cannot be
+ * attached (its sentence on err), 1 for a failure at run time. */
+int hs_attach_run(const hs_options *o, FILE *out, FILE *err);
+
 /* STW pause statistics over n pauses (sorts ns in place); nearest rank. */
 typedef struct hs_pause_stats {
     uint64_t count;
@@ -185,6 +192,7 @@ typedef struct hs_run_stats {
     uint64_t heap_live;                        /* marked at the last cycle */
     uint64_t ops, checks_passed, checks_failed;
     bool verify, verify_failed; /* --verify given; the verifier found a fault */
+    bool attached;              /* a running Go program's: ops counts frames read */
     hs_memstats mem;            /* at the end */
     hs_gc_summary gc;
     hs_pause_stats pauses;

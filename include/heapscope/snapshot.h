@@ -46,8 +46,9 @@ extern "C" {
 
 /* 2: Green Tea (scan counters at the header's end, span queues in hs_snap_p,
  * span flags), class sizes in hs_snap_central, the GC's total CPU and the
- * pause flag; a version 1 snapshot is not read as 2. */
-#define HS_SNAPSHOT_VERSION 2
+ * pause flag.  3: what a running Go program read by src/attach/ adds.  An
+ * older snapshot is not read as a newer one. */
+#define HS_SNAPSHOT_VERSION 3
 #define HS_SNAP_NUM_CLASSES 68
 #define HS_SNAP_NUM_SPAN_CLASSES 136
 #define HS_SNAP_MAX_PROCS 255 /* cached_by holds a P id + 1 in a byte */
@@ -250,6 +251,11 @@ typedef struct hs_snapshot {
     uint64_t step_spans_scanned;   /* this cycle, at the step hold */
     uint32_t ctl_spanq_ring, ctl_spanq_chain; /* the collector thread's own span queue */
     uint64_t ctl_scanning;         /* the span it scans, 0 if none */
+    /* ---- since version 3: a running Go program read by src/attach/ ---------------
+     * Zero for heapscope's own runtime. */
+    int64_t freeze_pause_ns; /* --freeze: how long this frame kept the program stopped */
+    uint32_t torn_spans;     /* spans whose read tore: shown as last read whole */
+    uint32_t target_pid;     /* the program read */
 } hs_snapshot;
 
 /* Accessors for the arrays. */

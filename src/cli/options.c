@@ -279,6 +279,7 @@ static bool set_fps(opt_ctx *c)
     if (!get_int(c, HS_FPS_MIN, HS_FPS_MAX, &v))
         return false;
     c->o->fps = (int)v;
+    c->o->fps_given = true;
     return true;
 }
 

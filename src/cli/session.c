@@ -89,16 +89,22 @@ static int parse_workload(session *s)
     return cli_parse_workload(s->o, s->err, &s->w, s->workload, sizeof s->workload);
 }
 
-static int open_json(session *s)
+int cli_open_json(const hs_options *o, FILE *err, FILE **json)
 {
-    if (s->o->stats_json == NULL)
+    *json = NULL;
+    if (o->stats_json == NULL)
         return 0;
-    s->json = fopen(s->o->stats_json, "w");
-    if (s->json != NULL)
+    *json = fopen(o->stats_json, "w");
+    if (*json != NULL)
         return 0;
-    fprintf(s->err, "heapscope: --stats-json: cannot write '%s': %s\n", s->o->stats_json,
+    fprintf(err, "heapscope: --stats-json: cannot write '%s': %s\n", o->stats_json,
             strerror(errno));
     return EXIT_USAGE;
+}
+
+static int open_json(session *s)
+{
+    return cli_open_json(s->o, s->err, &s->json);
 }
 
 static int start_runtime(session *s)
@@ -171,10 +177,9 @@ static void sample(hs_runtime *rt, hs_run_stats *st)
         st->peak_heap_inuse = ms.HeapInuse;
 }
 
-/* VmHWM from /proc/self/status, in bytes; 0 when unknown. */
-static uint64_t peak_rss(void)
+uint64_t cli_peak_rss(const char *status_path)
 {
-    FILE *f = fopen("/proc/self/status", "r");
+    FILE *f = fopen(status_path, "r");
     char buf[256];
     uint64_t kb = 0;
     if (f == NULL)
@@ -246,7 +251,7 @@ static void collect(session *s, const hs_workload_result *res, hs_run_stats *st)
     st->memory_limit = o->memory_limit;
     st->max_heap = o->max_heap;
     st->seed = s->seed;
-    st->peak_rss = peak_rss();
+    st->peak_rss = cli_peak_rss("/proc/self/status");
     st->ops = res->ops;
     st->checks_passed = res->checks_passed;
     st->checks_failed = res->checks_failed;
@@ -290,22 +295,27 @@ static int report_failures(session *s, const hs_workload_result *res, const hs_r
     return rc;
 }
 
-static int write_outputs(session *s, const hs_run_stats *st)
+int cli_report(FILE *out, FILE *err, FILE **json, const char *json_path, const hs_run_stats *st)
 {
-    hs_summary_print(s->out, st);
-    if (fflush(s->out) != 0 || ferror(s->out)) {
-        fputs("heapscope: could not write to standard output\n", s->err);
+    hs_summary_print(out, st);
+    if (fflush(out) != 0 || ferror(out)) {
+        fputs("heapscope: could not write to standard output\n", err);
         return EXIT_RUNTIME;
     }
-    if (s->json == NULL)
+    if (*json == NULL)
         return 0;
-    int bad = hs_stats_json_write(s->json, st);
-    bad |= fclose(s->json);
-    s->json = NULL;
+    int bad = hs_stats_json_write(*json, st);
+    bad |= fclose(*json);
+    *json = NULL;
     if (bad == 0)
         return 0;
-    fprintf(s->err, "heapscope: --stats-json: could not write '%s'\n", s->o->stats_json);
+    fprintf(err, "heapscope: --stats-json: could not write '%s'\n", json_path);
     return EXIT_RUNTIME;
+}
+
+static int write_outputs(session *s, const hs_run_stats *st)
+{
+    return cli_report(s->out, s->err, &s->json, s->o->stats_json, st);
 }
 
 static int run(session *s)

@@ -23,6 +23,14 @@ int cli_parse_workload(const hs_options *o, FILE *err, hs_workload **w, char *na
  * the globals w needs, background threads on.  Hooks are left to the caller. */
 hs_config cli_config(const hs_options *o, const hs_workload *w);
 int cli_start_runtime(const hs_config *cfg, FILE *err, hs_runtime **rt);
+/* Open --stats-json for writing now (NULL when not given): 0, or 2 with
+ * the sentence on err. */
+int cli_open_json(const hs_options *o, FILE *err, FILE **json);
+/* VmHWM from a /proc/.../status file, in bytes; 0 when unknown. */
+uint64_t cli_peak_rss(const char *status_path);
+/* The summary on out, and the JSON into *json (closed, and set to NULL)
+ * when there is one; the exit status of a failed write (1), or 0. */
+int cli_report(FILE *out, FILE *err, FILE **json, const char *json_path, const hs_run_stats *st);
 /* --seed, or a fresh one (printed by the caller, so a run can be redone). */
 uint64_t cli_pick_seed(const hs_options *o);
 

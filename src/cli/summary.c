@@ -130,13 +130,19 @@ static void print_checks(FILE *out, const hs_run_stats *s)
 
 void hs_summary_print(FILE *out, const hs_run_stats *s)
 {
-    line(out, "workload", "%s (seed %" PRIu64 ")", s->workload, s->seed);
-    line(out, "outcome", "%s, %" PRIu64 " operations", s->outcome, s->ops);
+    if (s->attached) {
+        line(out, "program", "%s", s->workload);
+        line(out, "outcome", "%s, %" PRIu64 " frames read", s->outcome, s->ops);
+    } else {
+        line(out, "workload", "%s (seed %" PRIu64 ")", s->workload, s->seed);
+        line(out, "outcome", "%s, %" PRIu64 " operations", s->outcome, s->ops);
+    }
     line(out, "Ps", "%d", s->procs);
     print_limits(out, s);
     line(out, "wall time", "%.3f s", (double)s->wall_ns / 1e9);
     print_gc(out, s);
     print_marking(out, s);
     print_memory(out, s);
-    print_checks(out, s);
+    if (!s->attached)
+        print_checks(out, s);
 }

@@ -229,6 +229,8 @@ void status_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
                  (double)s->t_ns / 1e9, fmt_ns(a, sizeof(a), age < 0 ? 0 : age),
                  s->world_stopped ? ", exact (world stopped)" : "");
     x = put(cv, x, y, end, STYLE_PLAIN, buf);
+    source_status(s, buf, sizeof(buf));
+    x = put(cv, x, y, end, STYLE_PLAIN, buf);
     if (ui->dropped > 0) {
         snprintf(buf, sizeof(buf), ", %" PRIu64 " frames dropped", ui->dropped);
         x = put(cv, x, y, end, ui_style(ui, C_WARN, HS_COLOR_DEFAULT, 0), buf);

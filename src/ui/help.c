@@ -53,7 +53,10 @@ void help_draw(hs_ui *ui, hs_canvas *cv, rect r)
         if (ui->pal.colors == 0)
             st = text;
         cv_put(cv, x, y, ch, st);
-        cv_text(cv, x + 2, y, (w - 4) / 3 - 3, text, pal_map_name(states[i]));
+        const char *name = source_state_name(ui, states[i]);
+        if (name == NULL)
+            continue;
+        cv_text(cv, x + 2, y, (w - 4) / 3 - 3, text, name);
         if (++col == 3) {
             col = 0;
             y++;

@@ -84,6 +84,11 @@ uint16_t pal_reduce(const palette *p, uint16_t color);
 /* c moved pct percent of the way toward another color (256 colors). */
 uint16_t pal_fade(uint16_t c, uint16_t toward, int pct);
 const char *pal_map_name(map_state st);
+/* Names and status words that depend on the source of the snapshot shown
+ * (source.c): NULL for a state the source does not have. */
+const char *source_state_name(const hs_ui *ui, map_state st);
+const char *source_cell_name(const hs_snapshot *s, hs_cell c);
+void source_status(const hs_snapshot *s, char *buf, size_t n);
 /* Accent colors for text. */
 enum {
     C_TITLE = 75,

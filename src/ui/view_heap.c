@@ -229,7 +229,9 @@ static void draw_legend(hs_ui *ui, hs_canvas *cv, rect r)
     if (ui->shown_gcmode != 1)
         nstates -= 2; /* span queues are Green Tea's */
     for (size_t i = 0; i < nstates; i++) {
-        const char *name = pal_map_name(order[i]);
+        const char *name = source_state_name(ui, order[i]);
+        if (name == NULL)
+            continue;
         int need = 3 + (int)strlen(name);
         if (x + need > end) {
             x = r.x;

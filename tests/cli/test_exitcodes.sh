@@ -115,16 +115,6 @@ run --replay r.hsr
 [ "$rc" -eq 2 ] || fail "--replay with no terminal: exit $rc, want 2"
 grep -q "standard output is not one" "$tmp/err" || fail "--replay with no terminal: $(cat "$tmp/err")"
 
-# ---- good options for a mode this build lacks: it says so, exits 2 ----------
-# (--headless and the live view without a terminal: see test_headless.sh)
-for args in "--attach 1 --freeze"; do
-    # shellcheck disable=SC2086 # split the options on purpose
-    run $args
-    [ "$rc" -eq 2 ] || fail "heapscope $args: exit $rc, want 2"
-    [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "heapscope $args: stderr is not one line"
-    grep -q -- "--help" "$tmp/err" || fail "heapscope $args: message does not point to --help"
-done
-
 if [ "$failures" -ne 0 ]; then
     echo "test_exitcodes: $failures failure(s)" >&2
     exit 1

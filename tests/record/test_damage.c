@@ -97,7 +97,10 @@ START_TEST(test_future_version)
     put_le32(p + 16, HS_SNAPSHOT_VERSION + 1); /* snapshots from the future */
     put_le32(p + 60, rec_crc32(p, 60));
     write_file(path, p, nbytes);
-    expect_refused(path, " holds snapshots of version 3; this heapscope reads version 2");
+    char tail[128];
+    snprintf(tail, sizeof(tail), " holds snapshots of version %d; this heapscope reads version %d",
+             HS_SNAPSHOT_VERSION + 1, HS_SNAPSHOT_VERSION);
+    expect_refused(path, tail);
     put_le32(p + 16, HS_SNAPSHOT_VERSION);
     p[30] ^= 1; /* the creation time, under the header's checksum */
     write_file(path, p, nbytes);

@@ -1,0 +1,59 @@
+/*
+ * source.c — what the UI says depends on where the snapshot came from.
+ *
+ * heapscope's own runtime knows gray from black.  A running Go program read
+ * by src/attach/ does not (Go keeps mark bits, not the mark queue), so its
+ * cells are free, allocated and unmarked, or marked: the legends name them
+ * so and leave gray out, and the status line says which program is shown,
+ * what a --freeze frame cost it and how many spans were read torn.  Every
+ * such wording is here, so views only ask.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "ui/uistate.h"
+
+static bool attached(const hs_snapshot *s)
+{
+    return s != NULL && s->source == HS_SOURCE_ATTACH;
+}
+
+const char *source_state_name(const hs_ui *ui, map_state st)
+{
+    const frame *f = ui_shown_frame(ui);
+    if (f == NULL || !attached(f->s))
+        return pal_map_name(st);
+    switch (st) {
+    case MAP_WHITE:
+        return "allocated, unmarked";
+    case MAP_GRAY:
+        return NULL; /* Go keeps no gray */
+    case MAP_BLACK:
+        return "marked";
+    default:
+        return pal_map_name(st);
+    }
+}
+
+const char *source_cell_name(const hs_snapshot *s, hs_cell c)
+{
+    static const char *const own[4] = {"free", "white: allocated, unmarked",
+                                       "gray: marked, not scanned", "black: marked and scanned"};
+    static const char *const go[4] = {"free", "allocated, unmarked",
+                                      "(no gray: Go does not record it)", "marked"};
+    return (attached(s) ? go : own)[c & 3];
+}
+
+void source_status(const hs_snapshot *s, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    if (!attached(s))
+        return;
+    int len = snprintf(buf, n, "  pid %" PRIu32, s->target_pid);
+    if (s->world_stopped && len >= 0 && (size_t)len < n)
+        len += snprintf(buf + len, n - (size_t)len, ", frozen %.2f ms a frame",
+                        (double)s->freeze_pause_ns / 1e6);
+    if (s->torn_spans > 0 && len >= 0 && (size_t)len < n)
+        snprintf(buf + len, n - (size_t)len, ", %" PRIu32 " torn span%s", s->torn_spans,
+                 s->torn_spans == 1 ? "" : "s");
+}

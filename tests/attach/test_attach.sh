@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# test_attach.sh — --attach against real Go programs: builds
+# tests/attach/target.go with every Go here (gotargets.sh), runs the reader's
+# suite (test_attach) over those builds, then checks heapscope's command
+# line from outside: exit status 2 and one sentence for a pid that does not
+# exist, a program that is not Go, a build without DWARF (and Debian's own
+# stripped gofmt), and a headless run's summary and --stats-json, including
+# a program that exits while attached.
+#
+# Run by `make check` with top_builddir and srcdir exported; by hand:
+#   top_builddir=. srcdir=. tests/attach/test_attach.sh
+set -u
+
+top_builddir=${top_builddir:-.}
+srcdir=${srcdir:-.}
+bin="$top_builddir/heapscope"
+suite="$top_builddir/tests/attach/test_attach"
+for f in "$bin" "$suite"; do
+    [ -x "$f" ] || { echo "test_attach: $f is not built" >&2; exit 99; }
+done
+. "$srcdir/tests/attach/gotargets.sh"
+if ! go_targets "$top_builddir/tests/attach/go"; then
+    echo "SKIP: no Go to build the test programs with"
+    exit 77
+fi
+echo "Go programs: $GO_TARGETS (and PIE, -s -w, stripped builds)"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hs-attach.XXXXXX") || exit 99
+pids=()
+cleanup() {
+    local p
+    for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+failures=0
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+# The reader's suite, over every build (the PIE one too).
+HS_ATTACH_TARGETS="$GO_TARGETS $GO_PIE" HS_ATTACH_SW=$GO_SW HS_ATTACH_STRIPPED=$GO_STRIPPED \
+    HS_ATTACH_FULL=$GO_FULL "$suite" || fail "the test_attach suite"
+
+# spawn PROG: run it with a fifo as its input; $tpid its pid, $tin the
+# fifo's fd, $tout what it writes.
+nspawned=0
+spawn() {
+    local fifo="$tmp/in.$nspawned"
+    tout="$tmp/target.$nspawned.out"
+    nspawned=$((nspawned + 1))
+    mkfifo "$fifo"
+    "$@" <"$fifo" >"$tout" 2>&1 &
+    tpid=$!
+    pids+=("$tpid")
+    exec {tin}>"$fifo"
+    rm -f "$fifo"
+}
+
+# start PROG: spawn it and wait for its "ready".
+start() {
+    spawn "$@"
+    local i
+    for i in $(seq 200); do
+        grep -q ready "$tout" 2>/dev/null && return
+        sleep 0.05
+    done
+}
+
+run() {
+    timeout -k 5 60 "$bin" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+    rc=$?
+}
+
+# expect_refused WORDS ARGS...: exit 2, one line on stderr containing WORDS.
+expect_refused() {
+    local words=$1
+    shift
+    run "$@"
+    [ "$rc" -eq 2 ] || fail "heapscope $*: exit $rc, want 2"
+    [ "$(wc -l <"$tmp/err")" -eq 1 ] || fail "heapscope $*: stderr is not one line: $(cat "$tmp/err")"
+    grep -q -- "$words" "$tmp/err" || fail "heapscope $*: no '$words' in: $(cat "$tmp/err")"
+}
+
+# A pid that no process has: one that has just exited.
+sh -c 'exit 0' &
+dead=$!
+wait "$dead"
+expect_refused "there is no process with pid $dead" --headless --attach "$dead" --duration 1s
+
+spawn cat
+expect_refused "is not a Go program" --headless --attach "$tpid" --duration 1s
+
+start "$GO_SW"
+expect_refused "--attach-bin" --headless --attach "$tpid" --duration 1s
+kill "$tpid"
+
+gofmt119=/usr/lib/go-1.19/bin/gofmt
+if [ -x "$gofmt119" ] && ! readelf -S "$gofmt119" | grep -q debug_info; then
+    spawn "$gofmt119"
+    sleep 0.2
+    expect_refused "no DWARF.*--attach-bin" --headless --attach "$tpid" --duration 1s
+fi
+
+# Not a terminal: the view needs one.
+start "$GO_FULL"
+expect_refused "needs a terminal" --attach "$tpid"
+
+# Headless: the summary and the JSON, from the program's own numbers.
+run --headless --attach "$tpid" --freeze --duration 0.5s --stats-json "$tmp/stats.json"
+[ "$rc" -eq 0 ] || fail "headless attach: exit $rc: $(cat "$tmp/err")"
+grep -q "^program .*pid $tpid (go1\." "$tmp/out" || fail "headless attach: no program line: $(cat "$tmp/out")"
+for key in '"/gc/heap/objects:objects"' '"/gc/cycles/total:gc-cycles"' '"/gc/heap/goal:bytes"' \
+    '"/memory/classes/heap/objects:bytes"'; do
+    grep -q "$key" "$tmp/stats.json" || fail "--stats-json has no $key"
+done
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["/gc/heap/objects:objects"] >= 3520, d' \
+    "$tmp/stats.json" || fail "--stats-json: not JSON, or too few objects"
+
+# The program exits while attached: the run ends there, exit 0.
+timeout -k 5 60 "$bin" --headless --attach "$tpid" --duration 60s >"$tmp/out" 2>"$tmp/err" </dev/null &
+hs=$!
+sleep 0.5
+echo exit >&"$tin"
+wait "$hs"
+rc=$?
+[ "$rc" -eq 0 ] || fail "program exiting while attached: exit $rc: $(cat "$tmp/err"); it said: $(cat "$tout")"
+grep -q "the program exited" "$tmp/out" || fail "program exiting: the summary says $(cat "$tmp/out"); the program said: $(cat "$tout")"
+
+if [ "$failures" -ne 0 ]; then
+    echo "test_attach.sh: $failures failures" >&2
+    exit 1
+fi
+echo "test_attach.sh: all passed"
