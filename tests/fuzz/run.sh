@@ -14,13 +14,14 @@ seconds=${FUZZ_SECONDS:-60}
 cc=${FUZZ_CC:-clang}
 command -v "$cc" >/dev/null || { echo "run.sh: $cc not found (./bootstrap.sh --fuzz installs it)" >&2; exit 1; }
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(options parse workload)
+[ ${#targets[@]} -gt 0 ] || targets=(options parse workload trace)
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=c11
        -include "$build/config.h" -I"$build" -I"$src/include" -I"$src/src" -pthread)
 sources() {
     case $1 in
     options | parse) echo "$src/src/cli/options.c $src/src/cli/parse.c" ;;
-    workload) echo "$src"/src/workload/*.c "$src"/src/runtime/*.c ;;
+    workload) echo "$src"/src/workload/*.c "$src"/src/runtime/*.c "$src"/src/tracer/reader.c ;;
+    trace) echo "$src/src/tracer/reader.c" ;;
     *) ls "$src"/tests/fuzz/sources_"$1" 2>/dev/null ;;
     esac
 }
