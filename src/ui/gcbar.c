@@ -63,6 +63,9 @@ static void line1(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
     x = sep(ui, cv, x, y, end);
     if (s->heap_goal >= (uint64_t)1 << 60) /* GOGC off and no limit: no goal at all */
         snprintf(buf, sizeof(buf), "heap %s, no goal", fmt_bytes(a, sizeof(a), s->heap_live));
+    else if (s->source == HS_SOURCE_ATTACH) /* Go computes its trigger, it keeps none */
+        snprintf(buf, sizeof(buf), "heap %s → goal %s", fmt_bytes(a, sizeof(a), s->heap_live),
+                 fmt_bytes(b, sizeof(b), s->heap_goal));
     else
         snprintf(buf, sizeof(buf), "heap %s → goal %s (trigger %s)",
                  fmt_bytes(a, sizeof(a), s->heap_live), fmt_bytes(b, sizeof(b), s->heap_goal),

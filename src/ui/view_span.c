@@ -63,7 +63,10 @@ static void panel(hs_ui *ui, const hs_snapshot *s, const hs_snap_span *sp, hs_ca
         cv_printf(cv, r.x, y++, w, STYLE_PLAIN, "in P%u's mcache", sp->cached_by - 1u);
     else
         cv_printf(cv, r.x, y++, w, STYLE_PLAIN, "mcentral: %s", set_name(sp->central_set));
-    cv_printf(cv, r.x, y++, w, STYLE_PLAIN, "allocated %s ago", fmt_ns(a, sizeof(a), sp->age_ns));
+    if (s->source == HS_SOURCE_ATTACH) /* a Go span keeps no allocation time */
+        cv_text(cv, r.x, y++, w, STYLE_PLAIN, "age: not recorded by Go");
+    else
+        cv_printf(cv, r.x, y++, w, STYLE_PLAIN, "allocated %s ago", fmt_ns(a, sizeof(a), sp->age_ns));
     uint32_t n[4];
     span_cell_counts(s, sp, n);
     y++;
