@@ -178,8 +178,9 @@ static void *mallocLarge(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *t
     mspan *s = mheap_alloc(rt, npages, spc);
     if (s == NULL)
         return NULL;
-    s->limit = s->startAddr + size;
-    s->largeType = noscan ? NULL : typ;
+    /* Narrowed after the span is published: read with atomics (spanOfHeap). */
+    atomic_store_relaxed_uptr(&s->limit, s->startAddr + size);
+    __atomic_store_n(&s->largeType, noscan ? NULL : typ, __ATOMIC_RELAXED); /* as limit */
     atomic_store_relaxed_u16(&s->freeindex, 1);
     atomic_store_relaxed_u16(&s->allocCount, 1);
     atomic_store_u32(&s->sweepgen, atomic_load_u32(&rt->heap.sweepgen));

@@ -162,14 +162,14 @@ static uintptr_t scanobject(hs_runtime *rt, gcWork *w, uintptr_t b)
         return s->elemsize;
     }
     /* A large object: scan one oblet; the head queues the others. */
-    uintptr_t size = s->limit - s->startAddr, off = b - s->startAddr;
+    uintptr_t size = atomic_load_relaxed_uptr(&s->limit) - s->startAddr, off = b - s->startAddr;
     if (off == 0) {
         for (uintptr_t o = maxObletBytes; o < size; o += maxObletBytes)
             gcw_put(rt, w, s->startAddr + o);
         bits_set_atomic(s->gcscanBits, 0);
     }
     uintptr_t end = off + maxObletBytes < size ? off + maxObletBytes : size;
-    scanTyped(rt, w, s->largeType, s->startAddr, off, end);
+    scanTyped(rt, w, __atomic_load_n(&s->largeType, __ATOMIC_RELAXED), s->startAddr, off, end);
     w->stats[0].objs_single++; /* per oblet, as Go counts scanobject calls */
     w->statsDirty = true;
     return end - off;

@@ -98,7 +98,7 @@ mspan *spanOfHeap(const mheap *h, uintptr_t p)
 {
     mspan *s = spanOf(h, p);
     if (s == NULL || atomic_load_u8(&s->state) != mSpanInUse || p < s->startAddr ||
-        p >= s->limit)
+        p >= atomic_load_relaxed_uptr(&s->limit))
         return NULL;
     return s;
 }
@@ -284,7 +284,7 @@ static void mheap_initSpan(hs_runtime *rt, mspan *s, spanClass spc, bool needzer
         s->nelems = spanClass_nelems(spc, rt->cfg.gcmode);
         s->divMul = class_to_divmagic[cls];
     }
-    s->limit = s->startAddr + s->elemsize * s->nelems;
+    atomic_store_relaxed_uptr(&s->limit, s->startAddr + s->elemsize * s->nelems);
     s->inlineMarks = rt->cfg.gcmode == HS_GC_GREENTEA && cls != 0 &&
                      gcUsesSpanInlineMarkBits(s->elemsize);
     if (s->inlineMarks) {
