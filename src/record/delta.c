@@ -283,8 +283,8 @@ static bool make_script(delta_ctx *c, const hs_snapshot *p, const hs_snapshot *s
  * False when the script does not account for exactly those. */
 static bool script_maps(delta_ctx *c, bool keyframe, uint32_t pn, uint32_t n)
 {
-    if (!rec_grow(&c->map, &c->map_cap, n, sizeof(int32_t)) ||
-        !rec_grow(&c->rmap, &c->rmap_cap, pn, sizeof(int32_t)))
+    if (!rec_grow(&c->map, &c->map_cap, (size_t)n + 1, sizeof(int32_t)) || /* never NULL */
+        !rec_grow(&c->rmap, &c->rmap_cap, (size_t)pn + 1, sizeof(int32_t)))
         return false;
     if (keyframe) {
         memset(c->map, 0xff, n * sizeof(int32_t));
