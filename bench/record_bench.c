@@ -1,30 +1,34 @@
 /*
  * record_bench.c — what a recording costs (`make bench`).
  *
- *   1. Record a live workload (churn with ~100 MiB of live nodes: a heap of
- *      about 256 MiB, on 1 P so that the capture thread and the writer have
- *      the other core) at 30 fps for -d seconds after a warm-up: the
- *      snapshotter captures on its own thread (and at phase changes, as in
- *      a session), this thread takes the newest snapshot 30 times a second
- *      and hands it to the recorder, as the session does.  Prints the heap,
- *      the snapshot size, frames written and dropped, bytes per second of
+ *   1. Record a live workload (by default web, the default workload, with
+ *      a 144 MiB cache: a heap of about 256 MiB, on 2 Ps) at 30 fps for -d
+ *      seconds after a 3 s warm-up: the snapshotter captures on its own
+ *      thread (and at phase changes, as in a session), this thread takes
+ *      the newest snapshot 30 times a second and hands it to the recorder,
+ *      as the session does.  Prints the heap, the snapshot size, the frames
+ *      a second it got, frames written and dropped, bytes per second of
  *      file, the compression ratio, the mean keyframe and delta, and the
- *      writer thread's CPU time.
+ *      writer thread's CPU (its share of one core, and per frame).
  *   2. Replay it: decode every frame in order (per-frame time), then seek to
  *      -s random frames and to the frame before each keyframe, the worst
  *      case (max and median per seek).
- *   3. With -x N > 1: a recording N times as long, made by recording the
- *      frames of the first one N times over (times shifted; the jump at
- *      each seam is a frame like any other), and the same seeks on it: at
- *      N = 10 and -d 60 it is 18,000 frames, 10 minutes at 30 fps.  Its
- *      frames are real captures, repeated; its size is N times the first.
+ *   3. A 10-minute recording (-x N: N times as long; by default as many
+ *      times as make 10 minutes), made by recording the frames of the first
+ *      one over and over (times shifted; the jump at each seam is a frame
+ *      like any other), and the same seeks on it.  Its frames are real
+ *      captures, repeated; its size is N times the first.
  * Measurements, not tests: exit 0 whatever the numbers, 1 when something
- * fails to run, 2 on bad usage.
+ * fails to run, 2 on bad usage.  The default takes about 5 minutes on a
+ * loaded 2-CPU machine; HS_BENCH_LONG=1 records 120 s instead of 30.
  *
  * -o FILE keeps the recording in FILE (without it, a temporary file).
+ * -k and -m: a keyframe at least every K frames and every M MiB of
+ * snapshot decoded (hs_recorder_opts; 0: the recorder's defaults).
  *
  * Usage: record_bench [-w SPEC] [-p PROCS] [-d SECONDS] [-k KEYFRAME_EVERY]
- *                     [-l LEVEL] [-s SEEKS] [-x REPEAT] [-o FILE]
+ *                     [-m KEYFRAME_MIB] [-l LEVEL] [-s SEEKS] [-x REPEAT]
+ *                     [-o FILE]
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -42,7 +46,7 @@
 
 typedef struct options {
     const char *spec, *out;
-    int procs, seconds, keyframe_every, level, seeks, repeat;
+    int procs, seconds, keyframe_every, keyframe_mib, level, seeks, repeat;
     bool keep; /* -o: the recording stays */
 } options;
 
@@ -125,7 +129,8 @@ static int record_live(const options *o, live *lv)
     }
     hs_snapshot_publisher *pub = hs_snapshotter_publisher(ss);
     feed(pub, NULL, 3, lv); /* warm-up: the graph's table fills */
-    hs_recorder_opts ro = {.keyframe_every = o->keyframe_every, .level = o->level};
+    hs_recorder_opts ro = {
+        .keyframe_every = o->keyframe_every, .keyframe_mib = o->keyframe_mib, .level = o->level};
     hs_recorder *rec = hs_recorder_open(o->out, &ro, why, sizeof(why));
     if (rec == NULL) {
         fprintf(stderr, "record_bench: %s\n", why);
@@ -179,15 +184,31 @@ static void print_sizes(hs_recording *rec)
            delta / (double)(n - nkey ? n - nkey : 1) / 1e3, n - nkey);
 }
 
-static bool timed_frame(hs_recording *rec, size_t i, double *ms)
+static double thread_cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Frame i: its wall time in *ms, and the CPU time this thread spent on it
+ * in *cpu_ms (the same on an idle machine; less on a loaded one). */
+static bool timed_frame2(hs_recording *rec, size_t i, double *ms, double *cpu_ms)
 {
     char why[256];
-    double t0 = now_seconds();
+    double t0 = now_seconds(), c0 = thread_cpu_seconds();
     const hs_snapshot *s = hs_recording_frame(rec, i, why, sizeof(why));
     *ms = (now_seconds() - t0) * 1e3;
+    *cpu_ms = (thread_cpu_seconds() - c0) * 1e3;
     if (s == NULL)
         fprintf(stderr, "record_bench: %s\n", why);
     return s != NULL;
+}
+
+static bool timed_frame(hs_recording *rec, size_t i, double *ms)
+{
+    double cpu;
+    return timed_frame2(rec, i, ms, &cpu);
 }
 
 /* Seek to nseeks random frames, then to the frame before each of up to
@@ -195,27 +216,31 @@ static bool timed_frame(hs_recording *rec, size_t i, double *ms)
 static int seeks(hs_recording *rec, int nseeks, const char *what)
 {
     size_t n = hs_recording_frames(rec);
-    double *t = calloc((size_t)nseeks, sizeof(double)), worst = 0;
+    double *t = calloc((size_t)nseeks, sizeof(double)), worst = 0, worst_cpu = 0;
+    double *c = calloc((size_t)nseeks, sizeof(double));
     uint64_t rng = 7;
     for (int k = 0; k < nseeks; k++) {
         rng = rng * 6364136223846793005ull + 1442695040888963407ull;
-        if (!timed_frame(rec, (size_t)(rng >> 33) % n, &t[k]))
+        if (!timed_frame2(rec, (size_t)(rng >> 33) % n, &t[k], &c[k]))
             return 1;
     }
     double med = median(t, nseeks), max = t[nseeks - 1];
+    double cmed = median(c, nseeks), cmax = c[nseeks - 1];
     int nworst = 0;
     for (size_t i = 1; i < n && nworst < nseeks; i++) {
-        double ms;
+        double ms, cpu;
         if (!hs_recording_is_keyframe(rec, i) || !timed_frame(rec, (i + n / 2) % n, &ms) ||
-            !timed_frame(rec, i - 1, &ms))
+            !timed_frame2(rec, i - 1, &ms, &cpu))
             continue;
         worst = ms > worst ? ms : worst;
+        worst_cpu = cpu > worst_cpu ? cpu : worst_cpu;
         nworst++;
     }
-    printf("%s: %zu frames; %d random seeks: median %.1f ms, max %.1f ms; seeking to the frame "
-           "before a keyframe (%d): max %.1f ms\n",
-           what, n, nseeks, med, max, nworst, worst);
+    printf("%s: %zu frames; %d random seeks: median %.1f ms, max %.1f ms (CPU: median %.1f, max "
+           "%.1f); to the frame before a keyframe (%d seeks): max %.1f ms (CPU %.1f)\n",
+           what, n, nseeks, med, max, cmed, cmax, nworst, worst, worst_cpu);
     free(t);
+    free(c);
     return 0;
 }
 
@@ -248,7 +273,8 @@ static int repeat(const options *o)
     char why[256], path[512];
     snprintf(path, sizeof(path), "%s.long", o->out);
     hs_recording *src = hs_recording_open(o->out, why, sizeof(why));
-    hs_recorder_opts ro = {.keyframe_every = o->keyframe_every, .level = o->level};
+    hs_recorder_opts ro = {
+        .keyframe_every = o->keyframe_every, .keyframe_mib = o->keyframe_mib, .level = o->level};
     hs_recorder *rec = src ? hs_recorder_open(path, &ro, why, sizeof(why)) : NULL;
     if (rec == NULL) {
         fprintf(stderr, "record_bench: %s\n", why);
@@ -303,9 +329,11 @@ static bool parse_options(int argc, char **argv, options *o)
     static char out[256];
     snprintf(out, sizeof(out), "%s/record_bench-%ld.hsr",
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (long)getpid());
-    *o = (options){"churn:live=100MiB", out, 1, 60, 0, 0, 200, 10, false};
+    const char *lng = getenv("HS_BENCH_LONG");
+    *o = (options){"web:cache=144MiB", out, 2, lng && *lng && *lng != '0' ? 120 : 30, 0, 0, 0,
+                   200, 0, false};
     int c;
-    while ((c = getopt(argc, argv, "w:p:d:k:l:s:x:o:")) != -1) {
+    while ((c = getopt(argc, argv, "w:p:d:k:m:l:s:x:o:")) != -1) {
         int v = atoi(optarg);
         if (c == 'w')
             o->spec = optarg;
@@ -317,6 +345,8 @@ static bool parse_options(int argc, char **argv, options *o)
             o->seconds = v;
         else if (c == 'k' && v >= 1 && v <= 100000)
             o->keyframe_every = v;
+        else if (c == 'm' && v >= 1 && v <= 100000)
+            o->keyframe_mib = v;
         else if (c == 'l' && v >= -5 && v <= 19)
             o->level = v;
         else if (c == 's' && v >= 1 && v <= 100000)
@@ -326,6 +356,9 @@ static bool parse_options(int argc, char **argv, options *o)
         else
             return false;
     }
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (o->procs > cpus && cpus >= 1)
+        o->procs = (int)cpus; /* 2 Ps when the machine has 2 CPUs */
     return optind == argc;
 }
 
@@ -334,7 +367,8 @@ int main(int argc, char **argv)
     options o;
     if (!parse_options(argc, argv, &o)) {
         fprintf(stderr, "usage: record_bench [-w SPEC] [-p PROCS] [-d SECONDS] "
-                        "[-k KEYFRAME_EVERY] [-l LEVEL] [-s SEEKS] [-x REPEAT] [-o FILE]\n");
+                        "[-k KEYFRAME_EVERY] [-m KEYFRAME_MIB] [-l LEVEL] [-s SEEKS] "
+                        "[-x REPEAT] [-o FILE]\n");
         return 2;
     }
     printf("heapscope recording\n");
@@ -342,6 +376,8 @@ int main(int argc, char **argv)
     int rc = record_live(&o, &lv);
     if (rc == 0)
         rc = replay(&o);
+    if (rc == 0 && o.repeat == 0 && lv.t_last > lv.t_first) /* enough for 10 minutes */
+        o.repeat = (int)(600e9 / (double)(lv.t_last - lv.t_first + 1000000000 / 30)) + 1;
     if (rc == 0 && o.repeat > 1)
         rc = repeat(&o);
     if (!o.keep)

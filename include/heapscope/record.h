@@ -35,8 +35,10 @@
 extern "C" {
 #endif
 
-/* The file format this build writes, and the newest it reads. */
-#define HS_RECORDING_VERSION 1
+/* The file format this build writes, and the newest it reads; the oldest
+ * it reads (version 1 predicted its deltas otherwise). */
+#define HS_RECORDING_VERSION 2
+#define HS_RECORDING_VERSION_OLDEST 2
 
 /* ---- writing ---------------------------------------------------------------- */
 
@@ -44,8 +46,14 @@ typedef struct hs_recorder hs_recorder;
 
 typedef struct hs_recorder_opts {
     size_t queue_bytes; /* snapshot bytes the queue may hold; 0: 64 MiB */
-    int keyframe_every; /* a keyframe every this many frames; 0: 30 (1 s at 30 fps) */
-    int level;          /* zstd level of the deltas; 0: 3 (keyframes use at least 6) */
+    /* A keyframe at least every keyframe_every frames (0: 900, 30 s at 30 fps),
+     * and sooner when the deltas since the last one add up to more than
+     * keyframe_mib MiB of snapshot (0: 64): decoding a delta costs about its
+     * snapshot's size, so this bounds the work of reaching any frame (a seek)
+     * whatever the heap's size. */
+    int keyframe_every;
+    int keyframe_mib;
+    int level; /* zstd level of the deltas; 0: 3 (keyframes use at least 6) */
 } hs_recorder_opts;
 
 /* Create (or truncate) path and start the writer thread; o may be NULL.  NULL

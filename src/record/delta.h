@@ -16,8 +16,14 @@ typedef struct delta_ctx {
     int32_t *map;  /* new span i -> its span in the previous frame, or -1 */
     int32_t *rmap; /* previous frame's span j -> its new span, or -1 */
     size_t map_cap, rmap_cap;
-    uint8_t *scratch; /* a prediction of one array */
+    uint8_t *scratch; /* the predicted cells */
     size_t scratch_cap;
+    uint8_t *pscratch; /* the predicted page map */
+    size_t pscratch_cap;
+    int32_t *mcache; /* each P's cached span of each class, by the span table */
+    size_t mcache_cap;
+    uint8_t *changed; /* decoding: which spans' differences are not all zero */
+    size_t changed_cap;
     uint32_t *script; /* the span script: (run << 2 | op) words */
     size_t script_len, script_cap;
     uint32_t event_shift; /* the previous frame's event equal to event 0; REC_NO_SHIFT */

@@ -56,6 +56,7 @@ void rec_header_put(uint8_t out[REC_HEADER_BYTES], const rec_header *h)
     put_le32(out + 16, h->snapshot_version);
     put_le32(out + 20, h->keyframe_every);
     put_le64(out + 24, (uint64_t)h->created_ns);
+    put_le32(out + 32, h->keyframe_mib);
     seal(out, REC_HEADER_BYTES);
 }
 

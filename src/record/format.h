@@ -43,7 +43,8 @@ typedef struct rec_header {
     uint32_t header_bytes;     /* REC_HEADER_BYTES */
     uint32_t snapshot_version; /* HS_SNAPSHOT_VERSION of every frame */
     uint32_t keyframe_every;
-    int64_t created_ns; /* wall clock (CLOCK_REALTIME) when the file was made */
+    int64_t created_ns;    /* wall clock (CLOCK_REALTIME) when the file was made */
+    uint32_t keyframe_mib; /* at most this many MiB of snapshot decoded between keyframes */
 } rec_header;
 
 /* A block header; the payload (a zstd frame of raw_bytes) follows it. */

@@ -10,9 +10,9 @@
  * Frames: frame i is the keyframe at or before it followed by the deltas up
  * to i, each applied to the frame before (delta.c).  The reader keeps the
  * last frame it decoded, so stepping forward decodes one block and a jump
- * decodes at most keyframe_every blocks.  Two buffers: the frame returned
- * and the one being decoded from it; a decoded frame is returned only once
- * hs_snapshot_check accepts it.
+ * decodes the blocks from the keyframe before it (the writer bounds their
+ * work).  Two buffers: the frame returned and the one being decoded from
+ * it; a decoded frame is returned only once hs_snapshot_check accepts it.
  *
  * Not thread-safe: one thread uses an hs_recording at a time.
  */
@@ -91,6 +91,11 @@ static bool read_header(hs_recording *r, char *why, size_t n)
     else if (have < sizeof(h))
         snprintf(why, n, "%s is cut off inside its header (%zu of %d bytes)", p, have,
                  REC_HEADER_BYTES);
+    else if (version >= 1 && version < HS_RECORDING_VERSION_OLDEST)
+        snprintf(why, n,
+                 "%s is a recording of format version %u, which this heapscope no longer reads "
+                 "(it reads version %d)",
+                 p, version, HS_RECORDING_VERSION);
     else if (get_le32(h + 60) != rec_crc32(h, 60))
         snprintf(why, n, "%s has a damaged header (its checksum does not match)", p);
     else if (version == 0 || get_le32(h + 12) != REC_HEADER_BYTES)
@@ -129,8 +134,10 @@ static const char *check_frame_block(hs_recording *r, size_t i, const rec_block 
 }
 
 /* Decode frame i into the spare buffer from its block and, for a delta,
- * the current frame (i - 1); make it the current frame. */
-static bool decode_frame(hs_recording *r, size_t i, char *why, size_t n)
+ * the current frame (i - 1); make it the current frame.  A frame on the way
+ * to the one asked for is not checked: decoding a delta reads its base only
+ * within bounds (delta.c), and the frame shown is checked. */
+static bool decode_frame(hs_recording *r, size_t i, bool check, char *why, size_t n)
 {
     rec_block b;
     rec_frame_prefix f = {0};
@@ -155,7 +162,7 @@ static bool decode_frame(hs_recording *r, size_t i, char *why, size_t n)
         else if (!delta_decode(&r->dc, prev, body, size, out, msg, sizeof(msg)))
             bad = msg;
     }
-    if (bad == NULL && hs_snapshot_check(out, size, msg, sizeof(msg)) != NULL)
+    if (bad == NULL && check && hs_snapshot_check(out, size, msg, sizeof(msg)) != NULL)
         bad = msg;
     if (bad != NULL) {
         snprintf(why, n, "frame %zu of %s is corrupt: %s", i, r->path, bad);
@@ -164,6 +171,8 @@ static bool decode_frame(hs_recording *r, size_t i, char *why, size_t n)
     r->which = next;
     r->cur = i;
     r->cur_canonical = delta_canonical(out, size);
+    r->cur_checked = check;
+    r->cur_size = size;
     return true;
 }
 
@@ -178,9 +187,16 @@ const hs_snapshot *hs_recording_frame(hs_recording *r, size_t i, char *why, size
         k--;
     size_t from = r->cur != NO_FRAME && r->cur <= i && r->cur >= k ? r->cur + 1 : k;
     for (size_t j = from; j <= i; j++)
-        if (!decode_frame(r, j, why, n))
+        if (!decode_frame(r, j, j == i, why, n))
             return NULL;
-    return (const hs_snapshot *)(const void *)r->snap[r->which];
+    const hs_snapshot *s = (const hs_snapshot *)(const void *)r->snap[r->which];
+    char msg[160];
+    if (!r->cur_checked && hs_snapshot_check(s, r->cur_size, msg, sizeof(msg)) != NULL) {
+        snprintf(why, n, "frame %zu of %s is corrupt: %s", i, r->path, msg);
+        return NULL;
+    }
+    r->cur_checked = true;
+    return s;
 }
 
 /* ---- open, close, the index ------------------------------------------------------------ */

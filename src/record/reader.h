@@ -36,6 +36,8 @@ struct hs_recording {
     int which;
     size_t cur;         /* the frame in snap[which]; NO_FRAME when none */
     bool cur_canonical; /* it can be the base of a delta */
+    bool cur_checked;   /* it passed hs_snapshot_check */
+    size_t cur_size;    /* its bytes */
     char err[160];      /* read_block's phrase */
 };
 

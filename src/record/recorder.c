@@ -9,9 +9,11 @@
  * the frame is dropped and counted.  The writer thread:
  *   1. writes the file header;
  *   2. pops items in order: a frame is delta-coded against the frame it
- *      wrote before (delta.c) or, every keyframe_every frames, coded alone
- *      as a keyframe; compressed with zstd (its content checksum on); and
- *      written as one block.  A marker is a block of its caption;
+ *      wrote before (delta.c) or coded alone as a keyframe: every
+ *      keyframe_every frames, or sooner when the deltas since the last
+ *      keyframe hold keyframe_bytes of snapshot (the work of decoding them,
+ *      which a seek pays); compressed with zstd (its content checksum on);
+ *      and written as one block.  A marker is a block of its caption;
  *   3. keeps each frame's offset, time and kind for the index;
  *   4. when asked to close and the queue is empty, writes the index block
  *      and the trailer.
@@ -45,7 +47,8 @@
 #include "record/format.h"
 
 #define DEFAULT_QUEUE_BYTES ((size_t)64 << 20)
-#define DEFAULT_KEYFRAME_EVERY 30
+#define DEFAULT_KEYFRAME_EVERY 900
+#define DEFAULT_KEYFRAME_MIB 64
 #define DEFAULT_LEVEL 3
 #define MIN_KEYFRAME_LEVEL 6 /* keyframes are few: worth a slower, tighter level */
 
@@ -65,7 +68,8 @@ typedef struct writer {
     ZSTD_CCtx *zc;
     delta_ctx dc;
     item *prev;         /* the frame written last, for the next delta; NULL: a keyframe next */
-    uint32_t since_key; /* frames since the last keyframe */
+    uint32_t since_key;  /* frames since the last keyframe */
+    uint64_t chain_bytes; /* snapshot bytes of those frames */
     uint8_t *raw, *out; /* a payload before compression; a block after it */
     size_t raw_cap, out_cap;
     uint64_t offset; /* bytes in the file */
@@ -81,6 +85,7 @@ struct hs_recorder {
     int fd;             /* the writer's, then close's */
     size_t queue_bytes; /* immutable */
     int keyframe_every; /* immutable */
+    uint64_t keyframe_bytes; /* immutable */
     int level;          /* immutable */
     pthread_t thread;
     pthread_mutex_t mu;
@@ -279,7 +284,8 @@ static bool write_file_header(hs_recorder *r)
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     rec_header h = {HS_RECORDING_VERSION, REC_HEADER_BYTES, HS_SNAPSHOT_VERSION,
-                    (uint32_t)r->keyframe_every, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec};
+                    (uint32_t)r->keyframe_every, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec,
+                    (uint32_t)(r->keyframe_bytes >> 20)};
     uint8_t buf[REC_HEADER_BYTES];
     rec_header_put(buf, &h);
     int err = write_all(r->fd, buf, sizeof(buf));
@@ -298,7 +304,8 @@ static size_t encode_frame(hs_recorder *r, const item *it, bool *key)
     bool canonical = delta_canonical(s, it->len);
     const hs_snapshot *prev = w->prev ? (const hs_snapshot *)(const void *)w->prev->buf : NULL;
     if (!canonical || prev == NULL || !delta_canonical(prev, w->prev->len) ||
-        w->since_key + 1 >= (uint32_t)r->keyframe_every)
+        w->since_key + 1 >= (uint32_t)r->keyframe_every ||
+        w->chain_bytes + it->len > r->keyframe_bytes)
         prev = NULL;
     *key = prev == NULL;
     if (!rec_grow(&w->raw, &w->raw_cap, REC_FRAME_PREFIX_BYTES + it->len, 1))
@@ -359,6 +366,7 @@ static void write_frame(hs_recorder *r, const item *it)
     w->frames[w->nframes - 1].payload_bytes =
         (uint32_t)(w->offset - w->frames[w->nframes - 1].offset - REC_BLOCK_HEADER_BYTES);
     w->since_key = key ? 0 : w->since_key + 1;
+    w->chain_bytes = key ? 0 : w->chain_bytes + it->len;
     w->keyframes += key;
     w->raw_bytes += it->len;
     pthread_mutex_lock(&r->mu);
@@ -510,6 +518,7 @@ hs_recorder *hs_recorder_open(const char *path, const hs_recorder_opts *o, char 
     r->fd = fd;
     r->queue_bytes = o->queue_bytes > 0 ? o->queue_bytes : DEFAULT_QUEUE_BYTES;
     r->keyframe_every = o->keyframe_every > 0 ? o->keyframe_every : DEFAULT_KEYFRAME_EVERY;
+    r->keyframe_bytes = (uint64_t)(o->keyframe_mib > 0 ? o->keyframe_mib : DEFAULT_KEYFRAME_MIB) << 20;
     r->level = o->level != 0 ? o->level : DEFAULT_LEVEL;
     ZSTD_CCtx_setParameter(r->w.zc, ZSTD_c_checksumFlag, 1);
     pthread_mutex_init(&r->mu, NULL);

@@ -14,7 +14,7 @@ seconds=${FUZZ_SECONDS:-60}
 cc=${FUZZ_CC:-clang}
 command -v "$cc" >/dev/null || { echo "run.sh: $cc not found (./bootstrap.sh --fuzz installs it)" >&2; exit 1; }
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(options parse workload trace)
+[ ${#targets[@]} -gt 0 ] || targets=(options parse workload trace recording)
 flags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -std=c11
        -include "$build/config.h" -I"$build" -I"$src/include" -I"$src/src" -pthread)
 sources() {
@@ -22,7 +22,13 @@ sources() {
     options | parse) echo "$src/src/cli/options.c $src/src/cli/parse.c" ;;
     workload) echo "$src"/src/workload/*.c "$src"/src/runtime/*.c "$src"/src/tracer/reader.c ;;
     trace) echo "$src/src/tracer/reader.c" ;;
+    recording) echo "$src"/src/record/*.c "$src/src/snapshot/check.c" ;;
     *) ls "$src"/tests/fuzz/sources_"$1" 2>/dev/null ;;
+    esac
+}
+libs() {
+    case $1 in
+    recording) echo "-lzstd" ;;
     esac
 }
 mkdir -p "$build/tests/fuzz/bin" "$build/tests/fuzz/artifacts"
@@ -30,7 +36,7 @@ status=0
 for t in "${targets[@]}"; do
     bin="$build/tests/fuzz/bin/fuzz_$t"
     # shellcheck disable=SC2046
-    if ! "$cc" "${flags[@]}" "$src/tests/fuzz/fuzz_$t.c" $(sources "$t") -lm -o "$bin"; then
+    if ! "$cc" "${flags[@]}" "$src/tests/fuzz/fuzz_$t.c" $(sources "$t") $(libs "$t") -lm -o "$bin"; then
         echo "run.sh: could not build fuzz_$t" >&2
         status=1
         continue

@@ -5,7 +5,7 @@ set -u
 b="${top_builddir:-.}"
 s="${srcdir:-.}"
 failures=0
-for t in options parse workload trace; do
+for t in options parse workload trace recording; do
     "$b/tests/fuzz/replay_$t" "$s/tests/fuzz/corpus/$t" >/dev/null || {
         echo "FAIL: a $t corpus input" >&2
         failures=$((failures + 1))
