@@ -223,6 +223,24 @@ void status_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
     x = put(cv, x, y, end, STYLE_PLAIN, " ");
     if (ui->o.transport == NULL)
         x = status_world(ui, s, cv, x, y, end);
+    /* What the user must see first: a word on what they asked, the recording,
+     * the source's note; the snapshot's details after, as room allows. */
+    if (ui->o.recording != NULL && ui->o.recording(ui->o.record_ctx, buf, sizeof(buf))) {
+        x = put(cv, x, y, end, STYLE_PLAIN, "  ");
+        x = put(cv, x, y, end, ui_style(ui, 196, HS_COLOR_DEFAULT, HS_ATTR_BOLD), "● ");
+        x = put(cv, x, y, end, STYLE_PLAIN, buf);
+    }
+    if (ui->o.note != NULL) {
+        ui->o.note(ui->o.note_ctx, buf, sizeof(buf));
+        if (buf[0] != '\0') {
+            x = put(cv, x, y, end, STYLE_PLAIN, "  ");
+            x = put(cv, x, y, end, ui_style(ui, C_WARN, HS_COLOR_DEFAULT, HS_ATTR_BOLD), buf);
+        }
+    }
+    if (ui->msg[0] != '\0' && ui->now_ns < ui->msg_until_ns) {
+        x = put(cv, x, y, end, STYLE_PLAIN, "  ");
+        x = put(cv, x, y, end, ui_style(ui, C_WARN, HS_COLOR_DEFAULT, HS_ATTR_BOLD), ui->msg);
+    }
     int64_t age = ui->now_ns - (ui->clock_base + s->t_ns);
     if (ui->o.transport != NULL) /* a recording's frames have no age */
         snprintf(buf, sizeof(buf), "  snapshot #%" PRIu64 "%s", s->seq,
@@ -241,22 +259,6 @@ void status_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
     if (ui->rejected > 0) {
         snprintf(buf, sizeof(buf), ", %" PRIu64 " bad snapshots (%s)", ui->rejected, ui->rejected_why);
         x = put(cv, x, y, end, ui_style(ui, C_BAD, HS_COLOR_DEFAULT, 0), buf);
-    }
-    if (ui->o.recording != NULL && ui->o.recording(ui->o.record_ctx, buf, sizeof(buf))) {
-        x = put(cv, x, y, end, STYLE_PLAIN, "  ");
-        x = put(cv, x, y, end, ui_style(ui, 196, HS_COLOR_DEFAULT, HS_ATTR_BOLD), "● ");
-        x = put(cv, x, y, end, STYLE_PLAIN, buf);
-    }
-    if (ui->o.note != NULL) {
-        ui->o.note(ui->o.note_ctx, buf, sizeof(buf));
-        if (buf[0] != '\0') {
-            x = put(cv, x, y, end, STYLE_PLAIN, "  ");
-            x = put(cv, x, y, end, ui_style(ui, C_WARN, HS_COLOR_DEFAULT, HS_ATTR_BOLD), buf);
-        }
-    }
-    if (ui->msg[0] != '\0' && ui->now_ns < ui->msg_until_ns) {
-        x = put(cv, x, y, end, STYLE_PLAIN, "  ");
-        x = put(cv, x, y, end, ui_style(ui, C_WARN, HS_COLOR_DEFAULT, HS_ATTR_BOLD), ui->msg);
     }
     if (ui->prompting) { /* m: the caption being typed takes the line */
         cv_fill(cv, r.x, y, r.w, 1, ' ', STYLE_PLAIN);
