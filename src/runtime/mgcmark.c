@@ -463,16 +463,34 @@ void gcAssistAlloc(hs_runtime *rt, hs_p *pp)
 
 /* ---- the ragged barrier -------------------------------------------------------------------- */
 
+/* One P's part of the ragged barrier, by whoever runs or owns it: its
+ * buffers to the global lists, and whether it put work there since the last
+ * barrier (Go: the forEachP function of gcMarkDone). */
+void gcMarkDoneFlushP(hs_runtime *rt, hs_p *pp)
+{
+    wbBufFlush(rt, pp);
+    gcw_dispose(rt, &pp->gcw);
+    if (pp->gcw.flushedWork) {
+        pp->gcw.flushedWork = false;
+        atomic_add_u32(&rt->gc.markDoneFlushed, 1);
+    }
+}
+
 /* Flush every P's write-barrier buffer and gcWork to the global lists: idle
  * Ps by owning them, running Ps at their next safe point.  Returns when all
- * have.  Work that appears afterwards is found again with the world stopped. */
+ * have, true if mark may not be done: work is visible, or some worker put work
+ * on the global lists since the last barrier (another may have taken it and
+ * still hold part of it: Go's gcMarkDoneFlushed, which retries the barrier
+ * rather than stop the world in vain).  Work that appears afterwards is found
+ * again with the world stopped. */
 bool gcMarkDoneFlush(hs_runtime *rt)
 {
+    gcstate *gc = &rt->gc;
+    atomic_store_u32(&gc->markDoneFlushed, 0);
     for (int i = 0; i < rt->nprocs; i++) {
         hs_p *pp = rt->allp[i];
         if (p_tryOwn(rt, pp)) {
-            wbBufFlush(rt, pp);
-            gcw_dispose(rt, &pp->gcw);
+            gcMarkDoneFlushP(rt, pp);
             p_unown(rt, pp);
         } else {
             p_setPreempt(pp, preemptFlush);
@@ -482,16 +500,17 @@ bool gcMarkDoneFlush(hs_runtime *rt)
         hs_p *pp = rt->allp[i];
         while (atomic_load_u32(&pp->preempt) & preemptFlush) {
             if (p_tryOwn(rt, pp)) { /* it went idle without a safe point */
+                gcMarkDoneFlushP(rt, pp);
                 p_clearPreempt(pp, preemptFlush);
-                wbBufFlush(rt, pp);
-                gcw_dispose(rt, &pp->gcw);
                 p_unown(rt, pp);
             } else {
                 sched_yield();
             }
         }
     }
-    gcw_dispose(rt, &rt->gc.ctlgcw);
-    return gcMarkWorkAvailable(rt) || atomic_load_u32(&rt->gc.nworking) != 0 ||
-           atomic_load_u32(&rt->gc.stackRootsLeft) != 0;
+    gcw_dispose(rt, &gc->ctlgcw);
+    bool flushed = gc->ctlgcw.flushedWork || atomic_load_u32(&gc->markDoneFlushed) != 0;
+    gc->ctlgcw.flushedWork = false;
+    return flushed || gcMarkWorkAvailable(rt) || atomic_load_u32(&gc->nworking) != 0 ||
+           atomic_load_u32(&gc->stackRootsLeft) != 0;
 }

@@ -368,7 +368,8 @@ typedef struct gcWork {
     uint64_t heapScanWork;   /* bytes scanned, not yet flushed to the controller */
     uint64_t bytesMarked;    /* bytes marked, not yet flushed */
     uint64_t objectsScanned; /* not yet flushed */
-    bool flushedWork;        /* put work on the global list since the last check */
+    bool flushedWork;        /* owner: put work on the global lists since the last
+                              * ragged barrier (read and cleared there) */
     int id;                  /* immutable: the P's id; the collector's own: nprocs */
     spanQueue spanq;
     uint64_t rng;            /* owner: steal order */
@@ -452,6 +453,7 @@ typedef struct gcstate {
     uint32_t markrootJobs;      /* set with the world stopped: 1 (globals) + nprocs */
     uint32_t stackRootsLeft;    /* atomic: P stack scans not yet done */
     uint32_t nworking;          /* atomic: drains in progress (they may still put work) */
+    uint32_t markDoneFlushed;   /* atomic: Ps that had put work on the lists, this barrier */
     uint64_t bytesMarked;       /* atomic */
     uint64_t heapScanWork;      /* atomic: bytes scanned this cycle */
     uint64_t objectsScanned;    /* atomic, this cycle */
@@ -665,6 +667,7 @@ bool markrootOne(hs_runtime *rt, hs_p *self, gcWork *w);
 void gcAssistAlloc(hs_runtime *rt, hs_p *pp);
 void gcMarkWorker(hs_runtime *rt, hs_p *pp);
 bool gcMarkDoneFlush(hs_runtime *rt);
+void gcMarkDoneFlushP(hs_runtime *rt, hs_p *pp); /* by whoever runs or owns pp */
 
 /* mcheckmark.c */
 bool gcCheckmark(hs_runtime *rt);
