@@ -15,7 +15,9 @@
  *      its mcentral's full swept set so the sweeper sees it.
  * Small paths take the mcache fast path first: the cached span's allocCache
  * (nextFreeFast), then nextFree, which may refill from mcentral.  Memory is
- * zeroed when the span says it may be dirty (needzero).
+ * zeroed when the span says it may be dirty (needzero).  During mark a new
+ * object is black (allocate black): large ones are marked here, small ones
+ * were marked with their span's free slots when the mcache took the span.
  *
  * Only the thread running the P may call hs_malloc for it: the mcache and the
  * allocation state of its cached spans have no lock.  The heap bits of a span
@@ -43,6 +45,28 @@ static inline uintptr_t nextFreeFast(mspan *s)
     atomic_store_relaxed_u16(&s->freeindex, freeidx);
     atomic_store_relaxed_u16(&s->allocCount, (uint16_t)(s->allocCount + 1));
     return s->startAddr + (uintptr_t)result * s->elemsize;
+}
+
+/* Zero a small object.  The smallest classes, the most frequent, are
+ * cleared with inline stores: a call to memset costs more than the work. */
+static inline void memclrSmall(uintptr_t x, uintptr_t n)
+{
+    switch (n) {
+    case 16:
+        __builtin_memset((void *)x, 0, 16);
+        break;
+    case 32:
+        __builtin_memset((void *)x, 0, 32);
+        break;
+    case 48:
+        __builtin_memset((void *)x, 0, 48);
+        break;
+    case 64:
+        __builtin_memset((void *)x, 0, 64);
+        break;
+    default:
+        memset((void *)x, 0, n);
+    }
 }
 
 static inline void count_inc(uint64_t *c)
@@ -98,8 +122,8 @@ static void *mallocTiny(hs_runtime *rt, hs_p *pp, size_t size)
         return NULL;
     memset((void *)x, 0, maxTinySize);
     count_inc(&c->smallAllocCount[tinySizeClass]);
-    if (atomic_load_relaxed_u32(&rt->gc.phase) == HS_PHASE_MARK)
-        gcmarknewobject(rt, &pp->gcw, s, x);
+    /* During mark the block is black already: its span's free slots were
+     * marked when the mcache took it (gcAllocBlackSpan). */
     /* Keep whichever block has more room left. */
     if (size < c->tinyoffset || c->tiny == 0) {
         atomic_store_relaxed_uptr(&c->tiny, x);
@@ -155,14 +179,14 @@ static void *mallocSmall(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *t
     if (x == 0)
         return NULL;
     if (s->needzero)
-        memset((void *)x, 0, s->elemsize);
+        memclrSmall(x, s->elemsize);
     count_inc(&c->smallAllocCount[cls]);
     if (header)
         atomic_store_rel_ptr((void **)x, (void *)typ);
     else if (!noscan)
         heapSetTypeSmall(rt, s, x, typ, size);
-    if (atomic_load_relaxed_u32(&rt->gc.phase) == HS_PHASE_MARK)
-        gcmarknewobject(rt, &pp->gcw, s, x); /* allocate black */
+    /* Allocate black: during mark the slot was marked with its span's other
+     * free slots when the mcache took the span (gcAllocBlackSpan). */
     if (noscan)
         return (void *)x;
     atomic_store_relaxed_u64(&c->scanAlloc, atomic_load_relaxed_u64(&c->scanAlloc) + s->elemsize);
