@@ -236,6 +236,21 @@ static void scanTyped(hs_runtime *rt, gcWork *w, const hs_type *typ, uintptr_t b
     }
 }
 
+/* Scan bits are set a word at a time: objects scanned one after another are
+ * mostly neighbours (the queue is LIFO, and a graph is mostly allocated in
+ * the order it is walked), and the atomic OR is the dear part of setting
+ * them.  A drain ends with its bits flushed, so between drains, at every
+ * stop of the world and for every reader after one, gray and black are
+ * exact; during a drain an object may show gray for the moment after its
+ * scan. */
+static void gcw_flushScanBits(gcWork *w)
+{
+    if (w->scanBitsPending != 0)
+        atomic_or_relaxed_u64(w->scanBitsWord, w->scanBitsPending);
+    w->scanBitsPending = 0;
+    w->scanBitsWord = NULL;
+}
+
 /* Scan the object (or oblet) at b; returns the bytes scanned. */
 static uintptr_t scanobject(hs_runtime *rt, gcWork *w, uintptr_t b)
 {
@@ -249,7 +264,13 @@ static uintptr_t scanobject(hs_runtime *rt, gcWork *w, uintptr_t b)
             const hs_type *typ = atomic_load_acq_ptr((void *const *)b);
             scanTyped(rt, w, typ, b + mallocHeaderSize, 0, s->elemsize - mallocHeaderSize);
         }
-        bits_set_atomic(s->gcscanBits, mspan_objIndex(s, b));
+        uintptr_t idx = mspan_objIndex(s, b);
+        uint64_t *word = &s->gcscanBits[idx / 64];
+        if (word != w->scanBitsWord) {
+            gcw_flushScanBits(w);
+            w->scanBitsWord = word;
+        }
+        w->scanBitsPending |= (uint64_t)1 << (idx % 64);
         w->stats[spanClass_sizeclass(s->spanclass)].objs_single++;
         w->statsDirty = true;
         return s->elemsize;
@@ -383,6 +404,7 @@ uint64_t gcDrain(hs_runtime *rt, hs_p *self, gcWork *w, uint64_t budget,
         if ((budget != 0 && n >= budget) || (maxWork != 0 && scanned >= maxWork))
             break;
     }
+    gcw_flushScanBits(w);
     w->heapScanWork += scanned;
     if (w->heapScanWork > (64 << 10) || w->objectsScanned > 4096)
         gcDrainFlush(rt, w);

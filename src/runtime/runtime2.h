@@ -387,6 +387,8 @@ typedef struct gcWork {
     uint64_t steals;         /* owner: span entries stolen, not yet flushed */
     uint64_t stealsTotal;    /* atomic, written by the owner: all cycles */
     uintptr_t scanning;      /* atomic: base of the span being scanned, 0 if none */
+    uint64_t *scanBitsWord;  /* owner, within a drain: the gcscanBits word of the */
+    uint64_t scanBitsPending; /* objects scanned last, and their bits not yet set */
     bool statsDirty;         /* owner */
     hs_scan_stats stats[numSizeClasses]; /* owner: not yet flushed */
     uintptr_t ptrBuf[pageSize / 8];      /* owner: scratch for span scans */
