@@ -51,22 +51,12 @@ static inline uintptr_t nextFreeFast(mspan *s)
  * cleared with inline stores: a call to memset costs more than the work. */
 static inline void memclrSmall(uintptr_t x, uintptr_t n)
 {
-    switch (n) {
-    case 16:
+    if (n == 16)
         __builtin_memset((void *)x, 0, 16);
-        break;
-    case 32:
+    else if (n == 32)
         __builtin_memset((void *)x, 0, 32);
-        break;
-    case 48:
-        __builtin_memset((void *)x, 0, 48);
-        break;
-    case 64:
-        __builtin_memset((void *)x, 0, 64);
-        break;
-    default:
+    else
         memset((void *)x, 0, n);
-    }
 }
 
 static inline void count_inc(uint64_t *c)
@@ -93,7 +83,7 @@ static inline uintptr_t mcache_alloc(hs_runtime *rt, hs_p *pp, spanClass spc, ms
     mcache *c = &pp->mcache;
     mspan *s = c->alloc[spc];
     uintptr_t v = nextFreeFast(s);
-    if (v == 0) {
+    if (__builtin_expect(v == 0, 0)) {
         v = mcache_nextFree(rt, c, spc, &s);
         gcTriggerTestP(rt, pp);
     }
@@ -101,7 +91,7 @@ static inline uintptr_t mcache_alloc(hs_runtime *rt, hs_p *pp, spanClass spc, ms
     return v;
 }
 
-static void *mallocTiny(hs_runtime *rt, hs_p *pp, size_t size)
+static inline __attribute__((always_inline)) void *mallocTiny(hs_runtime *rt, hs_p *pp, size_t size)
 {
     mcache *c = &pp->mcache;
     uintptr_t off = c->tinyoffset;
@@ -168,7 +158,8 @@ static void heapSetTypeSmall(hs_runtime *rt, mspan *s, uintptr_t x, const hs_typ
     }
 }
 
-static void *mallocSmall(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *typ, bool noscan)
+static inline __attribute__((always_inline)) void *mallocSmall(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *typ,
+                                                              bool noscan)
 {
     mcache *c = &pp->mcache;
     bool header = !noscan && !heapBitsInSpan(size);
@@ -193,7 +184,7 @@ static void *mallocSmall(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *t
     return (void *)(header ? x + mallocHeaderSize : x);
 }
 
-static void *mallocLarge(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *typ, bool noscan)
+static __attribute__((noinline)) void *mallocLarge(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *typ, bool noscan)
 {
     mcache *c = &pp->mcache;
     uintptr_t npages = (size + pageSize - 1) / pageSize;
@@ -220,7 +211,8 @@ static void *mallocLarge(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *t
     return (void *)s->startAddr;
 }
 
-static void *mallocgc(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *typ)
+static inline __attribute__((always_inline)) void *mallocgc(hs_runtime *rt, hs_p *pp, size_t size,
+                                                           const hs_type *typ)
 {
     bool noscan = typ == NULL || typ->ptrbytes == 0 || typ->size == 0;
     if (size <= maxSmallSize - mallocHeaderSize) {
