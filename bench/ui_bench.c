@@ -13,7 +13,8 @@
  *      the throughput without it.
  * Measurements, not tests: exit 0 whatever the numbers are.
  *
- * Usage: ui_bench [-f FRAMES] [-r RUNS] [-d DEPTH]
+ * Usage: ui_bench [-n] [-f FRAMES] [-r RUNS] [-d DEPTH]
+ * -n: part 2 only (bench/peers.sh takes its ratio).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@ enum { maxRuns = 15, maxFrames = 1001, cols = 200, rows = 60 };
 
 typedef struct options {
     int frames, runs, depth;
+    bool throughputOnly;
 } options;
 
 /* An ncurses screen that writes to /dev/null: the cost of output without a terminal. */
@@ -246,7 +248,13 @@ static bool parse_options(int argc, char **argv, options *o)
 {
     *o = (options){.frames = 31, .runs = 3, .depth = 18};
     int c;
-    while ((c = getopt(argc, argv, "f:r:d:")) != -1) {
+    while ((c = getopt(argc, argv, "nf:r:d:")) != -1) {
+        if (c == 'n') {
+            o->throughputOnly = true;
+            continue;
+        }
+        if (c == '?')
+            return false;
         int v = atoi(optarg);
         if (c == 'f' && v >= 1 && v <= maxFrames)
             o->frames = v;
@@ -264,12 +272,12 @@ int main(int argc, char **argv)
 {
     options o;
     if (!parse_options(argc, argv, &o)) {
-        fprintf(stderr, "usage: ui_bench [-f FRAMES 1..%d] [-r RUNS 1..%d] [-d DEPTH 6..24]\n",
+        fprintf(stderr, "usage: ui_bench [-n] [-f FRAMES 1..%d] [-r RUNS 1..%d] [-d DEPTH 6..24]\n",
                 maxFrames, maxRuns);
         return 2;
     }
     printf("heapscope's live view\n");
-    int rc = bench_frame(&o);
+    int rc = o.throughputOnly ? 0 : bench_frame(&o);
     if (rc == 0)
         rc = bench_throughput(&o);
     return rc;

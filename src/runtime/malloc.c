@@ -15,7 +15,9 @@
  *      its mcentral's full swept set so the sweeper sees it.
  * Small paths take the mcache fast path first: the cached span's allocCache
  * (nextFreeFast), then nextFree, which may refill from mcentral.  Memory is
- * zeroed when the span says it may be dirty (needzero).
+ * zeroed when the span says it may be dirty (needzero).  During mark a new
+ * object is black (allocate black): large ones are marked here, small ones
+ * were marked with their span's free slots when the mcache took the span.
  *
  * Only the thread running the P may call hs_malloc for it: the mcache and the
  * allocation state of its cached spans have no lock.  The heap bits of a span
@@ -45,6 +47,18 @@ static inline uintptr_t nextFreeFast(mspan *s)
     return s->startAddr + (uintptr_t)result * s->elemsize;
 }
 
+/* Zero a small object.  The smallest classes, the most frequent, are
+ * cleared with inline stores: a call to memset costs more than the work. */
+static inline void memclrSmall(uintptr_t x, uintptr_t n)
+{
+    if (n == 16)
+        __builtin_memset((void *)x, 0, 16);
+    else if (n == 32)
+        __builtin_memset((void *)x, 0, 32);
+    else
+        memset((void *)x, 0, n);
+}
+
 static inline void count_inc(uint64_t *c)
 {
     atomic_store_relaxed_u64(c, atomic_load_relaxed_u64(c) + 1);
@@ -69,7 +83,7 @@ static inline uintptr_t mcache_alloc(hs_runtime *rt, hs_p *pp, spanClass spc, ms
     mcache *c = &pp->mcache;
     mspan *s = c->alloc[spc];
     uintptr_t v = nextFreeFast(s);
-    if (v == 0) {
+    if (__builtin_expect(v == 0, 0)) {
         v = mcache_nextFree(rt, c, spc, &s);
         gcTriggerTestP(rt, pp);
     }
@@ -77,7 +91,7 @@ static inline uintptr_t mcache_alloc(hs_runtime *rt, hs_p *pp, spanClass spc, ms
     return v;
 }
 
-static void *mallocTiny(hs_runtime *rt, hs_p *pp, size_t size)
+static inline __attribute__((always_inline)) void *mallocTiny(hs_runtime *rt, hs_p *pp, size_t size)
 {
     mcache *c = &pp->mcache;
     uintptr_t off = c->tinyoffset;
@@ -98,8 +112,8 @@ static void *mallocTiny(hs_runtime *rt, hs_p *pp, size_t size)
         return NULL;
     memset((void *)x, 0, maxTinySize);
     count_inc(&c->smallAllocCount[tinySizeClass]);
-    if (atomic_load_relaxed_u32(&rt->gc.phase) == HS_PHASE_MARK)
-        gcmarknewobject(rt, &pp->gcw, s, x);
+    /* During mark the block is black already: its span's free slots were
+     * marked when the mcache took it (gcAllocBlackSpan). */
     /* Keep whichever block has more room left. */
     if (size < c->tinyoffset || c->tiny == 0) {
         atomic_store_relaxed_uptr(&c->tiny, x);
@@ -144,7 +158,8 @@ static void heapSetTypeSmall(hs_runtime *rt, mspan *s, uintptr_t x, const hs_typ
     }
 }
 
-static void *mallocSmall(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *typ, bool noscan)
+static inline __attribute__((always_inline)) void *mallocSmall(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *typ,
+                                                              bool noscan)
 {
     mcache *c = &pp->mcache;
     bool header = !noscan && !heapBitsInSpan(size);
@@ -155,21 +170,21 @@ static void *mallocSmall(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *t
     if (x == 0)
         return NULL;
     if (s->needzero)
-        memset((void *)x, 0, s->elemsize);
+        memclrSmall(x, s->elemsize);
     count_inc(&c->smallAllocCount[cls]);
     if (header)
         atomic_store_rel_ptr((void **)x, (void *)typ);
     else if (!noscan)
         heapSetTypeSmall(rt, s, x, typ, size);
-    if (atomic_load_relaxed_u32(&rt->gc.phase) == HS_PHASE_MARK)
-        gcmarknewobject(rt, &pp->gcw, s, x); /* allocate black */
+    /* Allocate black: during mark the slot was marked with its span's other
+     * free slots when the mcache took the span (gcAllocBlackSpan). */
     if (noscan)
         return (void *)x;
     atomic_store_relaxed_u64(&c->scanAlloc, atomic_load_relaxed_u64(&c->scanAlloc) + s->elemsize);
     return (void *)(header ? x + mallocHeaderSize : x);
 }
 
-static void *mallocLarge(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *typ, bool noscan)
+static __attribute__((noinline)) void *mallocLarge(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *typ, bool noscan)
 {
     mcache *c = &pp->mcache;
     uintptr_t npages = (size + pageSize - 1) / pageSize;
@@ -197,7 +212,8 @@ static void *mallocLarge(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *t
     return (void *)s->startAddr;
 }
 
-static void *mallocgc(hs_runtime *rt, hs_p *pp, size_t size, const hs_type *typ)
+static inline __attribute__((always_inline)) void *mallocgc(hs_runtime *rt, hs_p *pp, size_t size,
+                                                           const hs_type *typ)
 {
     bool noscan = typ == NULL || typ->ptrbytes == 0 || typ->size == 0;
     if (size <= maxSmallSize - mallocHeaderSize) {

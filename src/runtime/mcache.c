@@ -12,6 +12,8 @@
  *   2. take a span with free slots (cacheSpan, which may sweep or grow);
  *   3. stamp it sweepgen = sg+3 ("swept, then cached") so no sweeper touches it,
  *      and count its free space into heapLive, as Go's pacer expects.
+ * During mark, a span is black where it is free while cached (gcAllocBlackSpan):
+ * refill marks the new span's free slots and settles the old one's.
  * releaseAll, with the world stopped before a sweep cycle, returns every span
  * so sweeping can begin on a heap no mcache holds, and drops the tiny block.
  *
@@ -39,12 +41,18 @@ mspan *mcache_refill(hs_runtime *rt, mcache *c, spanClass spc)
         uint32_t sg = atomic_load_u32(&h->sweepgen);
         if (atomic_load_u32(&s->sweepgen) != sg + 3)
             hs_throw("mcache: bad sweepgen %u in refill (heap %u)", s->sweepgen, sg);
+        uint64_t black = gcAllocBlackSpanEnd(rt, s);
+        if (black != 0)
+            atomic_add_u64(&rt->gc.bytesMarked, black);
         mcentral_uncacheSpan(rt, &h->central[spc], s);
         atomic_store_rel_ptr((void **)&c->alloc[spc], &h->emptymspan);
     }
     s = mcentral_cacheSpan(rt, &h->central[spc]);
     if (s == NULL)
         return NULL;
+    /* Mark changes phase only with the world stopped, never under a refill. */
+    if (atomic_load_relaxed_u32(&rt->gc.phase) == HS_PHASE_MARK)
+        gcAllocBlackSpan(rt, s);
     atomic_store_u32(&s->sweepgen, atomic_load_u32(&h->sweepgen) + 3);
     s->allocCountBeforeCache = s->allocCount;
     uint64_t used = (uint64_t)s->allocCount * s->elemsize;
@@ -86,6 +94,9 @@ void mcache_releaseAll(hs_runtime *rt, mcache *c)
             atomic_sub_relaxed_u64(&h->heapLive, unused);
         }
         s->allocCountBeforeCache = 0;
+        uint64_t black = gcAllocBlackSpanEnd(rt, s); /* 0 unless released during mark */
+        if (black != 0)
+            atomic_add_u64(&rt->gc.bytesMarked, black);
         mcentral_uncacheSpan(rt, &h->central[i], s);
         atomic_store_rel_ptr((void **)&c->alloc[i], &h->emptymspan);
     }

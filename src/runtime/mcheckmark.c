@@ -111,7 +111,8 @@ static void cm_scan(checkmark *cm, size_t self)
     if (spanClass_noscan(s->spanclass))
         return;
     if (spanClass_sizeclass(s->spanclass) == 0) {
-        cm_scanTyped(cm, __atomic_load_n(&s->largeType, __ATOMIC_RELAXED), b, atomic_load_relaxed_uptr(&s->limit) - b, self);
+        cm_scanTyped(cm, __atomic_load_n(&s->largeType, __ATOMIC_RELAXED), b,
+                     atomic_load_relaxed_uptr(&s->limit) - b, self);
     } else if (heapBitsInSpan(s->elemsize)) {
         const uint64_t *hb = mspan_heapBits(s, cm->rt->cfg.gcmode);
         uintptr_t w0 = (b - s->startAddr) / 8;

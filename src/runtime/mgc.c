@@ -87,12 +87,6 @@ void gc_destroy(hs_runtime *rt)
     pthread_mutex_destroy(&gc->inlineCycle);
 }
 
-static void sleepNs(int64_t ns)
-{
-    struct timespec ts = {ns / 1000000000, ns % 1000000000};
-    nanosleep(&ts, NULL);
-}
-
 /* ---- the world, as the collector stops it ----------------------------------------------- */
 
 static void gcStopWorld(hs_runtime *rt)
@@ -210,6 +204,7 @@ static void gcSweepTermination(hs_runtime *rt)
     gcControllerStartCycle(rt);
     gcMarkRootPrepare(rt);
     atomic_store_u32(&gc->writeBarrier, 1);
+    gcAllocBlackCached(rt, true);
     gcSetPhase(rt, HS_PHASE_MARK);
     gcMarkTinyAllocs(rt);
     gc->markStartTime = nanotime(&rt->sys);
@@ -252,6 +247,17 @@ static void gcScanIdleStacks(hs_runtime *rt)
     }
 }
 
+/* Nothing for the collector to do but wait: until an assist finds no work
+ * (it wakes gc.wake: mark may be done, or its P is idle), or 500 us. */
+static void gcWaitMarkProgress(hs_runtime *rt)
+{
+    struct timespec ts = realtimeAfter(500000);
+    pthread_mutex_lock(&rt->gc.lock);
+    if (!rt->gc.stop && !rt->gc.userPause)
+        pthread_cond_timedwait(&rt->gc.wake, &rt->gc.lock, &ts);
+    pthread_mutex_unlock(&rt->gc.lock);
+}
+
 /* The collector thread's share of concurrent mark: idle work, then the
  * termination check.  Returns with the world stopped and no work left. */
 static void gcConcurrentMark(hs_runtime *rt)
@@ -264,12 +270,13 @@ static void gcConcurrentMark(hs_runtime *rt)
             int64_t t0 = nanotime(&rt->sys);
             uint64_t work = 0;
             gcDrain(rt, NULL, &gc->ctlgcw, 4096, NULL, &work);
+            gcFlushBgCredit(rt, work);
             atomic_add_i64(&gc->idleNs, nanotime(&rt->sys) - t0);
             continue;
         }
         if (gcMarkWorkAvailable(rt) || atomic_load_u32(&gc->nworking) != 0 ||
             atomic_load_u32(&gc->stackRootsLeft) != 0 || gcMarkDoneFlush(rt)) {
-            sleepNs(50000);
+            gcWaitMarkProgress(rt);
             continue;
         }
         gcStopWorld(rt);
@@ -334,6 +341,7 @@ static void gcMarkTermination(hs_runtime *rt, int64_t now)
     uint64_t work = 0;
     gcDrain(rt, NULL, &gc->ctlgcw, 0, NULL, &work); /* normally nothing is left */
     gcFlushAllStopped(rt);
+    gcAllocBlackCached(rt, false);
     if (rt->cfg.verify && !gcCheckmark(rt)) {
         pthread_mutex_lock(&gc->lock);
         gc->verifyFailed = true;
@@ -448,13 +456,7 @@ static bool gcWaitWork(hs_runtime *rt, bool *forced)
     gcstate *gc = &rt->gc;
     pthread_mutex_lock(&gc->lock);
     if (!gc->requested && !gc->userPause && !gc->stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 1000000; /* 1 ms: sweep completion and forcegc are polled */
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
+        struct timespec ts = realtimeAfter(1000000); /* sweep completion and forcegc are polled */
         pthread_cond_timedwait(&gc->wake, &gc->lock, &ts);
     }
     /* The request stays up until the cycle has begun (gcSweepTermination), so

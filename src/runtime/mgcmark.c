@@ -39,20 +39,40 @@
 
 enum { maxObletBytes = 128 << 10, gcOverAssistWork = 64 << 10 };
 
-static bool span_is_small(const mspan *s) { return spanClass_sizeclass(s->spanclass) != 0; }
 
 /* ---- greying ----------------------------------------------------------------------- */
 
-static inline void setPageMark(const mheap *h, const mspan *s)
+/* The object queue's greying (Go: greyobject).  As in Go, a plain load
+ * first: most pointers a scan meets point at objects already marked, and the
+ * atomic OR is the dear part.  Two greyers racing past the load may both queue
+ * the object; it is then scanned twice, which marks nothing more (Go accepts
+ * the same race). */
+static inline bool greyobjectInline(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t p)
 {
-    heapArena *ha = mheap_arenaOf(h, s->startAddr);
-    uintptr_t pi = (s->startAddr / pageSize) % pagesPerArena;
-    uint8_t mask = (uint8_t)(1u << (pi % 8));
-    if ((atomic_load_relaxed_u8(&ha->pageMarks[pi / 8]) & mask) == 0)
-        atomic_or_u8(&ha->pageMarks[pi / 8], mask);
+    uintptr_t idx = mspan_isSmall(s) ? mspan_objIndex(s, p) : 0;
+    uint64_t bit = (uint64_t)1 << (idx % 64);
+    uint64_t *word = &s->gcmarkBits[idx / 64];
+    if (atomic_load_relaxed_u64(word) & bit)
+        return false; /* already gray or black */
+    atomic_or_relaxed_u64(word, bit);
+    setPageMark(&rt->heap, s);
+    w->bytesMarked += s->elemsize;
+    if (spanClass_noscan(s->spanclass)) {
+        bits_set_atomic(s->gcscanBits, idx); /* nothing to scan: black at once */
+        return true;
+    }
+    uintptr_t obj = s->startAddr + idx * s->elemsize;
+    __builtin_prefetch((const void *)obj); /* it is scanned soon: the queue is LIFO */
+    gcw_put(rt, w, obj);
+    return true;
 }
 
-void shade(hs_runtime *rt, gcWork *w, uintptr_t p)
+bool greyobject(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t p)
+{
+    return greyobjectInline(rt, w, s, p);
+}
+
+static inline void shadeInline(hs_runtime *rt, gcWork *w, uintptr_t p)
 {
     mspan *s = spanOfHeap(&rt->heap, p);
     if (s == NULL)
@@ -60,36 +80,109 @@ void shade(hs_runtime *rt, gcWork *w, uintptr_t p)
     if (s->inlineMarks)
         tryDeferToSpanScan(rt, w, s, p); /* Green Tea: the span queue */
     else
-        greyobject(rt, w, s, p);
+        greyobjectInline(rt, w, s, p);
 }
 
-bool greyobject(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t p)
+void shade(hs_runtime *rt, gcWork *w, uintptr_t p)
 {
-    uintptr_t idx = span_is_small(s) ? mspan_objIndex(s, p) : 0;
-    uint64_t bit = (uint64_t)1 << (idx % 64);
-    if (atomic_or_u64(&s->gcmarkBits[idx / 64], bit) & bit)
-        return false; /* already gray or black */
-    setPageMark(&rt->heap, s);
-    w->bytesMarked += s->elemsize;
-    if (spanClass_noscan(s->spanclass)) {
-        bits_set_atomic(s->gcscanBits, idx); /* nothing to scan: black at once */
-        return true;
-    }
-    gcw_put(rt, w, s->startAddr + idx * s->elemsize);
-    return true;
+    shadeInline(rt, w, p);
 }
 
-void gcmarknewobject(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t obj)
+/* ---- allocate black, a span at a time ----------------------------------------------------
+ * Go marks each object it allocates during mark (gcmarknewobject): here two
+ * atomic ORs per allocation, the mark and the scan bit.  heapscope marks
+ * instead every free slot of a span an mcache holds during mark, once: for
+ * the spans cached when mark begins (world stopped), and for each span refill
+ * caches.  When the span leaves the mcache (full), or at mark termination
+ * (world stopped), the slots still free are unmarked, and those allocated are
+ * counted in bytesMarked.  A reader sees what Go would show: a slot is free
+ * while allocBits and freeindex say so, whatever its mark bit, and black from
+ * its allocation on.  No pointer leads to a free slot, so nobody greys one.
+ * Large objects are still marked one by one (gcmarknewobject). */
+
+/* The free slots of word w at or after index from (allocBits clear). */
+static uint64_t freeSlots(const mspan *s, unsigned w, unsigned from)
 {
-    uintptr_t idx = span_is_small(s) ? mspan_objIndex(s, obj) : 0;
+    unsigned lo = w * 64;
+    uint64_t m = ~atomic_load_relaxed_u64(&s->allocBits[w]);
+    if (from >= lo + 64)
+        return 0;
+    if (from > lo)
+        m &= ~(uint64_t)0 << (from - lo);
+    if (s->nelems < lo + 64)
+        m &= s->nelems <= lo ? 0 : ((uint64_t)1 << (s->nelems - lo)) - 1;
+    return m;
+}
+
+static void markAndScanBits(mspan *s, uint64_t **mark, uint64_t **scan)
+{
     if (s->inlineMarks) {
-        gcmarknewobjectInline(s, idx);
+        spanInlineMarkBits *imb = spanInlineMarkBitsFromBase(s->startAddr);
+        *mark = imb->marks;
+        *scan = imb->scans;
     } else {
-        bits_set_atomic(s->gcmarkBits, idx);
-        bits_set_atomic(s->gcscanBits, idx);
+        *mark = s->gcmarkBits;
+        *scan = s->gcscanBits;
     }
-    setPageMark(&rt->heap, s);
-    w->bytesMarked += s->elemsize;
+}
+
+/* Mark (set) or unmark the free slots from freeindex on; returns how many. */
+static unsigned markFreeSlots(mspan *s, bool set)
+{
+    uint64_t *mark, *scan;
+    markAndScanBits(s, &mark, &scan);
+    unsigned n = 0, from = atomic_load_relaxed_u16(&s->freeindex);
+    for (unsigned w = from / 64; w < (unsigned)mspan_bitWords(s); w++) {
+        uint64_t f = freeSlots(s, w, from);
+        if (f == 0)
+            continue;
+        if (set) { /* atomic: markers set other bits of the word */
+            atomic_or_relaxed_u64(&mark[w], f);
+            atomic_or_relaxed_u64(&scan[w], f);
+        } else {
+            atomic_and_u64(&mark[w], ~f);
+            atomic_and_u64(&scan[w], ~f);
+        }
+        n += (unsigned)__builtin_popcountll(f);
+    }
+    return n;
+}
+
+void gcAllocBlackSpan(hs_runtime *rt, mspan *s)
+{
+    if (s == &rt->heap.emptymspan || !mspan_isSmall(s))
+        return;
+    s->premarked = (uint16_t)markFreeSlots(s, true);
+}
+
+uint64_t gcAllocBlackSpanEnd(hs_runtime *rt, mspan *s)
+{
+    if (s->premarked == 0)
+        return 0;
+    unsigned still = markFreeSlots(s, false);
+    uint64_t bytes = (uint64_t)(s->premarked - still) * s->elemsize;
+    s->premarked = 0;
+    if (bytes != 0)
+        setPageMark(&rt->heap, s);
+    return bytes;
+}
+
+/* Every P's cached spans, at mark start (start) or mark termination (!start);
+ * the world is stopped. */
+void gcAllocBlackCached(hs_runtime *rt, bool start)
+{
+    uint64_t bytes = 0;
+    for (int i = 0; i < rt->nprocs; i++) {
+        mcache *c = &rt->allp[i]->mcache;
+        for (int k = 0; k < numSpanClasses; k++) {
+            if (start)
+                gcAllocBlackSpan(rt, c->alloc[k]);
+            else
+                bytes += gcAllocBlackSpanEnd(rt, c->alloc[k]);
+        }
+    }
+    if (bytes != 0)
+        atomic_add_u64(&rt->gc.bytesMarked, bytes);
 }
 
 void gcMarkTinyAllocs(hs_runtime *rt)
@@ -107,7 +200,7 @@ static inline void scanword(hs_runtime *rt, gcWork *w, uintptr_t addr)
 {
     uintptr_t v = atomic_load_relaxed_uptr((uintptr_t *)addr);
     if (v != 0)
-        shade(rt, w, v);
+        shadeInline(rt, w, v);
 }
 
 /* Objects of at most 512 B: one bit per word in the span's heap bits. */
@@ -143,20 +236,41 @@ static void scanTyped(hs_runtime *rt, gcWork *w, const hs_type *typ, uintptr_t b
     }
 }
 
+/* Scan bits are set a word at a time: objects scanned one after another are
+ * mostly neighbours (the queue is LIFO, and a graph is mostly allocated in
+ * the order it is walked), and the atomic OR is the dear part of setting
+ * them.  A drain ends with its bits flushed, so between drains, at every
+ * stop of the world and for every reader after one, gray and black are
+ * exact; during a drain an object may show gray for the moment after its
+ * scan. */
+static void gcw_flushScanBits(gcWork *w)
+{
+    if (w->scanBitsPending != 0)
+        atomic_or_relaxed_u64(w->scanBitsWord, w->scanBitsPending);
+    w->scanBitsPending = 0;
+    w->scanBitsWord = NULL;
+}
+
 /* Scan the object (or oblet) at b; returns the bytes scanned. */
 static uintptr_t scanobject(hs_runtime *rt, gcWork *w, uintptr_t b)
 {
     mspan *s = spanOfHeap(&rt->heap, b);
     if (s == NULL)
         hs_throw("scanobject: %#lx is not in the heap", (unsigned long)b);
-    if (span_is_small(s)) {
+    if (mspan_isSmall(s)) {
         if (heapBitsInSpan(s->elemsize)) {
             scanHeapBits(rt, w, s, b);
         } else {
             const hs_type *typ = atomic_load_acq_ptr((void *const *)b);
             scanTyped(rt, w, typ, b + mallocHeaderSize, 0, s->elemsize - mallocHeaderSize);
         }
-        bits_set_atomic(s->gcscanBits, mspan_objIndex(s, b));
+        uintptr_t idx = mspan_objIndex(s, b);
+        uint64_t *word = &s->gcscanBits[idx / 64];
+        if (word != w->scanBitsWord) {
+            gcw_flushScanBits(w);
+            w->scanBitsWord = word;
+        }
+        w->scanBitsPending |= (uint64_t)1 << (idx % 64);
         w->stats[spanClass_sizeclass(s->spanclass)].objs_single++;
         w->statsDirty = true;
         return s->elemsize;
@@ -273,6 +387,9 @@ uint64_t gcDrain(hs_runtime *rt, hs_p *self, gcWork *w, uint64_t budget,
     for (;;) {
         if (stop != NULL && (n & 15) == 0 && stop(rt, self))
             break;
+        /* Keep work where idle workers and assists find it (Go: balance). */
+        if (atomic_load_relaxed_u64(&gc->nfull) == 0)
+            gcw_balance(rt, w);
         uintptr_t b = 0;
         objptr sp = 0;
         if (!getWork(rt, self, w, spans, &b, &sp))
@@ -287,6 +404,7 @@ uint64_t gcDrain(hs_runtime *rt, hs_p *self, gcWork *w, uint64_t budget,
         if ((budget != 0 && n >= budget) || (maxWork != 0 && scanned >= maxWork))
             break;
     }
+    gcw_flushScanBits(w);
     w->heapScanWork += scanned;
     if (w->heapScanWork > (64 << 10) || w->objectsScanned > 4096)
         gcDrainFlush(rt, w);
@@ -307,14 +425,18 @@ static bool stopFractional(hs_runtime *rt, hs_p *pp)
 {
     if (stopForSTW(rt, pp))
         return true;
+    /* The clock every 8th call (128 scans, some microseconds): reading it on
+     * every call cost more than the overshoot it saves. */
+    if ((++pp->polls & 7) != 0)
+        return false;
     int64_t now = nanotime(&rt->sys);
     double elapsed = (double)(now - rt->gc.markStartTime);
     return (double)pp->fractionalNs + (double)(now - pp->fractionalStart) >=
            rt->gc.fractionalUtilizationGoal * elapsed;
 }
 
-/* Give assists the credit of background scan work. */
-static void creditBgWork(hs_runtime *rt, uint64_t work)
+/* Give assists the credit of background scan work (Go: gcFlushBgCredit). */
+void gcFlushBgCredit(hs_runtime *rt, uint64_t work)
 {
     if (work == 0)
         return;
@@ -333,7 +455,7 @@ static void dedicatedWorker(hs_runtime *rt, hs_p *pp)
         p_serviceRequests(pp);
         uint64_t work = 0;
         gcDrain(rt, pp, &pp->gcw, 0, stopForSTW, &work);
-        creditBgWork(rt, work);
+        gcFlushBgCredit(rt, work);
         if (work == 0 && !gcMarkWorkAvailable(rt)) {
             /* Out of work: let the P's goroutines run, as Go's worker parks;
              * preemptWork stays set, so it comes back at the next safe point. */
@@ -359,7 +481,7 @@ static void fractionalWorker(hs_runtime *rt, hs_p *pp)
     pp->fractionalStart = t0;
     uint64_t work = 0;
     gcDrain(rt, pp, &pp->gcw, 0, stopFractional, &work);
-    creditBgWork(rt, work);
+    gcFlushBgCredit(rt, work);
     int64_t dt = nanotime(&rt->sys) - t0;
     atomic_store_relaxed_i64(&pp->fractionalNs, pp->fractionalNs + dt);
     atomic_add_i64(&rt->gc.fractionalNs, dt);
@@ -397,18 +519,20 @@ static int64_t stealBgCredit(hs_runtime *rt, int64_t want)
     return 0;
 }
 
-static void assistWait(hs_runtime *rt)
+/* An assist in debt that found no work waits for workers' credit, off its P,
+ * as Go's assist parks on the assist queue and its P runs something else: a
+ * stop-the-world does not wait for it, and the collector may mark on the idle
+ * P.  It wakes the collector first: no work anywhere may mean mark is done. */
+static void assistWait(hs_runtime *rt, hs_p *pp)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += 100000;
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
-    }
+    struct timespec ts = realtimeAfter(100000);
+    hs_p_release(pp);
     pthread_mutex_lock(&rt->gc.lock);
-    pthread_cond_timedwait(&rt->gc.assistQueue, &rt->gc.lock, &ts);
+    pthread_cond_broadcast(&rt->gc.wake);
+    if (atomic_load_u32(&rt->gc.blackenEnabled))
+        pthread_cond_timedwait(&rt->gc.assistQueue, &rt->gc.lock, &ts);
     pthread_mutex_unlock(&rt->gc.lock);
+    hs_p_acquire(pp);
 }
 
 /* Credit for allocation, capped at this P's share of what is left before the
@@ -450,7 +574,7 @@ void gcAssistAlloc(hs_runtime *rt, hs_p *pp)
         if (pp->gcAssistBytes < 0 && work == 0) {
             /* Nothing to scan: wait for workers' credit, as Go parks on the assist queue. */
             gcw_dispose(rt, &pp->gcw);
-            assistWait(rt);
+            assistWait(rt, pp);
             stolen = stealBgCredit(rt, scanWork);
             assistCredit(rt, pp, bytesPerWork, (uint64_t)stolen);
         }
@@ -463,16 +587,34 @@ void gcAssistAlloc(hs_runtime *rt, hs_p *pp)
 
 /* ---- the ragged barrier -------------------------------------------------------------------- */
 
+/* One P's part of the ragged barrier, by whoever runs or owns it: its
+ * buffers to the global lists, and whether it put work there since the last
+ * barrier (Go: the forEachP function of gcMarkDone). */
+void gcMarkDoneFlushP(hs_runtime *rt, hs_p *pp)
+{
+    wbBufFlush(rt, pp);
+    gcw_dispose(rt, &pp->gcw);
+    if (pp->gcw.flushedWork) {
+        pp->gcw.flushedWork = false;
+        atomic_add_u32(&rt->gc.markDoneFlushed, 1);
+    }
+}
+
 /* Flush every P's write-barrier buffer and gcWork to the global lists: idle
  * Ps by owning them, running Ps at their next safe point.  Returns when all
- * have.  Work that appears afterwards is found again with the world stopped. */
+ * have, true if mark may not be done: work is visible, or some worker put work
+ * on the global lists since the last barrier (another may have taken it and
+ * still hold part of it: Go's gcMarkDoneFlushed, which retries the barrier
+ * rather than stop the world in vain).  Work that appears afterwards is found
+ * again with the world stopped. */
 bool gcMarkDoneFlush(hs_runtime *rt)
 {
+    gcstate *gc = &rt->gc;
+    atomic_store_u32(&gc->markDoneFlushed, 0);
     for (int i = 0; i < rt->nprocs; i++) {
         hs_p *pp = rt->allp[i];
         if (p_tryOwn(rt, pp)) {
-            wbBufFlush(rt, pp);
-            gcw_dispose(rt, &pp->gcw);
+            gcMarkDoneFlushP(rt, pp);
             p_unown(rt, pp);
         } else {
             p_setPreempt(pp, preemptFlush);
@@ -482,16 +624,17 @@ bool gcMarkDoneFlush(hs_runtime *rt)
         hs_p *pp = rt->allp[i];
         while (atomic_load_u32(&pp->preempt) & preemptFlush) {
             if (p_tryOwn(rt, pp)) { /* it went idle without a safe point */
+                gcMarkDoneFlushP(rt, pp);
                 p_clearPreempt(pp, preemptFlush);
-                wbBufFlush(rt, pp);
-                gcw_dispose(rt, &pp->gcw);
                 p_unown(rt, pp);
             } else {
                 sched_yield();
             }
         }
     }
-    gcw_dispose(rt, &rt->gc.ctlgcw);
-    return gcMarkWorkAvailable(rt) || atomic_load_u32(&rt->gc.nworking) != 0 ||
-           atomic_load_u32(&rt->gc.stackRootsLeft) != 0;
+    gcw_dispose(rt, &gc->ctlgcw);
+    bool flushed = gc->ctlgcw.flushedWork || atomic_load_u32(&gc->markDoneFlushed) != 0;
+    gc->ctlgcw.flushedWork = false;
+    return flushed || gcMarkWorkAvailable(rt) || atomic_load_u32(&gc->nworking) != 0 ||
+           atomic_load_u32(&gc->stackRootsLeft) != 0;
 }

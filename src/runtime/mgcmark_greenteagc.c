@@ -123,14 +123,6 @@ bool tryDeferToSpanScan(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t p)
     return true;
 }
 
-void gcmarknewobjectInline(mspan *s, uintptr_t idx)
-{
-    spanInlineMarkBits *imb = spanInlineMarkBitsFromBase(s->startAddr);
-    uint64_t bit = (uint64_t)1 << (idx % 64);
-    atomic_or_relaxed_u64(&imb->marks[idx / 64], bit);
-    atomic_or_relaxed_u64(&imb->scans[idx / 64], bit); /* nothing in it to scan yet */
-}
-
 /* ---- 2. scanning a span ---------------------------------------------------------------- */
 
 static inline const uint64_t *spanPtrMask(uintptr_t base)

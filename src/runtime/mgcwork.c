@@ -21,6 +21,7 @@
  * publishes it, and work is available while any queue's spanqMask bit is up.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "runtime/runtime2.h"
 
@@ -134,6 +135,31 @@ uintptr_t gcw_tryGet(hs_runtime *rt, gcWork *w)
         }
     }
     return b->obj[--b->nobj];
+}
+
+/* Share work while the global list is empty: the second buffer if it holds
+ * any, else half of the first when it holds more than a few (Go: balance and
+ * handoff), so one worker's deep graph does not leave the others idle. */
+void gcw_balance(hs_runtime *rt, gcWork *w)
+{
+    workbuf *b = w->wbuf1;
+    if (b == NULL)
+        return;
+    if (w->wbuf2->nobj != 0) {
+        putfull(rt, w->wbuf2);
+        w->wbuf2 = getempty(rt);
+    } else if (b->nobj > 4) {
+        workbuf *half = getempty(rt);
+        uint64_t n = b->nobj / 2;
+        b->nobj -= n;
+        memcpy(half->obj, &b->obj[b->nobj], n * sizeof(b->obj[0]));
+        half->nobj = n;
+        putfull(rt, b); /* the older half, nearer the roots, for others */
+        w->wbuf1 = half;
+    } else {
+        return;
+    }
+    w->flushedWork = true;
 }
 
 bool gcw_empty(const gcWork *w)

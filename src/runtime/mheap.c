@@ -33,8 +33,6 @@
 
 #include "runtime/runtime2.h"
 
-#define arenaIndexOf(p) ((uintptr_t)(p) >> logHeapArenaBytes)
-#define arenaIndexCount ((size_t)1 << arenaL2Bits)
 
 static size_t heapArenaMetaBytes(void)
 {
@@ -76,31 +74,6 @@ void mheap_destroy(mheap *h, hs_runtime *rt)
     for (int i = 0; i < numSpanClasses; i++)
         pthread_mutex_destroy(&h->central[i].lock);
     pthread_mutex_destroy(&h->lock);
-}
-
-heapArena *mheap_arenaOf(const mheap *h, uintptr_t p)
-{
-    uintptr_t ai = arenaIndexOf(p);
-    if (ai >= arenaIndexCount)
-        return NULL;
-    return atomic_load_acq_ptr((void *const *)&h->arenas[ai]);
-}
-
-mspan *spanOf(const mheap *h, uintptr_t p)
-{
-    heapArena *ha = mheap_arenaOf(h, p);
-    if (ha == NULL)
-        return NULL;
-    return atomic_load_acq_ptr((void *const *)&ha->spans[(p / pageSize) % pagesPerArena]);
-}
-
-mspan *spanOfHeap(const mheap *h, uintptr_t p)
-{
-    mspan *s = spanOf(h, p);
-    if (s == NULL || atomic_load_u8(&s->state) != mSpanInUse || p < s->startAddr ||
-        p >= atomic_load_relaxed_uptr(&s->limit))
-        return NULL;
-    return s;
 }
 
 /* Record a new arena at base (lock held).  Returns false if metadata space
@@ -291,6 +264,7 @@ static void mheap_initSpan(hs_runtime *rt, mspan *s, spanClass spc, bool needzer
         hs_assert(s->npages == 1);
         imb_init(spanInlineMarkBitsFromBase(s->startAddr), spc, needzero);
     }
+    s->heapBits = mspan_findHeapBits(s, rt->cfg.gcmode);
     s->freeindex = 0;
     s->allocCache = ~(uint64_t)0;
     s->sweepgen = atomic_load_u32(&rt->heap.sweepgen);

@@ -136,7 +136,7 @@ bool mspan_isBlack(const mspan *s, uintptr_t idx)
     return (m & atomic_load_relaxed_u64(&imb->scans[idx / 64]) & bit) != 0;
 }
 
-uint64_t *mspan_heapBits(const mspan *s, hs_gcmode mode)
+uint64_t *mspan_findHeapBits(const mspan *s, hs_gcmode mode)
 {
     if (spanClass_noscan(s->spanclass) || !heapBitsInSpan(s->elemsize) ||
         spanClass_sizeclass(s->spanclass) == 0)

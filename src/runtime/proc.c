@@ -121,9 +121,11 @@ void p_serviceRequests(hs_p *pp)
         scanstacks(pp->rt, pp, &pp->gcw);
     }
     if (why & preemptFlush) {
+        /* Flush first, then say so: the ragged barrier reads the global
+         * lists as soon as the flag is down, and must find this P's work
+         * there (Go's forEachP waits for the function to return). */
+        gcMarkDoneFlushP(pp->rt, pp);
         p_clearPreempt(pp, preemptFlush);
-        wbBufFlush(pp->rt, pp);
-        gcw_dispose(pp->rt, &pp->gcw);
     }
 }
 

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "runtime/runtime2.h"
 
@@ -129,4 +130,17 @@ void hs_runtime_free(hs_runtime *rt)
     pthread_cond_destroy(&rt->scav.cond);
     pthread_mutex_destroy(&rt->errlock);
     free(rt);
+}
+
+struct timespec realtimeAfter(int64_t ns)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += ns / 1000000000;
+    ts.tv_nsec += ns % 1000000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    return ts;
 }

@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "heapscope/runtime.h"
 #include "runtime/atomic.h"
@@ -148,6 +149,8 @@ struct mspan {
     uint16_t freeindex;             /* atomic store by owner; next slot to examine */
     uint16_t allocCount;            /* atomic store by owner; objects allocated */
     uint16_t allocCountBeforeCache; /* owner: allocCount when cached */
+    uint16_t premarked;   /* owner: free slots marked black while cached in mark
+                           * (allocate black by span, mgcmark.c) */
     uint64_t allocCache;            /* owner: ~allocBits from freeindex, shifted */
     uint64_t *allocBits;            /* 1 = allocated before the last sweep */
     uint64_t *gcmarkBits;           /* 1 = marked this cycle (gray or black); atomic OR */
@@ -156,6 +159,8 @@ struct mspan {
     uint64_t *gcscanBits;
     uint64_t *checkmarkBits;        /* the checkmark verifier's marks (world stopped) */
 
+    uint64_t *heapBits;   /* immutable while in use: the objects' pointer bits
+                           * at the span's end, or NULL (mspan_heapBits) */
     uint32_t sweepgen;    /* atomic; see the table in mgcsweep.c */
     const hs_type *largeType; /* large spans with pointers: the object's type */
     int64_t allocTime;    /* nanotime when the span was allocated */
@@ -183,8 +188,14 @@ void mspan_refillAllocCache(mspan *s, uint16_t whichWord);
 uint16_t mspan_nextFreeIndex(mspan *s);
 bool mspan_isFree(const mspan *s, uintptr_t index);
 uint16_t mspan_countAlloc(const mspan *s); /* popcount of gcmarkBits */
-/* Where this span keeps its objects' pointer bits (NULL if it keeps none). */
-uint64_t *mspan_heapBits(const mspan *s, hs_gcmode mode);
+/* Where this span keeps its objects' pointer bits (NULL if it keeps none):
+ * found once when the span is set up, read on every scan and allocation. */
+uint64_t *mspan_findHeapBits(const mspan *s, hs_gcmode mode);
+static inline uint64_t *mspan_heapBits(const mspan *s, hs_gcmode mode)
+{
+    (void)mode; /* the span was set up for the runtime's mode */
+    return s->heapBits;
+}
 bool mspan_is_valid(const mspan *s);
 
 /* ---- Green Tea's inline mark bits (Go: mgcmark_greenteagc.go) -------------------- */
@@ -368,13 +379,16 @@ typedef struct gcWork {
     uint64_t heapScanWork;   /* bytes scanned, not yet flushed to the controller */
     uint64_t bytesMarked;    /* bytes marked, not yet flushed */
     uint64_t objectsScanned; /* not yet flushed */
-    bool flushedWork;        /* put work on the global list since the last check */
+    bool flushedWork;        /* owner: put work on the global lists since the last
+                              * ragged barrier (read and cleared there) */
     int id;                  /* immutable: the P's id; the collector's own: nprocs */
     spanQueue spanq;
     uint64_t rng;            /* owner: steal order */
     uint64_t steals;         /* owner: span entries stolen, not yet flushed */
     uint64_t stealsTotal;    /* atomic, written by the owner: all cycles */
     uintptr_t scanning;      /* atomic: base of the span being scanned, 0 if none */
+    uint64_t *scanBitsWord;  /* owner, within a drain: the gcscanBits word of the */
+    uint64_t scanBitsPending; /* objects scanned last, and their bits not yet set */
     bool statsDirty;         /* owner */
     hs_scan_stats stats[numSizeClasses]; /* owner: not yet flushed */
     uintptr_t ptrBuf[pageSize / 8];      /* owner: scratch for span scans */
@@ -452,6 +466,7 @@ typedef struct gcstate {
     uint32_t markrootJobs;      /* set with the world stopped: 1 (globals) + nprocs */
     uint32_t stackRootsLeft;    /* atomic: P stack scans not yet done */
     uint32_t nworking;          /* atomic: drains in progress (they may still put work) */
+    uint32_t markDoneFlushed;   /* atomic: Ps that had put work on the lists, this barrier */
     uint64_t bytesMarked;       /* atomic */
     uint64_t heapScanWork;      /* atomic: bytes scanned this cycle */
     uint64_t objectsScanned;    /* atomic, this cycle */
@@ -537,9 +552,36 @@ int mheap_init(mheap *h, hs_runtime *rt);
 void mheap_destroy(mheap *h, hs_runtime *rt);
 mspan *mheap_alloc(hs_runtime *rt, uintptr_t npages, spanClass spc);
 void mheap_freeSpan(hs_runtime *rt, mspan *s);
-mspan *spanOf(const mheap *h, uintptr_t p);     /* any address: its span or NULL */
-mspan *spanOfHeap(const mheap *h, uintptr_t p); /* NULL unless p is in an in-use span's objects */
-heapArena *mheap_arenaOf(const mheap *h, uintptr_t p);
+#define arenaIndexOf(p) ((uintptr_t)(p) >> logHeapArenaBytes)
+#define arenaIndexCount ((size_t)1 << arenaL2Bits)
+/* The arena metadata of p, or NULL; lock-free (arenas are published with
+ * release stores and never taken back while the runtime lives). */
+static inline heapArena *mheap_arenaOf(const mheap *h, uintptr_t p)
+{
+    uintptr_t ai = arenaIndexOf(p);
+    if (ai >= arenaIndexCount)
+        return NULL;
+    return atomic_load_acq_ptr((void *const *)&h->arenas[ai]);
+}
+/* Any address: its span or NULL.  Inline: the collector asks for every
+ * pointer it scans. */
+static inline mspan *spanOf(const mheap *h, uintptr_t p)
+{
+    heapArena *ha = mheap_arenaOf(h, p);
+    if (ha == NULL)
+        return NULL;
+    return atomic_load_acq_ptr((void *const *)&ha->spans[(p / pageSize) % pagesPerArena]);
+}
+/* NULL unless p is in an in-use span's objects. */
+static inline mspan *spanOfHeap(const mheap *h, uintptr_t p)
+{
+    mspan *s = spanOf(h, p);
+    /* limit with an atomic: a large span's is narrowed after publication */
+    if (s == NULL || atomic_load_u8(&s->state) != mSpanInUse || p < s->startAddr ||
+        p >= atomic_load_relaxed_uptr(&s->limit))
+        return NULL;
+    return s;
+}
 uint64_t *mheap_bitsAlloc(mheap *h, int words);   /* lock held */
 void mheap_bitsFree(mheap *h, uint64_t *b, int words); /* lock held */
 bool mheap_is_valid(hs_runtime *rt);
@@ -617,6 +659,7 @@ void gcw_put(hs_runtime *rt, gcWork *w, uintptr_t obj);
 uintptr_t gcw_tryGetFast(gcWork *w);             /* its own buffers only */
 uintptr_t gcw_tryGet(hs_runtime *rt, gcWork *w); /* then the global list */
 void gcw_dispose(hs_runtime *rt, gcWork *w); /* flush buffers and counters */
+void gcw_balance(hs_runtime *rt, gcWork *w); /* some of its work to the global list */
 bool gcw_empty(const gcWork *w);
 bool gcMarkWorkAvailable(hs_runtime *rt);
 void gcw_freeAll(hs_runtime *rt);
@@ -638,7 +681,6 @@ void spanq_freeAll(hs_runtime *rt);
 /* mgcmark_greenteagc.c */
 bool tryDeferToSpanScan(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t p);
 uintptr_t scanSpan(hs_runtime *rt, gcWork *w, objptr p); /* returns scan work */
-void gcmarknewobjectInline(mspan *s, uintptr_t idx);
 void gcw_flushScanStats(hs_runtime *rt, gcWork *w);
 /* World stopped, mark done: no gray object and no queued span left in any
  * Green Tea span.  Prints the first offender and returns false otherwise. */
@@ -653,8 +695,45 @@ void gcMarkRootPrepare(hs_runtime *rt);
  * Green Tea's span queue for its spans, the object queue otherwise. */
 void shade(hs_runtime *rt, gcWork *w, uintptr_t p);
 bool greyobject(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t p); /* the object queue */
-void gcmarknewobject(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t obj);
+
+static inline bool mspan_isSmall(const mspan *s) { return spanClass_sizeclass(s->spanclass) != 0; }
+
+/* The span's page has a marked object (heapArena.pageMarks). */
+static inline void setPageMark(const mheap *h, const mspan *s)
+{
+    heapArena *ha = mheap_arenaOf(h, s->startAddr);
+    uintptr_t pi = (s->startAddr / pageSize) % pagesPerArena;
+    uint8_t mask = (uint8_t)(1u << (pi % 8));
+    if ((atomic_load_relaxed_u8(&ha->pageMarks[pi / 8]) & mask) == 0)
+        atomic_or_u8(&ha->pageMarks[pi / 8], mask);
+}
+
+/* Allocate black (Go: gcmarknewobject): a new object during mark is marked
+ * and, having nothing in it yet, scanned.  Large objects; small ones are
+ * black through their span (gcAllocBlackSpan). */
+static inline void gcmarknewobject(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t obj)
+{
+    uintptr_t idx = mspan_isSmall(s) ? mspan_objIndex(s, obj) : 0;
+    uint64_t bit = (uint64_t)1 << (idx % 64);
+    if (s->inlineMarks) { /* Green Tea: both inline bits */
+        spanInlineMarkBits *imb = spanInlineMarkBitsFromBase(s->startAddr);
+        atomic_or_relaxed_u64(&imb->marks[idx / 64], bit);
+        atomic_or_relaxed_u64(&imb->scans[idx / 64], bit);
+    } else {
+        atomic_or_relaxed_u64(&s->gcmarkBits[idx / 64], bit);
+        atomic_or_relaxed_u64(&s->gcscanBits[idx / 64], bit);
+    }
+    setPageMark(&rt->heap, s);
+    w->bytesMarked += s->elemsize;
+}
 void gcMarkTinyAllocs(hs_runtime *rt);
+/* Allocate black by span (mgcmark.c): mark the free slots of a span an mcache
+ * holds during mark (its owner, or the world stopped); when it leaves the
+ * mcache or mark ends, unmark those still free and return the bytes that were
+ * allocated; both for every P's cached spans, world stopped. */
+void gcAllocBlackSpan(hs_runtime *rt, mspan *s);
+uint64_t gcAllocBlackSpanEnd(hs_runtime *rt, mspan *s);
+void gcAllocBlackCached(hs_runtime *rt, bool start);
 void scanstacks(hs_runtime *rt, hs_p *pp, gcWork *w);
 /* Drain work until none is left, budget scans (objects or span scans) are
  * done (0: no limit), *work bytes are scanned (0: no limit) or stop() says so.
@@ -663,8 +742,10 @@ uint64_t gcDrain(hs_runtime *rt, hs_p *self, gcWork *w, uint64_t budget,
                  bool (*stop)(hs_runtime *, hs_p *), uint64_t *work);
 bool markrootOne(hs_runtime *rt, hs_p *self, gcWork *w);
 void gcAssistAlloc(hs_runtime *rt, hs_p *pp);
+void gcFlushBgCredit(hs_runtime *rt, uint64_t work);
 void gcMarkWorker(hs_runtime *rt, hs_p *pp);
 bool gcMarkDoneFlush(hs_runtime *rt);
+void gcMarkDoneFlushP(hs_runtime *rt, hs_p *pp); /* by whoever runs or owns pp */
 
 /* mcheckmark.c */
 bool gcCheckmark(hs_runtime *rt);
@@ -703,6 +784,8 @@ void procs_free(hs_runtime *rt);
 /* runtime.c: the runtime's error sentence and fatal invariant failures. */
 void runtime_seterr(hs_runtime *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 _Noreturn void hs_throw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* CLOCK_REALTIME ns from now: the deadline of a pthread_cond_timedwait. */
+struct timespec realtimeAfter(int64_t ns);
 
 #if HS_DEBUG
 #define hs_assert(cond)                                                                 \

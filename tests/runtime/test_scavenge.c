@@ -93,8 +93,15 @@ START_TEST(test_background_scavenger_reaches_goal)
     ck_assert_int_eq(hs_runtime_new(&cfg, &rt), HS_OK);
     hs_p *p0 = hs_runtime_p(rt, 0);
     hs_p_acquire(p0);
-    for (int i = 0; i < nobj; i++)
-        memset(hs_malloc(p0, objSize, NULL), 0x5a, objSize);
+    /* Reachable while allocated, so the heap grows to nobj objects however
+     * fast the cycles that start meanwhile are. */
+    hs_g *g = hs_g_new(p0, nobj);
+    void **slots = hs_g_slots(g);
+    for (int i = 0; i < nobj; i++) {
+        slots[i] = hs_malloc(p0, objSize, NULL);
+        memset(slots[i], 0x5a, objSize);
+    }
+    hs_g_free(g);
     hs_gc(rt, p0); /* nothing is reachable: everything is freed */
     hs_p_release(p0);
     uint64_t goal = atomic_load_u64(&rt->scav.goal);
