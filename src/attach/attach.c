@@ -386,7 +386,8 @@ static hs_attach_status open_steps(hs_attach *a, char *why, size_t n)
         return st;
     snprintf(a->label, sizeof a->label, "%.48s pid %d (%.24s)", a->info.program, (int)a->pid,
              a->bin.version);
-    a->rd = (heapreader){.pid = a->pid, .l = &a->layout, .pages = pm_pages_new()};
+    a->rd = (heapreader){
+        .pid = a->pid, .l = &a->layout, .pages = pm_pages_new(), .frozen = a->o.freeze};
     a->fz.pid = a->pid;
     a->pauses = malloc(MAX_PAUSES * sizeof *a->pauses);
     if (a->rd.pages == NULL || a->pauses == NULL) {

@@ -238,6 +238,7 @@ typedef struct heapreader {
     pm_pages *pages;
     uint8_t *tmp; /* one struct's bytes */
     size_t tmp_cap;
+    bool frozen; /* every thread is stopped while a frame is read */
 } heapreader;
 
 /* Read one frame.  0, or -errno (-ESRCH: the program is gone). */

@@ -27,7 +27,11 @@
  * A span's read is checked: allocCount == freeindex + popcount(allocBits
  * from freeindex to nelems), since every object below freeindex is
  * allocated.  A span that fails is torn: the reads of its struct and of its
- * bits saw different moments.
+ * bits saw different moments.  Not so with every thread stopped: then the
+ * read is exact and a mismatch is the program's own state at the stopping
+ * instruction (a thread between its freeindex store and allocCount++, or in
+ * the middle of a sweep), so the span keeps its bits, which tell each
+ * object's state, and its count becomes theirs.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -388,7 +392,7 @@ static int read_bits(heapreader *r, rframe *f)
 }
 
 /* The check of the file's opening comment. */
-static void check_spans(rframe *f)
+static void check_spans(rframe *f, bool frozen)
 {
     for (size_t i = 0; i < f->nspans; i++) {
         rspan *s = &f->spans[i];
@@ -400,7 +404,9 @@ static void check_spans(rframe *f)
             n += (uint32_t)__builtin_popcount(alloc[k / 8]);
         for (; k < s->nelems; k++)
             n += bit(alloc, k);
-        if (n != s->alloc_count)
+        if (n != s->alloc_count && frozen && !s->torn)
+            s->alloc_count = (uint16_t)n;
+        else if (n != s->alloc_count)
             s->torn = true;
     }
 }
@@ -540,7 +546,7 @@ int heap_read(heapreader *r, rframe *f)
         rc = read_bits(r, f);
     }
     if (rc == 0) {
-        check_spans(f);
+        check_spans(f, r->frozen);
         rc = read_procs(r, f);
     }
     if (rc == 0)
