@@ -11,8 +11,12 @@
  */
 #include "runtime/mem.h"
 
+#include <pthread.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 static void *linux_map(void *ctx, uintptr_t hint, size_t n)
 {
@@ -85,4 +89,11 @@ void sysUnused(const hs_sysops *sys, void *v, size_t n)
 int64_t nanotime(const hs_sysops *sys)
 {
     return sys->nanotime(sys->ctx);
+}
+
+void osThreadSetup(const char *name, osThreadKind kind)
+{
+    pthread_setname_np(pthread_self(), name);
+    if (kind == osThreadBackground)
+        setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10); /* this thread only, on Linux */
 }

@@ -322,6 +322,10 @@ static int64_t gcMarkPhase(hs_runtime *rt, int64_t *stw1)
 
 /* ---- 3. mark termination ------------------------------------------------------------------ */
 
+/* Blackening off: assists waiting for credit will find none to wait for.
+ * They are woken once the world runs again (gcWakeAllAssists): woken now,
+ * each would run at once and take the locks the pause needs, where Go's
+ * woken goroutines only wait in a run queue until the world starts. */
 static void gcDisableWorkers(hs_runtime *rt)
 {
     atomic_store_u32(&rt->gc.blackenEnabled, 0);
@@ -329,6 +333,10 @@ static void gcDisableWorkers(hs_runtime *rt)
         p_clearPreempt(rt->allp[i], preemptWork);
         rt->allp[i]->workerMode = workerNone;
     }
+}
+
+static void gcWakeAllAssists(hs_runtime *rt)
+{
     pthread_mutex_lock(&rt->gc.lock);
     pthread_cond_broadcast(&rt->gc.assistQueue);
     pthread_mutex_unlock(&rt->gc.lock);
@@ -361,7 +369,7 @@ static void gcMarkTermination(hs_runtime *rt, int64_t now)
     atomic_store_u64(&rt->heap.heapLive, gc->heapMarked);
     gcControllerCommit(rt);
     pthread_mutex_unlock(&gc->lock);
-    gcStartSweepCycle(rt);
+    gcPrepareSweepCycle(rt);
     gcPaceSweeper(rt, atomic_load_u64(&gc->trigger));
     gcSetPhase(rt, HS_PHASE_SWEEP);
     atomic_store_i64(&gc->lastGC, nanotime(&rt->sys));
@@ -424,6 +432,9 @@ void gcRunCycle(hs_runtime *rt, bool forced)
     c.globals = gc->globalsScan;
     gcHold(rt, HS_PHASE_SWEEP);
     c.stw2_ns = gcStartWorld(rt);
+    gcWakeAllAssists(rt);
+    sweep_wake(rt);
+    scav_wake(rt);
     if (c.stw1_ns == 0) /* the whole mark ran with the world stopped (object steps) */
         c.stw1_ns = c.stw2_ns;
     gcFinishCycle(rt, &c);
@@ -474,6 +485,7 @@ static bool gcWaitWork(hs_runtime *rt, bool *forced)
 static void *gcController(void *arg)
 {
     hs_runtime *rt = arg;
+    osThreadSetup("hs-gc", osThreadNormal);
     for (;;) {
         pthread_mutex_lock(&rt->gc.lock);
         bool stop = rt->gc.stop;

@@ -239,6 +239,7 @@ void hs_set_gogc(hs_runtime *rt, int gogc)
     pthread_mutex_lock(&rt->gc.lock);
     gcControllerCommit(rt);
     pthread_mutex_unlock(&rt->gc.lock);
+    scav_wake(rt);
 }
 
 int hs_get_gogc(const hs_runtime *rt)

@@ -52,6 +52,10 @@ uint64_t heapRetained(hs_runtime *rt)
 void scav_set_goal(hs_runtime *rt, uint64_t goal)
 {
     atomic_store_u64(&rt->scav.goal, goal);
+}
+
+void scav_wake(hs_runtime *rt)
+{
     pthread_mutex_lock(&rt->scav.lock);
     pthread_cond_signal(&rt->scav.cond);
     pthread_mutex_unlock(&rt->scav.lock);
@@ -128,6 +132,7 @@ static int64_t bgscavengeStep(hs_runtime *rt)
 static void *bgscavenge(void *arg)
 {
     hs_runtime *rt = arg;
+    osThreadSetup("hs-scavenger", osThreadNormal);
     while (!__atomic_load_n(&rt->scav.stop, __ATOMIC_RELAXED))
         scav_sleep(rt, bgscavengeStep(rt));
     return NULL;

@@ -24,7 +24,8 @@
  *      cacheSpan, keeps it to allocate from: "preserve").
  *
  * Who sweeps: the background sweeper thread walks the unswept sets class by
- * class; mcentral sweeps lazily when it needs a span; allocation pays sweep
+ * class at a lower priority than the mutators (nice 10), as Go runs bgsweep
+ * only on an idle P; mcentral sweeps lazily when it needs a span; allocation pays sweep
  * credit in proportion to the bytes it allocates (deductSweepCredit); and the
  * next cycle cannot start until finishsweep has swept everything.
  */
@@ -275,7 +276,7 @@ void deductSweepCredit(hs_runtime *rt, uintptr_t spanBytes)
     }
 }
 
-void gcStartSweepCycle(hs_runtime *rt)
+void gcPrepareSweepCycle(hs_runtime *rt)
 {
     finishsweep(rt);
     mheap *h = &rt->heap;
@@ -289,10 +290,20 @@ void gcStartSweepCycle(hs_runtime *rt)
      * them, as Go's prepareForSweep does. */
     for (int i = 0; i < rt->nprocs; i++)
         mcache_releaseAll(rt, &rt->allp[i]->mcache);
+}
+
+void sweep_wake(hs_runtime *rt)
+{
     pthread_mutex_lock(&rt->sweep.lock);
     rt->sweep.cycle++;
     pthread_cond_signal(&rt->sweep.cond);
     pthread_mutex_unlock(&rt->sweep.lock);
+}
+
+void gcStartSweepCycle(hs_runtime *rt)
+{
+    gcPrepareSweepCycle(rt);
+    sweep_wake(rt);
 }
 
 /* The background sweeper (Go: bgsweep): sweeps a span at a time, yielding the
@@ -302,6 +313,7 @@ static void *bgsweep(void *arg)
     hs_runtime *rt = arg;
     sweepdata *sw = &rt->sweep;
     uint32_t seen = 0;
+    osThreadSetup("hs-bgsweep", osThreadBackground);
     pthread_mutex_lock(&sw->lock);
     while (!sw->stop) {
         if (sw->cycle == seen) {

@@ -20,7 +20,8 @@
  * Stop-the-world, called only by the collector's thread:
  *   1. set gcwaiting; flag every P; idle Ps go straight to Pgcstop;
  *   2. each running P parks at its next safe point (Pgcstop) and waits;
- *   3. the last one to stop wakes the stopper: the world is stopped, and the
+ *   3. the stopper spins (yielding its CPU) for a while, then sleeps until
+ *      the last one to stop wakes it: the world is stopped, and the
  *      collector may touch every P's state;
  *   4. startTheWorld clears gcwaiting and wakes them; the pause is the time
  *      from 1 to 4, less the time an observer took while it lasted (captures
@@ -32,6 +33,9 @@
 #include <string.h>
 
 #include "runtime/runtime2.h"
+
+/* sched_yield()s a stopper makes before it sleeps (~1 us each on an idle CPU). */
+enum { stwSpinYields = 100 };
 
 int procs_init(hs_runtime *rt)
 {
@@ -135,7 +139,7 @@ static void p_putIdleLocked(schedt *sc, hs_p *pp)
 {
     if (atomic_load_u32(&sc->gcwaiting)) {
         atomic_store_u32(&pp->status, Pgcstop);
-        if (--sc->stopwait == 0)
+        if (atomic_add_i32(&sc->stopwait, -1) == 0)
             pthread_cond_signal(&sc->stopped);
     } else {
         atomic_store_u32(&pp->status, Pidle);
@@ -181,16 +185,24 @@ void stopTheWorld(hs_runtime *rt)
     sc->stwStart = nanotime(&rt->sys);
     sc->stwObserved = 0;
     atomic_store_u32(&sc->gcwaiting, 1);
-    sc->stopwait = rt->nprocs;
+    int32_t wait = rt->nprocs;
     for (int i = 0; i < rt->nprocs; i++) {
         hs_p *pp = rt->allp[i];
         if (pp->status == Pidle) {
             atomic_store_u32(&pp->status, Pgcstop);
-            sc->stopwait--;
+            wait--;
         } else {
             p_setPreempt(pp, preemptSTW);
         }
     }
+    atomic_store_i32(&sc->stopwait, wait);
+    /* Spin first, giving the CPU away: a P that this thread pushed off its
+     * CPU runs to its safe point at once, and the last to stop need not wake
+     * us (a futex wake-up alone can cost more than the whole pause). */
+    pthread_mutex_unlock(&sc->lock);
+    for (int spin = 0; spin < stwSpinYields && atomic_load_i32(&sc->stopwait) > 0; spin++)
+        sched_yield();
+    pthread_mutex_lock(&sc->lock);
     while (sc->stopwait > 0)
         pthread_cond_wait(&sc->stopped, &sc->lock);
     pthread_mutex_unlock(&sc->lock);
@@ -224,7 +236,7 @@ static void p_parkForSTW(hs_p *pp)
      * the loop then parks again and is counted again). */
     while (atomic_load_u32(&sc->gcwaiting) && pp->status == Prunning) {
         atomic_store_u32(&pp->status, Pgcstop);
-        if (--sc->stopwait == 0)
+        if (atomic_add_i32(&sc->stopwait, -1) == 0)
             pthread_cond_signal(&sc->stopped);
         uint64_t gen = sc->startGen;
         while (sc->startGen == gen)

@@ -442,7 +442,8 @@ typedef struct schedt {
     pthread_cond_t stopped; /* a P stopped (stopwait fell) */
     pthread_cond_t started; /* the world started, or a P became idle */
     uint32_t gcwaiting;     /* atomic: a stop-the-world is under way or in force */
-    int stopwait;           /* lock: Ps still to stop */
+    int32_t stopwait;       /* Ps still to stop: written under lock (atomic), read by the
+                               stopper as it spins */
     int64_t stwStart;       /* lock */
     /* Time spent watching rather than collecting while the world is stopped:
      * the phase hook's captures and the step controller's holds.  Written
@@ -615,6 +616,11 @@ void sweep_stop_thread(hs_runtime *rt);
 /* Begin a new sweep cycle.  The world must be stopped (no P allocating) and
  * the previous cycle finished: flushes every mcache, sweepgen += 2. */
 void gcStartSweepCycle(hs_runtime *rt);
+/* gcStartSweepCycle in two: the part for the pause, and waking the background
+ * sweeper, once the world runs again (woken inside the pause, it would run at
+ * once on an idle CPU and take the locks the pause needs). */
+void gcPrepareSweepCycle(hs_runtime *rt);
+void sweep_wake(hs_runtime *rt);
 bool mspan_sweep(hs_runtime *rt, mspan *s, bool preserve); /* caller owns s at sg-1 */
 /* Go's sweepLocker: begin before taking spans to sweep, end after. */
 typedef struct sweepLocker {
@@ -640,7 +646,11 @@ void scav_stop_thread(hs_runtime *rt);
  * Returns the bytes released.  Takes mheap.lock. */
 uint64_t scavenge(hs_runtime *rt, uint64_t nbytes);
 uint64_t heapRetained(hs_runtime *rt);
+/* The goal is set at mark termination, with the world stopped; the thread is
+ * woken to look at it only once the world runs again (scav_wake), so that it
+ * does not take mheap.lock from under the pause. */
 void scav_set_goal(hs_runtime *rt, uint64_t goal);
+void scav_wake(hs_runtime *rt);
 
 /* malloc.c */
 void runtime_oom(hs_runtime *rt, uint64_t requested);

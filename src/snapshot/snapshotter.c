@@ -226,6 +226,7 @@ static void frame(hs_snapshotter *ss)
 static void *captureThread(void *arg)
 {
     hs_snapshotter *ss = arg;
+    pthread_setname_np(pthread_self(), "hs-snapshot");
     int64_t next = monoNow();
     for (;;) {
         frame(ss);
