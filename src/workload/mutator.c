@@ -295,7 +295,9 @@ static mut_run *run_new(const hs_workload *w, hs_runtime *rt, const hs_mutator_o
     pthread_condattr_destroy(&ca);
     pthread_mutex_init(&r->lock, NULL);
     r->shared = calloc(1, w->sc->shared_size > 0 ? w->sc->shared_size : 1);
-    r->ctx = calloc((size_t)r->nprocs, sizeof *r->ctx);
+    r->ctx = aligned_alloc(MUT_CTX_ALIGN, (size_t)r->nprocs * sizeof *r->ctx);
+    if (r->ctx != NULL)
+        memset(r->ctx, 0, (size_t)r->nprocs * sizeof *r->ctx);
     r->threads = calloc((size_t)r->nprocs, sizeof *r->threads);
     if (r->shared == NULL || r->ctx == NULL || r->threads == NULL) {
         run_free(r);

@@ -124,8 +124,12 @@ void wl_format_value(char *buf, size_t n, wl_kind kind, int64_t v);
 typedef struct hs_mutators mut_run; /* the state all Ps of one run share (mutator.c) */
 
 /* One P's mutator.  Fields are owned by its thread. */
+/* Each P's own, written on every allocation: one per pair of cache lines
+ * (the pair the CPU prefetches together), so no P's writes evict the lines
+ * another P reads. */
+#define MUT_CTX_ALIGN 128
 struct mut_ctx {
-    hs_runtime *rt;        /* immutable */
+    _Alignas(MUT_CTX_ALIGN) hs_runtime *rt; /* immutable */
     hs_p *pp;              /* immutable */
     hs_g *g;               /* the P's goroutine */
     int id, nprocs;        /* immutable */
