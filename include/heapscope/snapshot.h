@@ -428,8 +428,10 @@ hs_snapshot_publisher *hs_snapshotter_publisher(hs_snapshotter *ss);
 typedef struct hs_snapshotter_stats {
     uint64_t captures;        /* snapshots taken, all kinds */
     uint64_t phase_captures;  /* of them, by the phase hook (inside a pause, mostly) */
-    int64_t capture_ns;       /* time spent capturing, all kinds */
+    int64_t capture_ns;       /* time spent capturing, all kinds (wall clock) */
     int64_t phase_capture_ns; /* of it, in the phase hook: added to the collector's time */
+    int64_t capture_cpu_ns;   /* CPU time of the capturing threads while capturing: less
+                                 than capture_ns when they waited for a lock or a CPU */
 } hs_snapshotter_stats;
 hs_snapshotter_stats hs_snapshotter_get_stats(hs_snapshotter *ss);
 /* After hs_runtime_free (the runtime calls the hook until then). */

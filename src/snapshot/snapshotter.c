@@ -118,10 +118,18 @@ static int64_t monoNow(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void countCapture(hs_snapshotter *ss, bool byHook)
+static int64_t threadCpuNow(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void countCapture(hs_snapshotter *ss, bool byHook, int64_t cpuNs)
 {
     __atomic_fetch_add(&ss->stats.captures, 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&ss->stats.capture_ns, ss->lastNs, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&ss->stats.capture_cpu_ns, cpuNs, __ATOMIC_RELAXED);
     if (byHook) {
         __atomic_fetch_add(&ss->stats.phase_captures, 1, __ATOMIC_RELAXED);
         __atomic_fetch_add(&ss->stats.phase_capture_ns, ss->lastNs, __ATOMIC_RELAXED);
@@ -133,10 +141,11 @@ static uint64_t captureLocked(hs_snapshotter *ss, bool worldStopped, bool byHook
 {
     if (ss->rt == NULL)
         return 0;
+    int64_t cpu0 = threadCpuNow();
     ss->lastStart = monoNow();
     hs_snapshot *s = capturer_capture(ss->cap, ss->rt, ss->pub, worldStopped);
     ss->lastNs = monoNow() - ss->lastStart;
-    countCapture(ss, byHook);
+    countCapture(ss, byHook, threadCpuNow() - cpu0);
     if (s == NULL)
         return 0;
     hs_snapshot_publisher_publish(ss->pub, s);
@@ -150,6 +159,7 @@ hs_snapshotter_stats hs_snapshotter_get_stats(hs_snapshotter *ss)
         .phase_captures = __atomic_load_n(&ss->stats.phase_captures, __ATOMIC_RELAXED),
         .capture_ns = __atomic_load_n(&ss->stats.capture_ns, __ATOMIC_RELAXED),
         .phase_capture_ns = __atomic_load_n(&ss->stats.phase_capture_ns, __ATOMIC_RELAXED),
+        .capture_cpu_ns = __atomic_load_n(&ss->stats.capture_cpu_ns, __ATOMIC_RELAXED),
     };
     return st;
 }

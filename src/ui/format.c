@@ -78,13 +78,21 @@ void span_cell_counts(const hs_snapshot *s, const hs_snap_span *sp, uint32_t cou
 {
     memset(counts, 0, 4 * sizeof(counts[0]));
     const uint8_t *cells = HS_SNAP_ARRAY(uint8_t, s, s->cells_off) + sp->cells;
-    uint32_t full = sp->nelems / 4;
-    for (uint32_t i = 0; i < full; i++) {
-        uint8_t b = cells[i];
-        for (int k = 0; k < 4; k++)
-            counts[(b >> (2 * k)) & 3]++;
+    /* 32 cells a word: the low bits L and high bits H of each cell side by
+     * side (white 01, gray 10, black 11, free 00). */
+    const uint64_t even = 0x5555555555555555ull;
+    uint32_t words = sp->nelems / 32;
+    for (uint32_t i = 0; i < words; i++) {
+        uint64_t w;
+        memcpy(&w, cells + 8 * i, sizeof w);
+        uint64_t lo = w & even, hi = (w >> 1) & even;
+        counts[HS_CELL_WHITE] += (uint32_t)__builtin_popcountll(lo & ~hi);
+        counts[HS_CELL_GRAY] += (uint32_t)__builtin_popcountll(hi & ~lo);
+        counts[HS_CELL_BLACK] += (uint32_t)__builtin_popcountll(lo & hi);
     }
-    for (uint32_t i = full * 4; i < sp->nelems; i++)
+    uint32_t live = counts[HS_CELL_WHITE] + counts[HS_CELL_GRAY] + counts[HS_CELL_BLACK];
+    counts[HS_CELL_FREE] = words * 32 - live;
+    for (uint32_t i = words * 32; i < sp->nelems; i++)
         counts[hs_snap_cell(s, sp, i)]++;
 }
 

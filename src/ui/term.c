@@ -5,7 +5,10 @@
  * seen is not fed twice), render the current view into a canvas the size of
  * the terminal, copy the canvas to the screen (ncurses sends only what
  * changed), then wait for a key, a signal or the next frame's time.  A frame
- * that could not start on time counts as dropped.
+ * that could not start on time counts as dropped.  A frame is drawn only
+ * when there is something new to show: a snapshot, a key, a new size, or,
+ * at least every quarter second, the clock (ages, messages that expire) —
+ * the CPU the view does not spend is the program's.
  *
  * Terminal hygiene: the terminal is restored on q, on SIGINT, SIGTERM and
  * SIGHUP (read through a signalfd, so no handler runs inside ncurses), and on
@@ -258,10 +261,12 @@ static void close_term(term *t)
 }
 
 /* Handle every pending key; false when the user quits. */
-static bool read_keys(hs_ui *ui, term *t)
+/* Feed the keys waiting; false on quit.  *any: whether one came. */
+static bool read_keys(hs_ui *ui, term *t, bool *any)
 {
     int ch;
     while ((ch = getch()) != ERR) {
+        *any = true;
         if (ch == KEY_RESIZE)
             continue; /* the next render takes the new size */
         if (ch == KEY_MOUSE) {
@@ -313,7 +318,9 @@ int hs_ui_run(hs_snapshot_publisher *pub, const hs_control *ctl, const hs_ui_opt
     }
     int fps = uo.fps > 0 ? uo.fps : 30;
     int64_t period = 1000000000LL / fps, start = mono_ns(), next = start;
-    bool running = true;
+    int64_t drawn = 0; /* when the last frame was drawn */
+    uint64_t seen = 0; /* the last snapshot fed */
+    bool running = true, asked = true;
     while (running) {
         int64_t now = mono_ns();
         if (uo.duration_ns > 0 && now - start >= uo.duration_ns)
@@ -324,21 +331,29 @@ int hs_ui_run(hs_snapshot_publisher *pub, const hs_control *ctl, const hs_ui_opt
                 hs_ui_count_dropped(ui, (uint64_t)late);
             next += (late + 1) * period;
             const hs_snapshot *s = hs_snapshot_acquire(pub);
-            if (s != NULL) {
+            bool fresh = s != NULL && s->seq != seen;
+            if (fresh) {
+                seen = s->seq;
                 hs_ui_feed(ui, s, now);
-                hs_snapshot_release(s);
             }
-            if ((COLS != t.cv->w || LINES != t.cv->h) && !hs_canvas_resize(t.cv, COLS, LINES))
+            if (s != NULL)
+                hs_snapshot_release(s);
+            bool resized = COLS != t.cv->w || LINES != t.cv->h;
+            if (resized && !hs_canvas_resize(t.cv, COLS, LINES))
                 break;
-            hs_ui_render(ui, t.cv, now);
-            term_blit(t.cv, t.colors);
+            if (fresh || asked || resized || now - drawn >= 250000000) {
+                hs_ui_render(ui, t.cv, now);
+                term_blit(t.cv, t.colors);
+                drawn = now;
+                asked = false;
+            }
         }
         struct pollfd pf[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = t.sigfd, .events = POLLIN}};
         int64_t wait = (next - mono_ns()) / 1000000;
         poll(pf, 2, wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait + 1);
         if (signalled(&t))
             break;
-        if (!read_keys(ui, &t))
+        if (!read_keys(ui, &t, &asked))
             running = false;
         if (pf[0].revents & (POLLHUP | POLLERR))
             break; /* the terminal went away */
