@@ -65,7 +65,7 @@ static void frame_times(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, int fram
             double t0 = now_seconds();
             hs_ui_feed(ui, s, (int64_t)(t0 * 1e9));
             hs_ui_render(ui, cv, (int64_t)(t0 * 1e9));
-            term_blit(cv, 256);
+            term_blit(NULL, cv, 256);
             t[i] = (now_seconds() - t0) * 1e3;
         }
         double med = median(t, frames);
@@ -156,7 +156,7 @@ static void *viewer_main(void *arg)
             hs_snapshot_release(s);
         }
         hs_ui_render(ui, cv, (int64_t)(t0 * 1e9));
-        term_blit(cv, 256);
+        term_blit(NULL, cv, 256);
         v->frames++;
         v->busy += thread_cpu() - c0;
         next += 1.0 / 30;

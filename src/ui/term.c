@@ -90,6 +90,7 @@ typedef struct term {
     SCREEN *scr;
     int colors;
     hs_canvas *cv;
+    term_blitter blit;
     int sigfd;
     sigset_t oldmask;
 } term;
@@ -108,16 +109,45 @@ static attr_t attrs_of(uint8_t a)
     return r;
 }
 
-void term_blit(const hs_canvas *cv, int colors)
+/* The pair of (fg, bg): made once and remembered, as long as there are
+ * pairs left (after that, ncurses' own allocator, which may recycle). */
+static int pair_of(term_blitter *b, const hs_tcell *c)
 {
+    int fg = c->fg == HS_COLOR_DEFAULT ? -1 : c->fg, bg = c->bg == HS_COLOR_DEFAULT ? -1 : c->bg;
+    if (b == NULL || fg > 255 || bg > 255)
+        return alloc_pair(fg, bg);
+    if (b->pairs == NULL && (b->pairs = calloc(257 * 257, sizeof(int16_t))) == NULL)
+        return alloc_pair(fg, bg);
+    int16_t *slot = &b->pairs[(fg + 1) * 257 + bg + 1];
+    if (*slot == 0) {
+        int limit = COLOR_PAIRS - 1 < 32767 ? COLOR_PAIRS - 1 : 32767;
+        if (b->npairs >= limit || init_pair((short)(b->npairs + 1), (short)fg, (short)bg) != OK)
+            return alloc_pair(fg, bg);
+        *slot = (int16_t)++b->npairs;
+    }
+    return *slot;
+}
+
+static bool same_cell(const hs_tcell *a, const hs_tcell *b)
+{
+    return a->ch == b->ch && a->fg == b->fg && a->bg == b->bg && a->attr == b->attr;
+}
+
+void term_blit(term_blitter *b, const hs_canvas *cv, int colors)
+{
+    const hs_canvas *shown = b != NULL && b->shown != NULL && b->shown->w == cv->w &&
+                                     b->shown->h == cv->h
+                                 ? b->shown
+                                 : NULL;
     for (int y = 0; y < cv->h; y++) {
         for (int x = 0; x < cv->w; x++) {
             const hs_tcell *c = hs_canvas_at(cv, x, y);
+            if (shown != NULL && same_cell(c, hs_canvas_at(shown, x, y)))
+                continue;
             wchar_t wc[2] = {(wchar_t)(c->ch ? c->ch : ' '), 0};
             int pair = 0;
             if (colors > 0 && (c->fg != HS_COLOR_DEFAULT || c->bg != HS_COLOR_DEFAULT)) {
-                int fg = c->fg == HS_COLOR_DEFAULT ? -1 : c->fg, bg = c->bg == HS_COLOR_DEFAULT ? -1 : c->bg;
-                pair = alloc_pair(fg, bg);
+                pair = pair_of(b, c);
                 if (pair < 0)
                     pair = 0;
             }
@@ -132,6 +162,28 @@ void term_blit(const hs_canvas *cv, int colors)
     }
     wnoutrefresh(stdscr);
     doupdate();
+    if (b == NULL)
+        return;
+    if (b->shown == NULL || b->shown->w != cv->w || b->shown->h != cv->h) {
+        hs_canvas_free(b->shown);
+        b->shown = hs_canvas_new(cv->w, cv->h); /* NULL: copy everything next time */
+    }
+    if (b->shown != NULL)
+        memcpy(b->shown->cells, cv->cells, (size_t)cv->w * (size_t)cv->h * sizeof(hs_tcell));
+}
+
+void term_blitter_forget(term_blitter *b)
+{
+    hs_canvas_free(b->shown);
+    b->shown = NULL;
+}
+
+void term_blitter_free(term_blitter *b)
+{
+    term_blitter_forget(b);
+    free(b->pairs);
+    b->pairs = NULL;
+    b->npairs = 0;
 }
 
 static int translate(int ch)
@@ -258,6 +310,7 @@ static void close_term(term *t)
     }
     hs_canvas_free(t->cv);
     t->cv = NULL;
+    term_blitter_free(&t->blit);
 }
 
 /* Handle every pending key; false when the user quits. */
@@ -343,7 +396,9 @@ int hs_ui_run(hs_snapshot_publisher *pub, const hs_control *ctl, const hs_ui_opt
                 break;
             if (fresh || asked || resized || now - drawn >= 250000000) {
                 hs_ui_render(ui, t.cv, now);
-                term_blit(t.cv, t.colors);
+                if (resized)
+                    term_blitter_forget(&t.blit); /* ncurses cleared the screen */
+                term_blit(&t.blit, t.cv, t.colors);
                 drawn = now;
                 asked = false;
             }

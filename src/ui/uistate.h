@@ -246,8 +246,21 @@ void view_procs_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r);
 bool view_procs_key(hs_ui *ui, const hs_snapshot *s, int key);
 void view_timeline_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r);
 
-/* Copy cv to the current ncurses screen and show it (term.c). */
-void term_blit(const hs_canvas *cv, int colors);
+/* What the screen holds, so that a frame hands ncurses only the cells that
+ * changed (term.c): a full 200x60 copy is most of a frame's CPU.  Zeroed
+ * before first use; term_blitter_free at the end. */
+typedef struct term_blitter {
+    hs_canvas *shown; /* the last canvas copied; NULL: none, copy everything */
+    int16_t *pairs;   /* (fg + 1) * 257 + bg + 1 (default colors as -1) -> color pair */
+    int npairs;       /* color pairs made so far */
+} term_blitter;
+
+/* Copy cv to the current ncurses screen and show it (term.c).  With b NULL,
+ * every cell is copied and pairs come from ncurses' alloc_pair. */
+void term_blit(term_blitter *b, const hs_canvas *cv, int colors);
+/* The screen was cleared or resized behind the blitter's back. */
+void term_blitter_forget(term_blitter *b);
+void term_blitter_free(term_blitter *b);
 
 /* ---- shared helpers (format.c) ------------------------------------------------------- */
 
