@@ -6,7 +6,10 @@
  * of history at the frame rate) and by bytes (a big heap's snapshots are
  * big): the oldest frames go first.  Buffers are reused as the ring turns,
  * growing only when a snapshot outgrows the one it replaces, so a steady
- * heap costs no allocation per frame.
+ * heap costs no allocation per frame; when the byte budget is what turns
+ * the ring, the new frame takes the buffer of the oldest it drops (freed
+ * and allocated again, a big buffer would come back from the kernel as
+ * fresh pages, every one of them a fault to fill).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +55,14 @@ bool hist_push(history *h, const hs_snapshot *s, int64_t now_ns)
     size_t grow = need > f->cap ? need - f->cap : 0;
     while (h->n > 0 && h->bytes + grow > h->budget) {
         frame *old = slot(h, 0);
-        h->bytes -= old->cap; /* its buffer is given back */
-        free(old->s);
+        if (f->s == NULL) { /* the new frame takes the oldest's buffer */
+            f->s = old->s;
+            f->cap = old->cap;
+            grow = need > f->cap ? need - f->cap : 0;
+        } else { /* its buffer is given back */
+            h->bytes -= old->cap;
+            free(old->s);
+        }
         old->s = NULL;
         old->cap = 0;
         drop_oldest(h);
