@@ -191,7 +191,7 @@ void hs_ui_feed(hs_ui *ui, const hs_snapshot *s, int64_t now_ns)
             return; /* a live source only moves on: a stale copy */
         /* A replay seeked back: what was kept belongs to another stretch of
          * time. */
-        ui->hist.n = 0;
+        hist_clear(&ui->hist);
         ui->nseries = ui->npauses = 0;
         ui->have_events = ui->have_base = false;
         ui->frozen = false;

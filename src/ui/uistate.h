@@ -102,22 +102,26 @@ enum {
 /* ---- the ring of recent snapshots (history.c) ---------------------------------------- */
 
 typedef struct frame {
-    hs_snapshot *s; /* our copy; cap bytes allocated */
+    hs_snapshot *s; /* our copy, in the history's region; cap bytes */
     size_t cap;
     int64_t seen_ns; /* when it reached the UI */
 } frame;
 
 typedef struct history {
     frame *ring;
-    size_t cap;    /* frames the ring can hold */
-    size_t n;      /* frames it holds */
-    size_t head;   /* index of the oldest */
-    size_t bytes;  /* bytes of all copies */
-    size_t budget; /* at most this many bytes */
+    size_t cap;  /* frames the ring can hold */
+    size_t n;    /* frames it holds */
+    size_t head; /* index of the oldest */
+    char *base;  /* the region the copies live in: size bytes, the byte budget */
+    size_t size;
+    size_t tail; /* where the newest copy ends */
 } history;
 
+/* False when out of memory (or address space). */
 bool hist_init(history *h, size_t frames, size_t budget);
 void hist_free(history *h);
+/* Forget every frame. */
+void hist_clear(history *h);
 /* Copy s in, dropping the oldest frames past the count or the byte budget. */
 bool hist_push(history *h, const hs_snapshot *s, int64_t now_ns);
 /* Frame i, 0 the oldest. */
