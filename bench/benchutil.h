@@ -56,6 +56,21 @@ static inline bool build_heap(hs_runtime *rt)
     return ok;
 }
 
+/* The options -r RUNS (1..maxRuns) and -d DEPTH (6..24) that several
+ * benchmarks take: false when c is neither or arg is out of range. */
+static inline bool bench_runs_depth_option(int c, const char *arg, int maxRuns, int *runs,
+                                           int *depth)
+{
+    int v = atoi(arg);
+    if (c == 'r' && v >= 1 && v <= maxRuns)
+        *runs = v;
+    else if (c == 'd' && v >= 6 && v <= 24)
+        *depth = v;
+    else
+        return false;
+    return true;
+}
+
 /* ---- with and without the snapshotter (benchutil.c) ------------------------------------- */
 
 enum { benchMaxRuns = 15 };

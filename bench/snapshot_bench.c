@@ -107,14 +107,12 @@ static bool parse_options(int argc, char **argv, options *o)
     *o = (options){.captures = 15, .runs = 3, .depth = 18};
     int c;
     while ((c = getopt(argc, argv, "c:r:d:")) != -1) {
+        if (c == '?') /* an unknown option, or one without its value */
+            return false;
         int v = atoi(optarg);
         if (c == 'c' && v >= 1 && v <= maxCaptures)
             o->captures = v;
-        else if (c == 'r' && v >= 1 && v <= maxRuns)
-            o->runs = v;
-        else if (c == 'd' && v >= 6 && v <= 24)
-            o->depth = v;
-        else
+        else if (!bench_runs_depth_option(c, optarg, maxRuns, &o->runs, &o->depth))
             return false;
     }
     return optind == argc;

@@ -237,11 +237,7 @@ static bool parse_options(int argc, char **argv, options *o)
         int v = atoi(optarg);
         if (c == 'f' && v >= 1 && v <= maxFrames)
             o->frames = v;
-        else if (c == 'r' && v >= 1 && v <= maxRuns)
-            o->runs = v;
-        else if (c == 'd' && v >= 6 && v <= 24)
-            o->depth = v;
-        else
+        else if (!bench_runs_depth_option(c, optarg, maxRuns, &o->runs, &o->depth))
             return false;
     }
     return optind == argc;
