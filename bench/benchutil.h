@@ -1,7 +1,9 @@
 /*
  * benchutil.h — what the benchmarks share: a clock, medians, and a heap of
  * about 1 GiB (512 MiB of 2 MiB objects, 512 MiB of small objects of ten
- * sizes from 16 B to 2 KiB, scannable 48 B nodes among them) built on P 0.
+ * sizes from 16 B to 2 KiB, scannable 48 B nodes among them) built on P 0;
+ * and (benchutil.c) a workload run on every CPU without the snapshotter and
+ * with it, alternating, for a throughput ratio.
  */
 #ifndef HS_BENCH_BENCHUTIL_H
 #define HS_BENCH_BENCHUTIL_H
@@ -11,6 +13,8 @@
 #include <time.h>
 
 #include "heapscope/runtime.h"
+#include "heapscope/snapshot.h"
+#include "heapscope/workload.h"
 
 static inline double now_seconds(void)
 {
@@ -30,7 +34,6 @@ static inline double median(double *v, int n)
     qsort(v, (size_t)n, sizeof(*v), cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
-
 
 static const uint8_t nodeMask[] = {0x0f};
 static const hs_type nodeType = {"node", 48, 32, nodeMask};
@@ -53,5 +56,44 @@ static inline bool build_heap(hs_runtime *rt)
     return ok;
 }
 
+/* The options -r RUNS (1..maxRuns) and -d DEPTH (6..24) that several
+ * benchmarks take: false when c is neither or arg is out of range. */
+static inline bool bench_runs_depth_option(int c, const char *arg, int maxRuns, int *runs,
+                                           int *depth)
+{
+    int v = atoi(arg);
+    if (c == 'r' && v >= 1 && v <= maxRuns)
+        *runs = v;
+    else if (c == 'd' && v >= 6 && v <= 24)
+        *depth = v;
+    else
+        return false;
+    return true;
+}
+
+/* ---- with and without the snapshotter (benchutil.c) ------------------------------------- */
+
+enum { benchMaxRuns = 15 };
+
+/* What a benchmark adds to a run with the snapshotter: called once it has
+ * started, just before it stops, and once it has stopped.  Any may be NULL. */
+typedef struct bench_observer {
+    void (*started)(hs_snapshotter *ss, void *arg);
+    void (*stopping)(hs_snapshotter *ss, void *arg);
+    void (*stopped)(hs_snapshotter *ss, void *arg);
+    void *arg;
+} bench_observer;
+
+/* The medians of the wall times of a workload, runs times each way. */
+typedef struct bench_pair {
+    int nprocs;
+    double without, with;
+} bench_pair;
+
+/* Parse spec and run it on every CPU, headless and with the snapshotter at
+ * 30 Hz (and its phase hook) seen by obs, alternating, runs (1..benchMaxRuns)
+ * times each.  0, or 1 after a line on stderr prefixed by prog. */
+int bench_with_without(const char *prog, const char *spec, int runs, const bench_observer *obs,
+                       bench_pair *out);
 
 #endif

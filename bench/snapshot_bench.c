@@ -29,7 +29,7 @@
 
 #include "benchutil.h"
 
-enum { maxRuns = 15, maxCaptures = 101 };
+enum { maxRuns = benchMaxRuns, maxCaptures = 101 };
 
 typedef struct options {
     int captures, runs, depth;
@@ -72,79 +72,34 @@ static int bench_capture(const options *o)
 
 /* ---- 2. binary-trees with and without the snapshotter -------------------------------- */
 
-typedef struct btrun {
-    double seconds;
-    hs_snapshotter_stats st;
-} btrun;
-
-static bool run_trees(const hs_workload *w, int nprocs, bool snap, btrun *out)
+/* Each run's snapshotter statistics, once it has stopped, add to the sum. */
+static void add_stats(hs_snapshotter *ss, void *arg)
 {
-    hs_snapshotter_opts so = {.fps = 30, .workload = hs_workload_name(w)};
-    hs_snapshotter *ss = snap ? hs_snapshotter_new(&so) : NULL;
-    hs_config cfg = hs_config_default();
-    cfg.nprocs = nprocs;
-    cfg.nglobals = hs_workload_nglobals(w, nprocs);
-    if (ss != NULL)
-        hs_snapshotter_hook(ss, &cfg);
-    hs_runtime *rt = NULL;
-    if (hs_runtime_new(&cfg, &rt) != HS_OK)
-        return false;
-    if (ss != NULL)
-        hs_snapshotter_start(ss, rt);
-    hs_mutator_opts mo = {.seed = 1};
-    hs_workload_result res;
-    double t0 = now_seconds();
-    bool ok = hs_workload_run(w, rt, &mo, &res) && res.end == HS_END_FINISHED;
-    out->seconds = now_seconds() - t0;
-    if (ss != NULL) {
-        hs_snapshotter_stop(ss);
-        out->st = hs_snapshotter_get_stats(ss);
-    }
-    hs_runtime_free(rt);
-    hs_snapshotter_free(ss);
-    return ok;
+    hs_snapshotter_stats *sum = arg, st = hs_snapshotter_get_stats(ss);
+    sum->captures += st.captures;
+    sum->phase_captures += st.phase_captures;
+    sum->capture_ns += st.capture_ns;
+    sum->phase_capture_ns += st.phase_capture_ns;
 }
 
 static int bench_throughput(const options *o, const char *spec)
 {
-    char why[256];
-    hs_workload *w = NULL;
-    if (hs_workload_parse(spec, &w, why, sizeof(why)) != HS_WORKLOAD_OK) {
-        fprintf(stderr, "snapshot_bench: %s\n", why);
-        return 1;
-    }
-    int nprocs = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    double with[maxRuns], without[maxRuns];
-    btrun r = {0};
     hs_snapshotter_stats sum = {0};
-    for (int i = 0; i < o->runs; i++) {
-        if (!run_trees(w, nprocs, false, &r))
-            goto fail;
-        without[i] = r.seconds;
-        if (!run_trees(w, nprocs, true, &r))
-            goto fail;
-        with[i] = r.seconds;
-        sum.captures += r.st.captures;
-        sum.phase_captures += r.st.phase_captures;
-        sum.capture_ns += r.st.capture_ns;
-        sum.phase_capture_ns += r.st.phase_capture_ns;
-    }
-    double a = median(without, o->runs), b = median(with, o->runs);
+    bench_observer obs = {.stopped = add_stats, .arg = &sum};
+    bench_pair r;
+    if (bench_with_without("snapshot_bench", spec, o->runs, &obs, &r) != 0)
+        return 1;
+    double a = r.without, b = r.with;
     printf("%s on %d Ps, median of %d runs: %.3f s without snapshots, %.3f s with them at 30 "
            "Hz\n",
-           spec, nprocs, o->runs, a, b);
+           spec, r.nprocs, o->runs, a, b);
     printf("a run took %.0f snapshots (%.0f in the phase hook), %.1f ms capturing (%.1f ms of "
            "it inside pauses): %.2f%% of the CPU time of a run\n",
            (double)sum.captures / o->runs, (double)sum.phase_captures / o->runs,
            (double)sum.capture_ns / 1e6 / o->runs, (double)sum.phase_capture_ns / 1e6 / o->runs,
-           100.0 * (double)sum.capture_ns / 1e9 / o->runs / (b * nprocs));
+           100.0 * (double)sum.capture_ns / 1e9 / o->runs / (b * r.nprocs));
     printf("mutator throughput with / without the snapshotter: %.3f\n", a / b);
-    hs_workload_free(w);
     return 0;
-fail:
-    fprintf(stderr, "snapshot_bench: %s did not run to its end\n", spec);
-    hs_workload_free(w);
-    return 1;
 }
 
 static bool parse_options(int argc, char **argv, options *o)
@@ -152,14 +107,12 @@ static bool parse_options(int argc, char **argv, options *o)
     *o = (options){.captures = 15, .runs = 3, .depth = 18};
     int c;
     while ((c = getopt(argc, argv, "c:r:d:")) != -1) {
+        if (c == '?') /* an unknown option, or one without its value */
+            return false;
         int v = atoi(optarg);
         if (c == 'c' && v >= 1 && v <= maxCaptures)
             o->captures = v;
-        else if (c == 'r' && v >= 1 && v <= maxRuns)
-            o->runs = v;
-        else if (c == 'd' && v >= 6 && v <= 24)
-            o->depth = v;
-        else
+        else if (!bench_runs_depth_option(c, optarg, maxRuns, &o->runs, &o->depth))
             return false;
     }
     return optind == argc;

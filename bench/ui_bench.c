@@ -34,7 +34,7 @@
 
 #include "benchutil.h"
 
-enum { maxRuns = 15, maxFrames = 1001, cols = 200, rows = 60 };
+enum { maxRuns = benchMaxRuns, maxFrames = 1001, cols = 200, rows = 60 };
 
 typedef struct options {
     int frames, runs, depth;
@@ -54,6 +54,14 @@ static SCREEN *null_screen(FILE **out, FILE **in)
     start_color();
     use_default_colors();
     return scr;
+}
+
+static void null_screen_free(SCREEN *scr, FILE *out, FILE *in)
+{
+    endwin();
+    delscreen(scr);
+    fclose(out);
+    fclose(in);
 }
 
 static void frame_times(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, int frames, bool mark)
@@ -109,10 +117,7 @@ static int bench_frame(const options *o)
     hs_ui_key(ui, HS_KEY_END);
     frame_times(ui, m, cv, o->frames, true);
     free(m);
-    endwin();
-    delscreen(scr);
-    fclose(out);
-    fclose(in);
+    null_screen_free(scr, out, in);
     hs_canvas_free(cv);
     hs_ui_free(ui);
     hs_snapshot_release(s);
@@ -130,6 +135,14 @@ typedef struct viewer {
     uint64_t frames;
     double busy; /* seconds spent drawing */
 } viewer;
+
+/* One view thread per run with the snapshotter; frames and busy summed over runs. */
+typedef struct viewer_run {
+    viewer v;
+    pthread_t th;
+    uint64_t frames;
+    double busy;
+} viewer_run;
 
 /* This thread's CPU time in seconds: what drawing costs, not what waiting
  * for a busy CPU adds. */
@@ -176,82 +189,48 @@ static void *viewer_main(void *arg)
             nanosleep(&ts, NULL);
         }
     }
-    if (scr != NULL) {
-        endwin();
-        delscreen(scr);
-        fclose(out);
-        fclose(in);
-    }
+    if (scr != NULL)
+        null_screen_free(scr, out, in);
     term_blitter_free(&blit);
     hs_canvas_free(cv);
     hs_ui_free(ui);
     return NULL;
 }
 
-static bool run_trees(const hs_workload *w, int nprocs, bool view, double *seconds, viewer *vout)
+/* The view's thread runs while the snapshotter does. */
+static void viewer_start(hs_snapshotter *ss, void *arg)
 {
-    hs_snapshotter_opts so = {.fps = 30, .workload = hs_workload_name(w)};
-    hs_snapshotter *ss = view ? hs_snapshotter_new(&so) : NULL;
-    hs_config cfg = hs_config_default();
-    cfg.nprocs = nprocs;
-    cfg.nglobals = hs_workload_nglobals(w, nprocs);
-    if (ss != NULL)
-        hs_snapshotter_hook(ss, &cfg);
-    hs_runtime *rt = NULL;
-    if (hs_runtime_new(&cfg, &rt) != HS_OK)
-        return false;
-    viewer v = {0};
-    pthread_t th;
-    if (ss != NULL) {
-        hs_snapshotter_start(ss, rt);
-        v.pub = hs_snapshotter_publisher(ss);
-        pthread_create(&th, NULL, viewer_main, &v);
-    }
-    hs_mutator_opts mo = {.seed = 1};
-    hs_workload_result res;
-    double t0 = now_seconds();
-    bool ok = hs_workload_run(w, rt, &mo, &res) && res.end == HS_END_FINISHED;
-    *seconds = now_seconds() - t0;
-    if (ss != NULL) {
-        __atomic_store_n(&v.stop, 1, __ATOMIC_RELEASE);
-        pthread_join(th, NULL);
-        hs_snapshotter_stop(ss);
-        vout->frames += v.frames;
-        vout->busy += v.busy;
-    }
-    hs_runtime_free(rt);
-    hs_snapshotter_free(ss);
-    return ok;
+    viewer_run *r = arg;
+    r->v = (viewer){.pub = hs_snapshotter_publisher(ss)};
+    pthread_create(&r->th, NULL, viewer_main, &r->v);
+}
+
+static void viewer_stop(hs_snapshotter *ss, void *arg)
+{
+    (void)ss;
+    viewer_run *r = arg;
+    __atomic_store_n(&r->v.stop, 1, __ATOMIC_RELEASE);
+    pthread_join(r->th, NULL);
+    r->frames += r->v.frames;
+    r->busy += r->v.busy;
 }
 
 static int bench_throughput(const options *o)
 {
-    char spec[64], why[256];
+    char spec[64];
     snprintf(spec, sizeof(spec), "binary-trees:depth=%d", o->depth);
-    hs_workload *w = NULL;
-    if (hs_workload_parse(spec, &w, why, sizeof(why)) != HS_WORKLOAD_OK) {
-        fprintf(stderr, "ui_bench: %s\n", why);
+    viewer_run sum = {0};
+    bench_observer obs = {.started = viewer_start, .stopping = viewer_stop, .arg = &sum};
+    bench_pair r;
+    if (bench_with_without("ui_bench", spec, o->runs, &obs, &r) != 0)
         return 1;
-    }
-    int nprocs = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    double with[maxRuns], without[maxRuns];
-    viewer sum = {0};
-    for (int i = 0; i < o->runs; i++) {
-        if (!run_trees(w, nprocs, false, &without[i], &sum) ||
-            !run_trees(w, nprocs, true, &with[i], &sum)) {
-            fprintf(stderr, "ui_bench: %s did not run to its end\n", spec);
-            hs_workload_free(w);
-            return 1;
-        }
-    }
-    double a = median(without, o->runs), b = median(with, o->runs);
+    double a = r.without, b = r.with;
     printf("%s on %d Ps, median of %d runs: %.3f s headless, %.3f s with the view open "
            "(snapshots and frames at 30 Hz)\n",
-           spec, nprocs, o->runs, a, b);
+           spec, r.nprocs, o->runs, a, b);
     printf("the view drew %.0f frames a run, %.2f ms of CPU each on average\n",
            (double)sum.frames / o->runs, sum.frames ? sum.busy * 1e3 / (double)sum.frames : 0);
     printf("mutator throughput with the view / headless: %.3f\n", a / b);
-    hs_workload_free(w);
     return 0;
 }
 
@@ -269,11 +248,7 @@ static bool parse_options(int argc, char **argv, options *o)
         int v = atoi(optarg);
         if (c == 'f' && v >= 1 && v <= maxFrames)
             o->frames = v;
-        else if (c == 'r' && v >= 1 && v <= maxRuns)
-            o->runs = v;
-        else if (c == 'd' && v >= 6 && v <= 24)
-            o->depth = v;
-        else
+        else if (!bench_runs_depth_option(c, optarg, maxRuns, &o->runs, &o->depth))
             return false;
     }
     return optind == argc;

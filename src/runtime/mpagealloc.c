@@ -1,8 +1,14 @@
 /*
  * mpagealloc.c — the page allocator: which 8 KiB pages of the heap's address
  * space are free, and which free pages have been given back to the OS.
- * (Go: mpagealloc.go, mpagealloc_64bit.go, mpallocbits.go; the scavenger's
- * search mirrors findScavengeCandidate in mgcscavenge.go.)
+ * (Go: mpagealloc.go; the scavenger's walk mirrors mgcscavenge.go of Go
+ * 1.14–1.18.)
+ *
+ * The files.  This one holds the summaries, the radix-tree search, grow,
+ * free and the scavenger's walk over the chunks.  One chunk's bitmaps are
+ * searched and summarized in mpallocbits.c; the level geometry and the
+ * metadata mappings are in mpagealloc_64bit.c; pageAlloc_is_valid is in
+ * mpagealloc_check.c; mpagealloc_internal.h is what they share.
  *
  * What it owns.  Metadata only.  The page allocator never reads or writes the
  * heap memory it hands out; mheap asks it for runs of pages and gives them back,
@@ -78,123 +84,15 @@
 
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
+#include "runtime/mpagealloc.h"
+
+#include <stdio.h>
 #include <string.h>
 
-#include "runtime/mem.h"
-#include "runtime/runtime2.h"
+#include "runtime/mpagealloc_internal.h"
 
-enum {
-    pallocPageShift = logPallocChunkBytes - logPallocChunkPages, /* 13 */
-    pallocChunkWords = pallocChunkPages / 64,
-    pallocChunksL2Bits = 13,
-    pallocChunksL1Bits = heapAddrBits - logPallocChunkBytes - pallocChunksL2Bits,
-    logMaxPackedValue = 21,
-    metaAlign = 4096, /* the OS page: alignment of every metadata mapping */
-    maxComplaints = 20,
-};
-
-#define pageBytes ((uintptr_t)1 << pallocPageShift)
-#define chunkCount ((uintptr_t)1 << (heapAddrBits - logPallocChunkBytes))
-#define heapAddrLimit ((uintptr_t)1 << heapAddrBits)
-/* searchAddr when nothing is known to be free (Go's maxSearchAddr). */
-#define maxSearchAddr (heapAddrLimit - 1)
 #define sumFieldMask ((uint64_t)maxPackedValue - 1)
 #define sumAllFree ((uint64_t)1 << 63)
-/* "Not found" from the bitmap searches. */
-#define noIndex (~0u)
-
-typedef uintptr_t chunkIdx;
-
-/* Level geometry (mpagealloc_64bit.go): bits of index added at each level, the
- * address shift of one entry, and log2 of the pages one entry covers. */
-static const unsigned levelBits[summaryLevels] = {summaryL0Bits, 3, 3, 3, 3};
-static const unsigned levelShift[summaryLevels] = {
-    logPallocChunkBytes + 12, logPallocChunkBytes + 9, logPallocChunkBytes + 6,
-    logPallocChunkBytes + 3, logPallocChunkBytes}; /* 34 (16 GiB) ... 22 (4 MiB) */
-static const unsigned levelLogPages[summaryLevels] = {
-    logPallocChunkPages + 12, logPallocChunkPages + 9, logPallocChunkPages + 6,
-    logPallocChunkPages + 3, logPallocChunkPages}; /* 21 ... 9 */
-
-_Static_assert(summaryLevelBits == 3, "levelBits assumes a fan-out of 8");
-_Static_assert(summaryL0Bits + 4 * summaryLevelBits + logPallocChunkBytes == heapAddrBits,
-               "the tree must cover the address space exactly");
-_Static_assert(logPallocChunkPages + 4 * summaryLevelBits == logMaxPackedValue,
-               "a root entry's page count must fit a summary field");
-_Static_assert((1 << logMaxPackedValue) == maxPackedValue, "maxPackedValue");
-_Static_assert(sizeof(pallocSum) == pallocSumBytes, "pallocSumBytes");
-
-/* ---- small helpers ----------------------------------------------------------- */
-
-/* A broken invariant of the page allocator is fatal, as everywhere in the runtime. */
-#define pallocThrow(...) hs_throw("pageAlloc: " __VA_ARGS__)
-
-/* The builtins are undefined on 0; a word with no bit set has 64 of them. */
-static unsigned ctz64(uint64_t x)
-{
-    return x == 0 ? 64 : (unsigned)__builtin_ctzll(x);
-}
-
-static unsigned clz64(uint64_t x)
-{
-    return x == 0 ? 64 : (unsigned)__builtin_clzll(x);
-}
-
-static unsigned umax(unsigned a, unsigned b)
-{
-    return a > b ? a : b;
-}
-
-static chunkIdx chunkIndex(uintptr_t addr)
-{
-    return addr >> logPallocChunkBytes;
-}
-
-static uintptr_t chunkBase(chunkIdx ci)
-{
-    return ci << logPallocChunkBytes;
-}
-
-static unsigned chunkPageIndex(uintptr_t addr)
-{
-    return (unsigned)((addr & ((uintptr_t)pallocChunkBytes - 1)) >> pallocPageShift);
-}
-
-static uintptr_t levelIndexToAddr(int l, uintptr_t i)
-{
-    return i << levelShift[l];
-}
-
-static size_t levelEntries(int l)
-{
-    return (size_t)1 << (heapAddrBits - levelShift[l]);
-}
-
-/* Chunk storage, or NULL when its L2 array was never mapped. */
-static pallocData *chunkOf(const pageAlloc *p, chunkIdx ci)
-{
-    pallocData *l2 = p->chunks[ci >> pallocChunksL2Bits];
-    return l2 == NULL ? NULL : &l2[ci & (((chunkIdx)1 << pallocChunksL2Bits) - 1)];
-}
-
-static bool chunkGrown(const pageAlloc *p, chunkIdx ci)
-{
-    return ci < chunkCount && ((p->grown[ci / 64] >> (ci % 64)) & 1) != 0;
-}
-
-/* Storage of a chunk the caller claims is in the heap; a claim about memory the
- * heap does not own is a bug in the caller. */
-static pallocData *grownChunkOf(const pageAlloc *p, chunkIdx ci, const char *op)
-{
-    if (!chunkGrown(p, ci))
-        pallocThrow("%s: address %#lx is not in the heap", op, (unsigned long)chunkBase(ci));
-    return chunkOf(p, ci);
-}
-
-static pallocSum *leafSummary(const pageAlloc *p, chunkIdx ci)
-{
-    return &p->summary[summaryLevels - 1][ci];
-}
 
 /* ---- summaries ---------------------------------------------------------------- */
 
@@ -226,13 +124,12 @@ unsigned pallocSum_end(pallocSum s)
                             : (unsigned)((s >> (2 * logMaxPackedValue)) & sumFieldMask);
 }
 
-static pallocSum freeChunkSum(void)
+pallocSum freeChunkSum(void)
 {
     return packPallocSum(pallocChunkPages, pallocChunkPages, pallocChunkPages);
 }
 
-/* Summary of 8 consecutive entries that each cover 2^logPages pages. */
-static pallocSum mergeSummaries(const pallocSum *sums, unsigned logPages)
+pallocSum mergeSummaries(const pallocSum *sums, unsigned logPages)
 {
     unsigned whole = 1u << logPages;
     unsigned start = pallocSum_start(sums[0]);
@@ -247,178 +144,6 @@ static pallocSum mergeSummaries(const pallocSum *sums, unsigned logPages)
         end = e == whole ? end + whole : e;
     }
     return packPallocSum(start, most, end);
-}
-
-/* ---- bitmaps: a chunk's 8 words, bit i = page i ------------------------------ */
-
-/* The bits of word w that fall in pages [i, i+n). */
-static uint64_t wordMask(unsigned w, unsigned i, unsigned n)
-{
-    unsigned lo = w * 64, a = i > lo ? i : lo;
-    unsigned b = i + n < lo + 64 ? i + n : lo + 64;
-    if (a >= b)
-        return 0;
-    uint64_t ones = b - a == 64 ? ~(uint64_t)0 : ((uint64_t)1 << (b - a)) - 1;
-    return ones << (a - lo);
-}
-
-static void bitsSetRange(uint64_t *bits, unsigned i, unsigned n)
-{
-    for (unsigned w = i / 64; w <= (i + n - 1) / 64; w++)
-        bits[w] |= wordMask(w, i, n);
-}
-
-static void bitsClearRange(uint64_t *bits, unsigned i, unsigned n)
-{
-    for (unsigned w = i / 64; w <= (i + n - 1) / 64; w++)
-        bits[w] &= ~wordMask(w, i, n);
-}
-
-static unsigned bitsCountRange(const uint64_t *bits, unsigned i, unsigned n)
-{
-    unsigned count = 0;
-    for (unsigned w = i / 64; w <= (i + n - 1) / 64; w++)
-        count += (unsigned)__builtin_popcountll(bits[w] & wordMask(w, i, n));
-    return count;
-}
-
-/* Longest run of set bits in y: hop from run to run, not bit to bit. */
-static unsigned longestOnes64(uint64_t y)
-{
-    unsigned best = 0;
-    while (y != 0) {
-        y >>= ctz64(y);
-        unsigned len = ctz64(~y);
-        best = umax(best, len);
-        y = len == 64 ? 0 : y >> len;
-    }
-    return best;
-}
-
-/* Longest free run strictly between the lowest and highest allocated page of
- * x (x != 0): the runs touching the word's edges are counted by the caller,
- * where they may join the neighbouring words. */
-static unsigned innerFreeRun64(uint64_t x)
-{
-    x >>= ctz64(x);
-    unsigned span = 64 - clz64(x);
-    uint64_t below = span == 64 ? ~(uint64_t)0 : ((uint64_t)1 << span) - 1;
-    return longestOnes64(~x & below);
-}
-
-static pallocSum summarizeBits(const uint64_t *bits)
-{
-    unsigned start = 0, most = 0, run = 0; /* run: free pages just below word w */
-    bool sawAllocated = false;
-    for (unsigned w = 0; w < pallocChunkWords; w++) {
-        uint64_t x = bits[w];
-        if (x == 0) {
-            run += 64;
-            continue;
-        }
-        run += ctz64(x);
-        if (!sawAllocated)
-            start = run;
-        sawAllocated = true;
-        most = umax(most, run);
-        if (64 - (unsigned)__builtin_popcountll(x) > most) /* could beat most */
-            most = umax(most, innerFreeRun64(x));
-        run = clz64(x);
-    }
-    if (!sawAllocated)
-        return freeChunkSum();
-    return packPallocSum(start, umax(most, run), run);
-}
-
-/* Lowest index of n (1..64) consecutive zero bits in x, or 64.  Each step
- * keeps bit i only if a run of the current length starts at i and another
- * starts `step` further, doubling the length checked. */
-static unsigned findZeroRun64(uint64_t x, unsigned n)
-{
-    uint64_t c = ~x;
-    unsigned have = 1;
-    while (have < n && c != 0) {
-        unsigned step = n - have < have ? n - have : have;
-        c &= c >> step;
-        have += step;
-    }
-    return ctz64(c);
-}
-
-/* The searches below start at searchIdx's word: pages below searchIdx in that
- * word are allocated (searchAddr's invariant), so the result is never below it.
- * *firstFree receives the first free page met, a valid new search index. */
-static unsigned findOne(const uint64_t *bits, unsigned searchIdx, unsigned *firstFree)
-{
-    for (unsigned w = searchIdx / 64; w < pallocChunkWords; w++) {
-        if (bits[w] != ~(uint64_t)0)
-            return *firstFree = w * 64 + ctz64(~bits[w]);
-    }
-    return noIndex;
-}
-
-/* npages <= 64: a fit lies within one word or straddles two. */
-static unsigned findSmall(const uint64_t *bits, unsigned npages, unsigned searchIdx,
-                          unsigned *firstFree)
-{
-    unsigned carry = 0; /* free pages at the top of the previous word */
-    for (unsigned w = searchIdx / 64; w < pallocChunkWords; w++) {
-        uint64_t x = bits[w];
-        if (x == ~(uint64_t)0) {
-            carry = 0;
-            continue;
-        }
-        if (*firstFree == noIndex)
-            *firstFree = w * 64 + ctz64(~x);
-        if (carry + ctz64(x) >= npages)
-            return w * 64 - carry;
-        unsigned j = findZeroRun64(x, npages);
-        if (j < 64)
-            return w * 64 + j;
-        carry = clz64(x);
-    }
-    return noIndex;
-}
-
-/* npages > 64: a fit is the free top of one word, whole free words, and the
- * free bottom of another. */
-static unsigned findLarge(const uint64_t *bits, unsigned npages, unsigned searchIdx,
-                          unsigned *firstFree)
-{
-    unsigned start = noIndex, size = 0;
-    for (unsigned w = searchIdx / 64; w < pallocChunkWords; w++) {
-        uint64_t x = bits[w];
-        if (x == ~(uint64_t)0) {
-            size = 0;
-            continue;
-        }
-        if (*firstFree == noIndex)
-            *firstFree = w * 64 + ctz64(~x);
-        if (size > 0 && size + ctz64(x) >= npages)
-            return start;
-        if (size > 0 && x == 0) {
-            size += 64;
-            continue;
-        }
-        size = clz64(x); /* the run is broken: start again at this word's top */
-        start = w * 64 + 64 - size;
-    }
-    /* A run reaching the last word was judged there (ctz64(0) is 64). */
-    return noIndex;
-}
-
-/* First index at or after searchIdx's word where npages free pages start. */
-static unsigned pallocBitsFind(const uint64_t *bits, size_t npages, unsigned searchIdx,
-                               unsigned *firstFree)
-{
-    *firstFree = noIndex;
-    if (npages > pallocChunkPages)
-        return noIndex;
-    if (npages == 1)
-        return findOne(bits, searchIdx, firstFree);
-    if (npages <= 64)
-        return findSmall(bits, (unsigned)npages, searchIdx, firstFree);
-    return findLarge(bits, (unsigned)npages, searchIdx, firstFree);
 }
 
 /* ---- walking a page range chunk by chunk -------------------------------------- */
@@ -493,71 +218,14 @@ static void updateParents(pageAlloc *p, uintptr_t base, uintptr_t limit)
     }
 }
 
-/* Go's update(base, npages, contig=true, alloc). */
-static void update(pageAlloc *p, uintptr_t base, size_t npages, bool alloc)
+void pageAlloc_update(pageAlloc *p, uintptr_t base, size_t npages, bool alloc)
 {
     uintptr_t limit = base + npages * pageBytes;
     if (updateLeaves(p, chunkIndex(base), chunkIndex(limit - 1), alloc))
         updateParents(p, base, limit);
 }
 
-/* ---- init, destroy, grow ------------------------------------------------------ */
-
-enum { chunksL1Bytes = sizeof(pallocData *) << pallocChunksL1Bits };
-#define chunksL2Bytes (sizeof(pallocData) << pallocChunksL2Bits)
-#define grownBytes (chunkCount / 8)
-
-int pageAlloc_init(pageAlloc *p, const hs_sysops *sys)
-{
-    memset(p, 0, sizeof(*p));
-    p->sys = sys;
-    p->searchAddr = maxSearchAddr;
-    p->scavSearchAddr = UINTPTR_MAX;
-    for (int l = 0; l < summaryLevels; l++) {
-        p->summary[l] = sysReserveAligned(sys, 0, levelEntries(l) * pallocSumBytes, metaAlign);
-        if (p->summary[l] == NULL)
-            goto fail;
-    }
-    p->chunks = sysReserveAligned(sys, 0, chunksL1Bytes, metaAlign);
-    p->grown = sysReserveAligned(sys, 0, grownBytes, metaAlign);
-    if (p->chunks == NULL || p->grown == NULL)
-        goto fail;
-    return 0;
-fail:
-    pageAlloc_destroy(p);
-    return -1;
-}
-
-void pageAlloc_destroy(pageAlloc *p)
-{
-    for (int l = 0; l < summaryLevels; l++) {
-        if (p->summary[l] != NULL)
-            sysFree(p->sys, p->summary[l], levelEntries(l) * pallocSumBytes);
-    }
-    for (size_t i = 0; p->chunks != NULL && i < ((size_t)1 << pallocChunksL1Bits); i++) {
-        if (p->chunks[i] != NULL)
-            sysFree(p->sys, p->chunks[i], chunksL2Bytes);
-    }
-    if (p->chunks != NULL)
-        sysFree(p->sys, p->chunks, chunksL1Bytes);
-    if (p->grown != NULL)
-        sysFree(p->sys, p->grown, grownBytes);
-    const hs_sysops *sys = p->sys;
-    memset(p, 0, sizeof(*p));
-    p->sys = sys;
-}
-
-/* Map the L2 array holding chunk ci and check the chunk is new to the heap. */
-static void growPrepareChunk(pageAlloc *p, chunkIdx ci)
-{
-    pallocData **l2 = &p->chunks[ci >> pallocChunksL2Bits];
-    if (*l2 == NULL)
-        *l2 = sysReserveAligned(p->sys, 0, chunksL2Bytes, metaAlign);
-    if (*l2 == NULL)
-        pallocThrow("grow: out of memory for chunk bitmaps");
-    if (chunkGrown(p, ci))
-        pallocThrow("grow: chunk at %#lx grown twice", (unsigned long)chunkBase(ci));
-}
+/* ---- grow ---------------------------------------------------------------------- */
 
 /* A chunk joins the heap free and scavenged: its memory was never touched. */
 static void growChunk(pageAlloc *p, chunkIdx ci)
@@ -574,8 +242,7 @@ void pageAlloc_grow(pageAlloc *p, uintptr_t base, size_t size)
         base >= heapAddrLimit || size > heapAddrLimit - base)
         pallocThrow("grow: bad range %#lx + %#zx", (unsigned long)base, size);
     chunkIdx sc = chunkIndex(base), ec = chunkIndex(base + size);
-    for (chunkIdx c = sc; c < ec; c++) /* check everything before changing anything */
-        growPrepareChunk(p, c);
+    pageAlloc_sysGrow(p, sc, ec); /* checks everything before changing anything */
     for (chunkIdx c = sc; c < ec; c++)
         growChunk(p, c);
     if (p->inUse == 0 || sc < p->start)
@@ -587,7 +254,7 @@ void pageAlloc_grow(pageAlloc *p, uintptr_t base, size_t size)
     p->scavengedPages += size / pageBytes;
     if (base < p->searchAddr)
         p->searchAddr = base;
-    update(p, base, size / pageBytes, false);
+    pageAlloc_update(p, base, size / pageBytes, false);
 }
 
 /* ---- alloc: the radix-tree search --------------------------------------------- */
@@ -727,7 +394,7 @@ static size_t allocRange(pageAlloc *p, uintptr_t base, size_t npages)
     }
     p->freePages -= npages;
     p->scavengedPages -= scav;
-    update(p, base, npages, true);
+    pageAlloc_update(p, base, npages, true);
     return scav;
 }
 
@@ -777,7 +444,7 @@ static void freeRange(pageAlloc *p, uintptr_t base, size_t npages, bool scavenge
     p->scavengedPages += scavenged ? npages : 0;
     if (base < p->searchAddr)
         p->searchAddr = base;
-    update(p, base, npages, false);
+    pageAlloc_update(p, base, npages, false);
 }
 
 void pageAlloc_free(pageAlloc *p, uintptr_t base, size_t npages)
@@ -803,40 +470,6 @@ static bool prevGrownChunk(const pageAlloc *p, chunkIdx ci, chunkIdx lo, chunkId
     return *out >= lo;
 }
 
-static uint64_t dirtyFree(const pallocData *c, unsigned w)
-{
-    return ~(c->pallocBits[w] | c->scavenged[w]);
-}
-
-/* The highest run of free, unscavenged pages in a chunk ending at or below
- * page `from`, cut to its top max pages; returns its length, *start its first
- * page. */
-static unsigned findScavengeCandidate(const pallocData *c, unsigned from, size_t max,
-                                      unsigned *start)
-{
-    int w = (int)(from / 64);
-    uint64_t x = dirtyFree(c, (unsigned)w) & (~(uint64_t)0 >> (63 - from % 64));
-    while (x == 0) {
-        if (--w < 0)
-            return 0;
-        x = dirtyFree(c, (unsigned)w);
-    }
-    unsigned topBit = 63 - clz64(x), top = (unsigned)w * 64 + topBit;
-    unsigned run = clz64(~(x << (63 - topBit))); /* set bits from topBit down */
-    if (run == topBit + 1) {
-        /* The run reaches the word's bottom: follow it into lower words. */
-        while (w > 0 && run < max) {
-            unsigned more = clz64(~dirtyFree(c, (unsigned)--w));
-            run += more;
-            if (more < 64)
-                break;
-        }
-    }
-    unsigned size = run < max ? run : (unsigned)max;
-    *start = top + 1 - size;
-    return size;
-}
-
 /* Hold pages [si, si+n) of chunk ci for the scavenger: allocated, so nobody
  * takes them while mheap.lock is dropped around the madvise. */
 static uintptr_t scavengeHold(pageAlloc *p, chunkIdx ci, unsigned si, unsigned n)
@@ -844,7 +477,7 @@ static uintptr_t scavengeHold(pageAlloc *p, chunkIdx ci, unsigned si, unsigned n
     uintptr_t base = chunkBase(ci) + si * pageBytes;
     bitsSetRange(chunkOf(p, ci)->pallocBits, si, n);
     p->freePages -= n;
-    update(p, base, n, true);
+    pageAlloc_update(p, base, n, true);
     p->scavSearchAddr = base - pageBytes; /* base > 0: page 0 is never heap */
     return base;
 }
@@ -901,127 +534,4 @@ bool pageAlloc_scavenged(const pageAlloc *p, uintptr_t addr)
         return false;
     unsigned i = chunkPageIndex(addr);
     return ((chunkOf(p, ci)->scavenged[i / 64] >> (i % 64)) & 1) != 0;
-}
-
-/* ---- validation ----------------------------------------------------------------- */
-
-typedef struct validator {
-    int errors;
-} validator;
-
-__attribute__((format(printf, 2, 3))) static void complain(validator *v, const char *fmt, ...)
-{
-    if (v->errors++ >= maxComplaints)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("pageAlloc_is_valid: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
-static void complainSum(validator *v, int l, uintptr_t i, pallocSum have, pallocSum want)
-{
-    complain(v, "summary[%d][%lu] = (%u, %u, %u), bitmaps say (%u, %u, %u)", l, (unsigned long)i,
-             pallocSum_start(have), pallocSum_max(have), pallocSum_end(have), pallocSum_start(want),
-             pallocSum_max(want), pallocSum_end(want));
-}
-
-typedef struct pageTotals {
-    uint64_t chunks, freePages, scavengedPages;
-} pageTotals;
-
-/* One grown chunk: its counts, scavenged ⊆ free, and its leaf summary. */
-static void checkChunk(const pageAlloc *p, chunkIdx ci, pageTotals *t, validator *v)
-{
-    const pallocData *c = chunkOf(p, ci);
-    for (unsigned w = 0; w < pallocChunkWords; w++) {
-        if (c->pallocBits[w] & c->scavenged[w])
-            complain(v, "chunk %#lx word %u: allocated pages marked scavenged",
-                     (unsigned long)chunkBase(ci), w);
-        t->freePages += 64 - (unsigned)__builtin_popcountll(c->pallocBits[w]);
-        t->scavengedPages += (unsigned)__builtin_popcountll(c->scavenged[w]);
-    }
-    pallocSum want = summarizeBits(c->pallocBits);
-    if (*leafSummary(p, ci) != want)
-        complainSum(v, summaryLevels - 1, ci, *leafSummary(p, ci), want);
-    t->chunks++;
-}
-
-static void checkChunks(const pageAlloc *p, validator *v)
-{
-    pageTotals t = {0, 0, 0};
-    for (chunkIdx ci = p->start; ci < p->end; ci++) {
-        if (chunkGrown(p, ci))
-            checkChunk(p, ci, &t, v);
-        else if (*leafSummary(p, ci) != 0)
-            complainSum(v, summaryLevels - 1, ci, *leafSummary(p, ci), 0);
-    }
-    if (t.chunks * pallocChunkBytes != p->inUse)
-        complain(v, "inUse = %lu bytes, grown chunks make %lu", (unsigned long)p->inUse,
-                 (unsigned long)(t.chunks * pallocChunkBytes));
-    if (t.freePages != p->freePages)
-        complain(v, "freePages = %lu, bitmaps say %lu", (unsigned long)p->freePages,
-                 (unsigned long)t.freePages);
-    if (t.scavengedPages != p->scavengedPages)
-        complain(v, "scavengedPages = %lu, bitmaps say %lu", (unsigned long)p->scavengedPages,
-                 (unsigned long)t.scavengedPages);
-}
-
-/* Every parent over [start, end) is the merge of its children; the root level
- * is checked whole, so nothing outside the heap claims free pages. */
-static void checkLevels(const pageAlloc *p, validator *v)
-{
-    uintptr_t base = chunkBase(p->start), limit = chunkBase(p->end);
-    for (int l = summaryLevels - 2; l >= 0 && p->end > p->start; l--) {
-        uintptr_t lo = base >> levelShift[l], hi = ((limit - 1) >> levelShift[l]) + 1;
-        for (uintptr_t i = lo; i < hi; i++) {
-            const pallocSum *kids = &p->summary[l + 1][i << levelBits[l + 1]];
-            pallocSum want = mergeSummaries(kids, levelLogPages[l + 1]);
-            if (p->summary[l][i] != want)
-                complainSum(v, l, i, p->summary[l][i], want);
-        }
-    }
-    for (uintptr_t i = 0; i < levelEntries(0); i++) {
-        bool inHeap = p->end > p->start && i >= (base >> levelShift[0]) &&
-                      i <= ((limit - 1) >> levelShift[0]);
-        if (!inHeap && p->summary[0][i] != 0)
-            complainSum(v, 0, i, p->summary[0][i], 0);
-    }
-}
-
-/* No free page below searchAddr. */
-static void checkSearchAddr(const pageAlloc *p, validator *v)
-{
-    chunkIdx sc = chunkIndex(p->searchAddr);
-    for (chunkIdx ci = p->start; ci < p->end && ci <= sc; ci++) {
-        if (!chunkGrown(p, ci))
-            continue;
-        unsigned below = ci < sc ? pallocChunkPages : chunkPageIndex(p->searchAddr);
-        if (below > 0 && bitsCountRange(chunkOf(p, ci)->pallocBits, 0, below) != below)
-            complain(v, "free page below searchAddr %#lx in chunk %#lx",
-                     (unsigned long)p->searchAddr, (unsigned long)chunkBase(ci));
-    }
-}
-
-static void checkBounds(const pageAlloc *p, validator *v)
-{
-    if (p->inUse == 0)
-        return;
-    if (p->start >= p->end || !chunkGrown(p, p->start) || !chunkGrown(p, p->end - 1))
-        complain(v, "chunk bounds [%lu, %lu) do not end on grown chunks", (unsigned long)p->start,
-                 (unsigned long)p->end);
-}
-
-bool pageAlloc_is_valid(const pageAlloc *p)
-{
-    validator v = {0};
-    checkBounds(p, &v);
-    checkChunks(p, &v);
-    checkLevels(p, &v);
-    checkSearchAddr(p, &v);
-    if (v.errors > maxComplaints)
-        fprintf(stderr, "pageAlloc_is_valid: ... %d problems in all\n", v.errors);
-    return v.errors == 0;
 }

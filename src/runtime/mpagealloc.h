@@ -1,6 +1,7 @@
 /*
  * mpagealloc.h — the page allocator (Go: mpagealloc.go, mpallocbits.go,
- * mpagealloc_64bit.go).  See mpagealloc.c for the design essay.
+ * mpagealloc_64bit.go).  See mpagealloc.c for the design essay; the
+ * allocator's own files share mpagealloc_internal.h besides.
  *
  * Every function requires the caller to hold the owning mheap's lock; the page
  * allocator has no lock of its own.  Addresses are heap addresses (page-aligned);

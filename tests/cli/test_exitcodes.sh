@@ -7,26 +7,8 @@
 #   top_builddir=. tests/cli/test_exitcodes.sh
 set -u
 
-bin="${top_builddir:-.}/heapscope"
-if [ ! -x "$bin" ]; then
-    echo "test_exitcodes: $bin is not built" >&2
-    exit 99
-fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hs-exitcodes.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
-failures=0
+. "$(dirname "$0")/cliutil.sh" test_exitcodes
 try_line="Try 'heapscope --help' for more information."
-
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-# run ARGS...: run heapscope, leaving $rc, $tmp/out and $tmp/err.
-run() {
-    "$bin" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-    rc=$?
-}
 
 # expect_usage OPTION ARGS...: status 2, nothing on stdout, and stderr is
 # "heapscope: OPTION: reason" followed by the --help hint.

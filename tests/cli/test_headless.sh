@@ -8,23 +8,11 @@
 #   top_builddir=. tests/cli/test_headless.sh
 set -u
 
-bin="${top_builddir:-.}/heapscope"
-if [ ! -x "$bin" ]; then
-    echo "test_headless: $bin is not built" >&2
-    exit 99
-fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hs-headless.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
-failures=0
+. "$(dirname "$0")/cliutil.sh" test_headless
 python=/usr/bin/python3
 
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-# run ARGS...: run heapscope, leaving $rc, $tmp/out and $tmp/err; a run that
-# hangs is killed after $limit seconds (status 124, reported).
+# run ARGS...: as cliutil.sh's, but a run that hangs is killed after $limit
+# seconds (status 124, reported).
 limit=120
 run() {
     timeout -k 5 "$limit" "$bin" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null

@@ -5,19 +5,7 @@
 # which asciinema plays); a recording cut in half still exports; bad files,
 # bad --at values and bad paths get one sentence and exit status 2.
 set -u
-bin="${top_builddir:-.}/heapscope"
-[ -x "$bin" ] || { echo "test_replay: $bin is not built" >&2; exit 99; }
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hs-replay.XXXXXX") || exit 99
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-run() {
-    "$bin" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-    rc=$?
-}
+. "$(dirname "$0")/cliutil.sh" test_replay
 # expect_bad OPTION ARGS...: exit 2 and one "heapscope: OPTION: ..." line.
 expect_bad() {
     local opt=$1

@@ -85,6 +85,7 @@ static tally expect_exact(hs_runtime *rt, const hs_snapshot *snap)
 
 typedef struct spinner {
     hs_runtime *rt;
+    pthread_t th;
     uint32_t stop;  /* atomic */
     uint32_t ready; /* atomic */
 } spinner;
@@ -131,16 +132,27 @@ static tally expect_held_snapshot(hs_runtime *rt, hs_snapshotter *ss, hs_gcphase
     return t;
 }
 
+/* Start the spinner and wait until its heap is built. */
+static void spinner_start(spinner *sp)
+{
+    pthread_create(&sp->th, NULL, spinner_main, sp);
+    while (!atomic_load_u32(&sp->ready))
+        snap_sleep_ms(1);
+}
+
+static void spinner_stop(spinner *sp)
+{
+    atomic_store_u32(&sp->stop, 1);
+    pthread_join(sp->th, NULL);
+}
+
 static void held_snapshot_equals_walk(hs_gcmode mode)
 {
     hs_snapshotter *ss = hs_snapshotter_new(NULL);
     hs_runtime *rt = snap_rt_new_mode(1, -1, ss, mode);
     ck_assert(hs_snapshotter_start(ss, rt));
     spinner sp = {.rt = rt};
-    pthread_t th;
-    pthread_create(&th, NULL, spinner_main, &sp);
-    while (!atomic_load_u32(&sp.ready))
-        snap_sleep_ms(1);
+    spinner_start(&sp);
     hs_gc_set_stepping(rt, true);
     hs_gc_step(rt, HS_STEP_PHASE, 0);
     tally t = expect_held_snapshot(rt, ss, HS_PHASE_SWEEP_TERMINATION);
@@ -166,8 +178,7 @@ static void held_snapshot_equals_walk(hs_gcmode mode)
     /* Stepping, the hook captured every phase change and every object step. */
     ck_assert_uint_ge(hs_snapshotter_get_stats(ss).phase_captures, 5 + 3);
     hs_gc_set_stepping(rt, false);
-    atomic_store_u32(&sp.stop, 1);
-    pthread_join(th, NULL);
+    spinner_stop(&sp);
     hs_snapshotter_stop(ss);
     hs_runtime_free(rt);
     hs_snapshotter_free(ss);
@@ -188,10 +199,7 @@ START_TEST(test_phase_hook_snapshot_is_exact)
     hs_runtime *rt = snap_rt_new(1, -1, ss);
     ck_assert(hs_snapshotter_start(ss, rt));
     spinner sp = {.rt = rt};
-    pthread_t th;
-    pthread_create(&th, NULL, spinner_main, &sp);
-    while (!atomic_load_u32(&sp.ready))
-        snap_sleep_ms(1);
+    spinner_start(&sp);
     hs_gc_set_stepping(rt, true);
     hs_gc_step(rt, HS_STEP_PHASE, 0);
     ck_assert(hs_gc_wait_held(rt));
@@ -210,8 +218,7 @@ START_TEST(test_phase_hook_snapshot_is_exact)
     expect_exact(rt, s);
     hs_snapshot_release(s);
     hs_gc_set_stepping(rt, false);
-    atomic_store_u32(&sp.stop, 1);
-    pthread_join(th, NULL);
+    spinner_stop(&sp);
     hs_snapshotter_stop(ss);
     hs_runtime_free(rt);
     hs_snapshotter_free(ss);

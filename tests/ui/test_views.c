@@ -137,6 +137,18 @@ static int find_row(const hs_canvas *cv, const char *text)
     return -1;
 }
 
+/* The span view's cell of object i: its grid starts under the title (e.g.
+ * "170 objects, "), 32 objects a row at this width, two columns each. */
+static const hs_tcell *object_cell(const hs_canvas *cv, const char *title, int i)
+{
+    int gy = find_row(cv, title);
+    ck_assert_int_ge(gy, 0);
+    char row[2048];
+    hs_canvas_row_text(cv, gy, row, sizeof(row));
+    int gx = (int)(strstr(row, title) - row);
+    return hs_canvas_at(cv, gx + 2 * (i % 32), gy + 1 + i / 32);
+}
+
 START_TEST(too_small_says_so)
 {
     hs_ui *ui = ui_with_frames(256, NULL, 1);
@@ -168,29 +180,23 @@ START_TEST(colors_of_cells)
     const hs_tcell *c0 = hs_canvas_at(cv, 12, y), *c2 = hs_canvas_at(cv, 14, y),
                    *c7 = hs_canvas_at(cv, 19, y), *c20 = hs_canvas_at(cv, 32, y);
     ck_assert_uint_eq(c0->ch, 0x2580);
-    ck_assert_uint_eq(c0->fg, 16); /* 40 black, 20 gray, 40 white: the most, black */
-    ck_assert_uint_eq(c2->fg, 16);   /* black */
-    ck_assert_uint_eq(c7->fg, 242);  /* a free page */
-    ck_assert_uint_eq(c20->fg, 23);  /* released */
+    ck_assert_uint_eq(c0->fg, 16);  /* 40 black, 20 gray, 40 white: the most, black */
+    ck_assert_uint_eq(c2->fg, 16);  /* black */
+    ck_assert_uint_eq(c7->fg, 242); /* a free page */
+    ck_assert_uint_eq(c20->fg, 23); /* released */
     /* The span view of span 0: object 0 black, 45 gray, 80 white, 150 free. */
     hs_ui_key(ui, HS_KEY_ENTER);
     ck_assert_int_eq(hs_ui_current_view(ui), HS_VIEW_SPAN);
     hs_ui_render(ui, cv, NOW_NS);
-    int gy = find_row(cv, "170 objects, ");
-    ck_assert_int_ge(gy, 0);
-    int gx = 1 + 38 + 1; /* after the panel */
-    char row[1024];
-    hs_canvas_row_text(cv, gy, row, sizeof(row));
-    gx = (int)(strstr(row, "170 objects") - row); /* the grid starts under its title */
-    /* 32 objects a row at this width, two columns each. */
-    ck_assert_uint_eq(hs_canvas_at(cv, gx, gy + 1)->fg, 16);
-    ck_assert_uint_eq(hs_canvas_at(cv, gx + 2 * (45 % 32), gy + 1 + 45 / 32)->fg, 247);
-    ck_assert_uint_eq(hs_canvas_at(cv, gx + 2 * (80 % 32), gy + 1 + 80 / 32)->fg, 250); /* old */
-    ck_assert_uint_eq(hs_canvas_at(cv, gx + 2 * (150 % 32), gy + 1 + 150 / 32)->ch, 0x00b7);
+    const char *g = "170 objects, ";
+    ck_assert_uint_eq(object_cell(cv, g, 0)->fg, 16);
+    ck_assert_uint_eq(object_cell(cv, g, 45)->fg, 247);
+    ck_assert_uint_eq(object_cell(cv, g, 80)->fg, 250); /* old */
+    ck_assert_uint_eq(object_cell(cv, g, 150)->ch, 0x00b7);
     /* freeindex (100) reversed, the allocCache window underlined to 127. */
-    ck_assert(hs_canvas_at(cv, gx + 2 * (100 % 32), gy + 1 + 100 / 32)->attr & HS_ATTR_REVERSE);
-    ck_assert(hs_canvas_at(cv, gx + 2 * (127 % 32), gy + 1 + 127 / 32)->attr & HS_ATTR_UNDERLINE);
-    ck_assert(!(hs_canvas_at(cv, gx + 2 * (128 % 32), gy + 1 + 128 / 32)->attr & HS_ATTR_UNDERLINE));
+    ck_assert(object_cell(cv, g, 100)->attr & HS_ATTR_REVERSE);
+    ck_assert(object_cell(cv, g, 127)->attr & HS_ATTR_UNDERLINE);
+    ck_assert(!(object_cell(cv, g, 128)->attr & HS_ATTR_UNDERLINE));
     hs_canvas_free(cv);
     hs_ui_free(ui);
 }
@@ -215,12 +221,8 @@ START_TEST(fresh_objects_stand_out)
     hs_canvas *cv = hs_canvas_new(W, H);
     hs_ui_key(ui, '2');
     hs_ui_render(ui, cv, NOW_NS);
-    int gy = find_row(cv, "170 objects, ");
-    char row[1024];
-    hs_canvas_row_text(cv, gy, row, sizeof(row));
-    int gx = (int)(strstr(row, "170 objects") - row);
-    const hs_tcell *old = hs_canvas_at(cv, gx + 2 * 10, gy + 1),
-                   *young = hs_canvas_at(cv, gx + 2 * (80 % 32), gy + 1 + 80 / 32);
+    const hs_tcell *old = object_cell(cv, "170 objects, ", 10),
+                   *young = object_cell(cv, "170 objects, ", 80);
     ck_assert(!(old->attr & HS_ATTR_BOLD));
     ck_assert(young->attr & HS_ATTR_BOLD);
     ck_assert_uint_eq(young->fg, 231);
@@ -254,29 +256,45 @@ static void feed_seq(hs_ui *ui, uint64_t seq)
     free(s);
 }
 
-START_TEST(freeze_and_step_frames)
+/* A UI with options o, fed frames 1..n, 100 ms apart. */
+static hs_ui *ui_fed(hs_ui_opts o, uint64_t n)
 {
-    hs_ui_opts o = {.fps = 10, .colors = 0};
     hs_ui *ui = hs_ui_new(&o, NULL);
-    for (uint64_t i = 1; i <= 5; i++)
+    ck_assert_ptr_nonnull(ui);
+    for (uint64_t i = 1; i <= n; i++)
         feed_seq(ui, i);
-    ck_assert_uint_eq(hs_ui_shown_seq(ui), 5);
+    return ui;
+}
+
+static void press(hs_ui *ui, int key, int times)
+{
+    for (int i = 0; i < times; i++)
+        hs_ui_key(ui, key);
+}
+
+/* Freeze, step back `back` frames, and say which frame is shown. */
+static uint64_t freeze_back(hs_ui *ui, int back)
+{
     hs_ui_key(ui, 'f');
     ck_assert(hs_ui_frozen(ui));
-    hs_ui_key(ui, ',');
-    ck_assert_uint_eq(hs_ui_shown_seq(ui), 4);
-    hs_ui_key(ui, ',');
-    hs_ui_key(ui, ',');
+    press(ui, ',', back);
+    return hs_ui_shown_seq(ui);
+}
+
+START_TEST(freeze_and_step_frames)
+{
+    hs_ui *ui = ui_fed((hs_ui_opts){.fps = 10, .colors = 0}, 5);
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 5);
+    ck_assert_uint_eq(freeze_back(ui, 1), 4);
+    press(ui, ',', 2);
     ck_assert_uint_eq(hs_ui_shown_seq(ui), 2);
     hs_ui_key(ui, '.');
     ck_assert_uint_eq(hs_ui_shown_seq(ui), 3);
     feed_seq(ui, 6); /* the source runs on; the screen does not move */
     ck_assert_uint_eq(hs_ui_shown_seq(ui), 3);
-    for (int i = 0; i < 10; i++)
-        hs_ui_key(ui, ',');
+    press(ui, ',', 10);
     ck_assert_uint_eq(hs_ui_shown_seq(ui), 1); /* stops at the oldest */
-    for (int i = 0; i < 10; i++)
-        hs_ui_key(ui, '.');
+    press(ui, '.', 10);
     ck_assert_uint_eq(hs_ui_shown_seq(ui), 6); /* and at the newest */
     hs_ui_key(ui, ',');
     hs_canvas *cv = hs_canvas_new(W, H);
@@ -299,40 +317,23 @@ END_TEST
 START_TEST(history_is_bounded)
 {
     /* 3 frames by count (1 fps x 3 s)... */
-    hs_ui_opts o = {.fps = 1, .history_s = 3, .colors = 0};
-    hs_ui *ui = hs_ui_new(&o, NULL);
-    for (uint64_t i = 1; i <= 10; i++)
-        feed_seq(ui, i);
-    hs_ui_key(ui, 'f');
-    for (int i = 0; i < 10; i++)
-        hs_ui_key(ui, ',');
-    ck_assert_uint_eq(hs_ui_shown_seq(ui), 8);
+    hs_ui *ui = ui_fed((hs_ui_opts){.fps = 1, .history_s = 3, .colors = 0}, 10);
+    ck_assert_uint_eq(freeze_back(ui, 10), 8);
     hs_ui_free(ui);
     /* ... or by bytes: room for two snapshots. */
     hs_snapshot *s = canned_snapshot(1, 0);
-    o = (hs_ui_opts){.fps = 30, .colors = 0, .history_bytes = 2 * (size_t)s->size + 100};
+    size_t two = 2 * (size_t)s->size + 100;
     free(s);
-    ui = hs_ui_new(&o, NULL);
-    for (uint64_t i = 1; i <= 10; i++)
-        feed_seq(ui, i);
-    hs_ui_key(ui, 'f');
-    for (int i = 0; i < 10; i++)
-        hs_ui_key(ui, ',');
-    ck_assert_uint_eq(hs_ui_shown_seq(ui), 9);
+    ui = ui_fed((hs_ui_opts){.fps = 30, .colors = 0, .history_bytes = two}, 10);
+    ck_assert_uint_eq(freeze_back(ui, 10), 9);
     hs_ui_free(ui);
 }
 END_TEST
 
 START_TEST(frozen_frame_dropped_by_ring)
 {
-    hs_ui_opts o = {.fps = 1, .history_s = 3, .colors = 0};
-    hs_ui *ui = hs_ui_new(&o, NULL);
-    for (uint64_t i = 1; i <= 3; i++)
-        feed_seq(ui, i);
-    hs_ui_key(ui, 'f');
-    hs_ui_key(ui, ',');
-    hs_ui_key(ui, ',');
-    ck_assert_uint_eq(hs_ui_shown_seq(ui), 1);
+    hs_ui *ui = ui_fed((hs_ui_opts){.fps = 1, .history_s = 3, .colors = 0}, 3);
+    ck_assert_uint_eq(freeze_back(ui, 2), 1);
     feed_seq(ui, 4); /* drops frame 1: the oldest kept is shown */
     ck_assert_uint_eq(hs_ui_shown_seq(ui), 2);
     hs_ui_free(ui);
@@ -539,21 +540,17 @@ START_TEST(pin_and_compare)
                                   "net -5.50 KiB  by class: 512 B -8.00 KiB 24 B +2.34 KiB"),
                      3);
     int y = find_row(cv, "c000000000");
-    ck_assert_uint_eq(hs_canvas_at(cv, 12 + 10, y)->fg, 46);  /* new span */
-    ck_assert_uint_eq(hs_canvas_at(cv, 12 + 6, y)->fg, 196);  /* freed */
-    ck_assert_uint_eq(hs_canvas_at(cv, 12 + 12, y)->fg, 33);  /* released */
-    ck_assert_uint_ne(hs_canvas_at(cv, 12 + 2, y)->fg, 16);   /* unchanged: dimmed */
+    ck_assert_uint_eq(hs_canvas_at(cv, 12 + 10, y)->fg, 46); /* new span */
+    ck_assert_uint_eq(hs_canvas_at(cv, 12 + 6, y)->fg, 196); /* freed */
+    ck_assert_uint_eq(hs_canvas_at(cv, 12 + 12, y)->fg, 33); /* released */
+    ck_assert_uint_ne(hs_canvas_at(cv, 12 + 2, y)->fg, 16);  /* unchanged: dimmed */
     ck_assert_int_ge(find_row(cv, "changes since the pinned frame:"), 0);
     /* The span view of span 1: objects 300-309 new. */
     hs_ui_key(ui, HS_KEY_RIGHT);
     hs_ui_key(ui, HS_KEY_ENTER);
     hs_ui_render(ui, cv, 3000000000);
-    int gy = find_row(cv, "512 objects, ");
-    char row[1024];
-    hs_canvas_row_text(cv, gy, row, sizeof(row));
-    int gx = (int)(strstr(row, "512 objects") - row);
-    ck_assert_uint_eq(hs_canvas_at(cv, gx + 2 * (305 % 32), gy + 1 + 305 / 32)->fg, 46);
-    ck_assert_uint_ne(hs_canvas_at(cv, gx + 2 * (295 % 32), gy + 1 + 295 / 32)->fg, 46);
+    ck_assert_uint_eq(object_cell(cv, "512 objects, ", 305)->fg, 46);
+    ck_assert_uint_ne(object_cell(cv, "512 objects, ", 295)->fg, 46);
     /* The central view: each class's bytes since the pin. */
     hs_ui_key(ui, '3');
     hs_canvas_resize(cv, 160, 48);
@@ -594,8 +591,12 @@ static void t_speed(void *ctx, int d)
 static hs_transport_state t_state(void *ctx)
 {
     (void)ctx;
-    hs_transport_state st = {.playing = true, .speed = 2, .frame = 4, .frames = 10,
-                             .t_ns = 1500000000, .end_ns = 3000000000};
+    hs_transport_state st = {.playing = true,
+                             .speed = 2,
+                             .frame = 4,
+                             .frames = 10,
+                             .t_ns = 1500000000,
+                             .end_ns = 3000000000};
     strcpy(st.marker, "the big allocation");
     return st;
 }
@@ -611,11 +612,12 @@ START_TEST(replay_transport)
         hs_ui_key(ui, *k);
     hs_ui_key(ui, HS_KEY_HOME);
     hs_ui_key(ui, HS_KEY_END);
-    ck_assert_str_eq(c.log, "pause;step -1;step 1;slower;faster;seek 2;seek 3;seek 4;seek 0;seek 1;");
+    ck_assert_str_eq(c.log,
+                     "pause;step -1;step 1;slower;faster;seek 2;seek 3;seek 4;seek 0;seek 1;");
     hs_canvas *cv = hs_canvas_new(W, H);
     hs_ui_render(ui, cv, 0);
-    ck_assert_int_eq(find_row(cv, " REPLAY ▶ x2  frame 5 of 10  1.50 s / 3.00 s  the big allocation"),
-                     H - 1);
+    ck_assert_int_eq(
+        find_row(cv, " REPLAY ▶ x2  frame 5 of 10  1.50 s / 3.00 s  the big allocation"), H - 1);
     /* Seeking back publishes an earlier frame: it is shown. */
     feed_seq(ui, 2);
     ck_assert_uint_eq(hs_ui_shown_seq(ui), 2);
@@ -667,12 +669,8 @@ START_TEST(green_tea_views)
     ck_assert_int_ge(find_row(cv, "in a span queue, one mark"), 0);
     ck_assert_int_ge(find_row(cv, "last 256 B: pointer bits, inline marks"), 0);
     /* 8192 - 170 x 48 = 32 B left over after the objects: one reserved slot. */
-    int gy = find_row(cv, "170 objects, ");
-    char row[2048];
-    hs_canvas_row_text(cv, gy, row, sizeof(row));
-    int gx = (int)(strstr(row, "170 objects") - row);
-    ck_assert_uint_eq(hs_canvas_at(cv, gx + 2 * (170 % 32), gy + 1 + 170 / 32)->ch, 0x2592);
-    ck_assert_uint_ne(hs_canvas_at(cv, gx + 2 * (171 % 32), gy + 1 + 171 / 32)->ch, 0x2592);
+    ck_assert_uint_eq(object_cell(cv, "170 objects, ", 170)->ch, 0x2592);
+    ck_assert_uint_ne(object_cell(cv, "170 objects, ", 171)->ch, 0x2592);
     hs_ui_key(ui, '4');
     hs_ui_render(ui, cv, 1000000000);
     ck_assert_int_ge(find_row(cv, "span queue: ring 3, chain 1; steals 2"), 0);
