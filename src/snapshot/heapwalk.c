@@ -42,8 +42,8 @@
  *        unlock is what the next sweeper's lock acquires.
  *      - on no set and not cached (being swept, or between a set and an
  *        mcache): read it again after the other classes.
- *   3. spans still moving after 8 rounds keep all-free cells and the flag
- *      HS_SPAN_CELLS_UNKNOWN.
+ *   3. spans still moving after 12 rounds (about 5 ms) keep all-free cells
+ *      and the flag HS_SPAN_CELLS_UNKNOWN.
  *
  * Cells, per 64 objects: allocated A = allocBits | (index < freeindex),
  * marked M = gcmarkBits, scanned S = gcscanBits; free = !A, white = A & !M,
@@ -63,7 +63,7 @@
 enum {
     pagesPerBatch = 512, /* pages walked per hold of mheap.lock */
     spansPerHold = 64,   /* spans read per hold of an mcentral lock */
-    pendingRounds = 8,   /* rounds of re-reading spans that were moving */
+    pendingRounds = 12,  /* rounds of re-reading spans that were moving */
     ownedRetries = 4,    /* re-reads of a span its P is allocating from */
 };
 
@@ -454,9 +454,9 @@ static void groupByClass(heapwalk *hw)
         hw->order[fill[hw->ents[i].sp.spanclass]++] = (uint32_t)i;
 }
 
-static void pause100us(void)
+static void pauseNs(long ns)
 {
-    struct timespec ts = {0, 100000};
+    struct timespec ts = {0, ns};
     nanosleep(&ts, NULL);
 }
 
@@ -465,10 +465,13 @@ static void readPendingSpans(heapwalk *hw, hs_runtime *rt, hs_snap_span *spans, 
                              uint32_t *pend, size_t npend)
 {
     for (int round = 0; round < pendingRounds && npend > 0; round++) {
+        /* A sweeper that owns a span may be off its CPU (the background
+         * sweeper runs at a lower priority): wait longer as rounds go, about
+         * 5 ms in all. */
         if (round < 2)
             sched_yield();
         else
-            pause100us();
+            pauseNs(round < 8 ? 100000 : 1000000);
         size_t n = npend;
         npend = 0;
         for (size_t i = 0; i < n; i++)
