@@ -5,9 +5,10 @@
  * Three kinds of capture feed one publisher:
  *   1. the capture thread, at fps (default 30): sleeps to the next frame,
  *      captures, publishes; frames it could not keep up with are skipped, not
- *      queued.  While the step controller holds, it captures each new hold
- *      once (exact: the world is stopped throughout) and then rests, since
- *      nothing moves;
+ *      queued, and so is a frame that the phase hook captured less than half
+ *      a period before.  While the step controller holds, it captures each
+ *      new hold once (exact: the world is stopped throughout) and then
+ *      rests, since nothing moves;
  *   2. the phase hook, on the collector's thread at every phase change and
  *      after every step of N objects: the world is stopped (but at the end of
  *      sweep), so the capture is exact and marked world_stopped.  It delays
@@ -49,6 +50,7 @@ struct hs_snapshotter {
     int64_t phaseGapNs;         /* immutable; < 0: capture every phase change */
     bool phaseCaptures;         /* immutable */
     int64_t lastStart, lastNs;  /* capmu: when the last capture began, how long it took */
+    int64_t lastHookStart;      /* capmu: when the phase hook's last capture began */
     hs_step_state lastHold;     /* capmu: the hold the thread captured last */
     hs_snapshotter_stats stats; /* written under capmu with relaxed atomics, read by anyone */
     pthread_mutex_t mu;         /* guards stop; cond wakes the capture thread */
@@ -191,10 +193,13 @@ static void onPhase(void *ctx, int phase, bool worldStopped)
         return;
     pthread_mutex_lock(&ss->capmu);
     if (ss->rt != NULL) {
-        if (phaseCaptureDue(ss))
+        if (phaseCaptureDue(ss)) {
             captureLocked(ss, worldStopped, true);
-        else
+            ss->lastHookStart = ss->lastStart;
+        }
+        else {
             capturer_poll(ss->cap, ss->rt);
+        }
     }
     pthread_mutex_unlock(&ss->capmu);
 }
@@ -219,13 +224,16 @@ static bool sleepUntil(hs_snapshotter *ss, int64_t t)
     return stop;
 }
 
-/* One frame: a capture, unless the collector still holds where we captured. */
+/* One frame: a capture, unless the collector still holds where we captured,
+ * or the phase hook captured less than half a period ago (its snapshot is
+ * as fresh as this one would be, and was exact). */
 static void frame(hs_snapshotter *ss)
 {
     pthread_mutex_lock(&ss->capmu);
     if (ss->rt != NULL) {
         hs_step_state st = hs_gc_step_state(ss->rt);
-        if (!step_same_hold(&st, &ss->lastHold)) {
+        bool fresh = !st.enabled && monoNow() - ss->lastHookStart < ss->periodNs / 2;
+        if (!fresh && !step_same_hold(&st, &ss->lastHold)) {
             captureLocked(ss, false, false);
             ss->lastHold = st;
         }
