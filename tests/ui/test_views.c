@@ -165,6 +165,32 @@ START_TEST(too_small_says_so)
 }
 END_TEST
 
+/* The counts every view takes its mark progress from (32 cells a word, then
+ * the odd ones): against the cells one by one, for cells in every order. */
+START_TEST(cell_counts_agree_with_cells)
+{
+    hs_snapshot *s = canned_snapshot(1, 0);
+    uint8_t *cells = HS_SNAP_ARRAY(uint8_t, s, s->cells_off);
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (uint32_t k = 0; k < s->nspans; k++) {
+        const hs_snap_span *sp = &hs_snap_spans(s)[k];
+        for (int round = 0; round < 20; round++) {
+            for (uint32_t i = 0; i < sp->nelems; i++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                canned_set_cell(cells + sp->cells, i, (hs_cell)(round == 0 ? 3 : x % 4));
+            }
+            uint32_t want[4] = {0}, got[4];
+            for (uint32_t i = 0; i < sp->nelems; i++)
+                want[hs_snap_cell(s, sp, i)]++;
+            span_cell_counts(s, sp, got);
+            for (int c = 0; c < 4; c++)
+                ck_assert_uint_eq(got[c], want[c]);
+        }
+    }
+    free(s);
+}
+END_TEST
+
 START_TEST(colors_of_cells)
 {
     hs_ui *ui = ui_with_frames(256, NULL, 3);
@@ -688,6 +714,7 @@ static Suite *make_suite(void)
     tcase_add_loop_test(tc, golden_views_color, 0, HS_VIEW_COUNT);
     tcase_add_test(tc, golden_help);
     tcase_add_test(tc, too_small_says_so);
+    tcase_add_test(tc, cell_counts_agree_with_cells);
     tcase_add_test(tc, colors_of_cells);
     tcase_add_test(tc, fresh_objects_stand_out);
     tcase_add_test(tc, views_switch);
