@@ -136,6 +136,25 @@ START_TEST(test_large_objects)
 }
 END_TEST
 
+/* Every small size, odd multiples of 8 and 16 among them, is zeroed whole
+ * when its memory comes back: the object's last word as much as its first. */
+START_TEST(test_reused_memory_is_zeroed_every_size)
+{
+    static const size_t sizes[] = {24, 48, 80, 112, 144, 208, 240, 288, 352, 416, 480, 512, 576, 1024};
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        size_t size = sizes[k];
+        for (int i = 0; i < 100; i++)
+            memset(hs_malloc(p0, size, NULL), 0xee, size);
+        gcStartSweepCycle(rt); /* nothing marked: all of it is free again */
+        finishsweep(rt);
+        for (int i = 0; i < 100; i++) {
+            uint8_t *x = hs_malloc(p0, size, NULL);
+            ck_assert_msg(rt_is_zero(x, size), "a reused %zu-byte object is not zero", size);
+        }
+    }
+}
+END_TEST
+
 /* Memory handed out again after a sweep freed it reads as zero. */
 START_TEST(test_reused_memory_is_zeroed)
 {
@@ -175,6 +194,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_malloc_header_large_scan);
     tcase_add_test(tc, test_large_objects);
     tcase_add_test(tc, test_reused_memory_is_zeroed);
+    tcase_add_test(tc, test_reused_memory_is_zeroed_every_size);
     suite_add_tcase(s, tc);
     return s;
 }
