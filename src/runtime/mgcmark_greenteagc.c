@@ -197,14 +197,35 @@ static uintptr_t scanObjectsSmall(hs_runtime *rt, gcWork *w, uintptr_t base, uin
     return work;
 }
 
-/* Dense: the words of every object to scan as one 1024-bit mask, ANDed with
- * the span's pointer bitmap, read in one pass over the span (Go's
- * ScanSpanPacked does this with AVX-512; this is the same walk in C). */
-static uintptr_t scanSpanDense(hs_runtime *rt, gcWork *w, uintptr_t base, uintptr_t elemsize,
-                               const uint64_t toScan[8], int objs)
+/* Bit k of the low 32 bits of x to bit 2k. */
+static inline uint64_t spread2(uint64_t x)
 {
-    uint64_t wm[pageSize / 8 / 64] = {0};
-    unsigned nw = (unsigned)(elemsize / 8);
+    x &= 0xffffffffu;
+    x = (x | (x << 16)) & 0x0000ffff0000ffffull;
+    x = (x | (x << 8)) & 0x00ff00ff00ff00ffull;
+    x = (x | (x << 4)) & 0x0f0f0f0f0f0f0f0full;
+    x = (x | (x << 2)) & 0x3333333333333333ull;
+    x = (x | (x << 1)) & 0x5555555555555555ull;
+    return x;
+}
+
+void gcDenseWordMask(const uint64_t toScan[8], unsigned nw, uint64_t wm[pageSize / 8 / 64])
+{
+    memset(wm, 0, pageSize / 8 / 64 * sizeof(uint64_t));
+    switch (nw) { /* the common small sizes: replicate each object's bit in place */
+    case 2: /* 16 B: 32 objects a word of the mask */
+        for (unsigned i = 0; i < 16; i++)
+            wm[i] = spread2(toScan[i / 2] >> (32 * (i % 2))) * 3;
+        return;
+    case 4: /* 32 B: 16 objects a word */
+        for (unsigned i = 0; i < 16; i++)
+            wm[i] = spread2(spread2(toScan[i / 4] >> (16 * (i % 4)) & 0xffff)) * 15;
+        return;
+    case 8: /* 64 B: 8 objects a word */
+        for (unsigned i = 0; i < 16; i++)
+            wm[i] = spread2(spread2(spread2(toScan[i / 8] >> (8 * (i % 8)) & 0xff))) * 255;
+        return;
+    }
     for (unsigned i = 0; i < 8; i++)
         for (uint64_t bits = toScan[i]; bits != 0; bits &= bits - 1) {
             unsigned from = (i * 64 + (unsigned)__builtin_ctzll(bits)) * nw, left = nw;
@@ -215,6 +236,16 @@ static uintptr_t scanSpanDense(hs_runtime *rt, gcWork *w, uintptr_t base, uintpt
                 left -= take;
             }
         }
+}
+
+/* Dense: the words of every object to scan as one 1024-bit mask, ANDed with
+ * the span's pointer bitmap, read in one pass over the span (Go's
+ * ScanSpanPacked does this with AVX-512; this is the same walk in C). */
+static uintptr_t scanSpanDense(hs_runtime *rt, gcWork *w, uintptr_t base, uintptr_t elemsize,
+                               const uint64_t toScan[8], int objs)
+{
+    uint64_t wm[pageSize / 8 / 64];
+    gcDenseWordMask(toScan, (unsigned)(elemsize / 8), wm);
     const uint64_t *hb = spanPtrMask(base);
     size_t n = 0;
     for (unsigned i = 0; i < pageSize / 8 / 64; i++)

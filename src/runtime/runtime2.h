@@ -692,6 +692,9 @@ void spanq_freeAll(hs_runtime *rt);
 bool tryDeferToSpanScan(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t p);
 uintptr_t scanSpan(hs_runtime *rt, gcWork *w, objptr p); /* returns scan work */
 void gcw_flushScanStats(hs_runtime *rt, gcWork *w);
+/* The words of the objects in toScan (object k: words k*nw .. k*nw+nw-1 of
+ * the span's page), as a bitmap of the page's words. */
+void gcDenseWordMask(const uint64_t toScan[8], unsigned nw, uint64_t wm[pageSize / 8 / 64]);
 /* World stopped, mark done: no gray object and no queued span left in any
  * Green Tea span.  Prints the first offender and returns false otherwise. */
 bool gcCheckInlineMarks(hs_runtime *rt);

@@ -130,6 +130,33 @@ static size_t distinct_spans(world *wd)
 
 /* However many workers race to shade a span's objects, the span is queued
  * once: the queues together hold one entry per span. */
+/* A dense span scan's word mask, for every object size up to 512 B, against
+ * the words of each object set one by one. */
+START_TEST(test_dense_word_mask)
+{
+    uint64_t x = 0x2545f4914f6cdd1dull;
+    for (unsigned nw = 1; nw <= 64; nw++) {
+        unsigned nobj = (pageSize / 8) / nw;
+        for (int round = 0; round < 50; round++) {
+            uint64_t toScan[8] = {0}, want[pageSize / 8 / 64] = {0}, got[pageSize / 8 / 64];
+            for (unsigned k = 0; k < nobj && k < 512; k++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                bool on = round == 0 || (round == 1 ? false : x % 3 == 0);
+                if (!on)
+                    continue;
+                toScan[k / 64] |= (uint64_t)1 << (k % 64);
+                for (unsigned w = k * nw; w < (k + 1) * nw; w++)
+                    want[w / 64] |= (uint64_t)1 << (w % 64);
+            }
+            gcDenseWordMask(toScan, nw, got);
+            for (unsigned i = 0; i < pageSize / 8 / 64; i++)
+                ck_assert_msg(got[i] == want[i], "%u-word objects, round %d: word %u is %#llx, want %#llx",
+                              nw, round, i, (unsigned long long)got[i], (unsigned long long)want[i]);
+        }
+    }
+}
+END_TEST
+
 START_TEST(test_span_in_one_queue)
 {
     world *wd = world_new();
@@ -334,6 +361,7 @@ static Suite *make_suite(void)
     Suite *s = suite_create("greentea");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_dense_word_mask);
     tcase_add_test(tc, test_span_in_one_queue);
     tcase_add_test(tc, test_concurrent_mark_blackens_everything);
     tcase_add_test(tc, test_span_queue_steal);
