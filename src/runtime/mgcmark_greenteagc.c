@@ -197,33 +197,21 @@ static uintptr_t scanObjectsSmall(hs_runtime *rt, gcWork *w, uintptr_t base, uin
     return work;
 }
 
-/* Bit k of the low 32 bits of x to bit 2k. */
-static inline uint64_t spread2(uint64_t x)
-{
-    x &= 0xffffffffu;
-    x = (x | (x << 16)) & 0x0000ffff0000ffffull;
-    x = (x | (x << 8)) & 0x00ff00ff00ff00ffull;
-    x = (x | (x << 4)) & 0x0f0f0f0f0f0f0f0full;
-    x = (x | (x << 2)) & 0x3333333333333333ull;
-    x = (x | (x << 1)) & 0x5555555555555555ull;
-    return x;
-}
-
 void gcDenseWordMask(const uint64_t toScan[8], unsigned nw, uint64_t wm[pageSize / 8 / 64])
 {
     memset(wm, 0, pageSize / 8 / 64 * sizeof(uint64_t));
     switch (nw) { /* the common small sizes: replicate each object's bit in place */
     case 2: /* 16 B: 32 objects a word of the mask */
         for (unsigned i = 0; i < 16; i++)
-            wm[i] = spread2(toScan[i / 2] >> (32 * (i % 2))) * 3;
+            wm[i] = bitsSpread32(toScan[i / 2] >> (32 * (i % 2))) * 3;
         return;
     case 4: /* 32 B: 16 objects a word */
         for (unsigned i = 0; i < 16; i++)
-            wm[i] = spread2(spread2(toScan[i / 4] >> (16 * (i % 4)) & 0xffff)) * 15;
+            wm[i] = bitsSpread32(bitsSpread32(toScan[i / 4] >> (16 * (i % 4)) & 0xffff)) * 15;
         return;
     case 8: /* 64 B: 8 objects a word */
         for (unsigned i = 0; i < 16; i++)
-            wm[i] = spread2(spread2(spread2(toScan[i / 8] >> (8 * (i % 8)) & 0xff))) * 255;
+            wm[i] = bitsSpread32(bitsSpread32(bitsSpread32(toScan[i / 8] >> (8 * (i % 8)) & 0xff))) * 255;
         return;
     }
     for (unsigned i = 0; i < 8; i++)

@@ -688,6 +688,19 @@ gcWork *gcWorkOf(hs_runtime *rt, int id);
 void freeDeadSpanSPMCs(hs_runtime *rt); /* world stopped, queues empty */
 void spanq_freeAll(hs_runtime *rt);
 
+/* Bit k of the low 32 bits of x to bit 2k (a mask of objects to a mask of
+ * their 2-bit cells or their words). */
+static inline uint64_t bitsSpread32(uint64_t x)
+{
+    x &= 0xffffffffu;
+    x = (x | (x << 16)) & 0x0000ffff0000ffffull;
+    x = (x | (x << 8)) & 0x00ff00ff00ff00ffull;
+    x = (x | (x << 4)) & 0x0f0f0f0f0f0f0f0full;
+    x = (x | (x << 2)) & 0x3333333333333333ull;
+    x = (x | (x << 1)) & 0x5555555555555555ull;
+    return x;
+}
+
 /* mgcmark_greenteagc.c */
 bool tryDeferToSpanScan(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t p);
 uintptr_t scanSpan(hs_runtime *rt, gcWork *w, objptr p); /* returns scan work */

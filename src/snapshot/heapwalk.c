@@ -240,22 +240,10 @@ bool heapwalk_pages(heapwalk *hw, hs_runtime *rt, hs_snap_arena *arenas, uint8_t
 
 /* ---- cells ---------------------------------------------------------------------------- */
 
-/* Bit i of x to bit 2i, for the low 32 bits of x. */
-static inline uint64_t spread32(uint64_t x)
-{
-    x &= 0xffffffffu;
-    x = (x | (x << 16)) & 0x0000ffff0000ffffull;
-    x = (x | (x << 8)) & 0x00ff00ff00ff00ffull;
-    x = (x | (x << 4)) & 0x0f0f0f0f0f0f0f0full;
-    x = (x | (x << 2)) & 0x3333333333333333ull;
-    x = (x | (x << 1)) & 0x5555555555555555ull;
-    return x;
-}
-
 /* Write the n (<= 16) cell bytes of 64 objects. */
 static inline void emitCells(uint8_t *out, uint64_t lo, uint64_t hi, unsigned n)
 {
-    uint64_t w[2] = {spread32(lo) | spread32(hi) << 1, spread32(lo >> 32) | spread32(hi >> 32)
+    uint64_t w[2] = {bitsSpread32(lo) | bitsSpread32(hi) << 1, bitsSpread32(lo >> 32) | bitsSpread32(hi >> 32)
                                                                                 << 1};
     for (unsigned i = 0; i < n; i++)
         out[i] = (uint8_t)(w[i / 8] >> (8 * (i % 8)));
