@@ -44,6 +44,7 @@ hs_ui *hs_ui_new(const hs_ui_opts *o, const hs_control *ctl)
     ui->zoom = -1;
     ui->cursor = -1;
     ui->step_n = 100;
+    ui->gogc_asked = -2;
     ui->series = calloc(SERIES_CAP, sizeof(*ui->series));
     ui->pauses = calloc(PAUSES_CAP, sizeof(*ui->pauses));
     size_t frames = (size_t)ui->o.fps * (size_t)ui->o.history_s;
@@ -196,6 +197,9 @@ void hs_ui_feed(hs_ui *ui, const hs_snapshot *s, int64_t now_ns)
         ui->have_events = ui->have_base = false;
         ui->frozen = false;
     }
+    if (ui->gogc_asked != -2 &&
+        (s->gogc == ui->gogc_asked || now_ns - ui->gogc_asked_ns > 1000000000LL))
+        ui->gogc_asked = -2; /* the source has it (or did not take it) */
     if (!hist_push(&ui->hist, s, now_ns)) {
         ui_say(ui, "out of memory: this snapshot was not kept");
         return;
@@ -268,10 +272,10 @@ static void control_key(hs_ui *ui, const hs_snapshot *s, int key)
             c->stepping(c->ctx, true);
             c->gc(c->ctx);
             ui_say(ui, "step mode: holding at each GC phase (x leaves it)");
-        } else if (!s->step_held) {
+        } else if (!s->step_held && s->phase == 0) {
             c->gc(c->ctx);
             ui_say(ui, "step mode: starting a cycle to step through");
-        } else if (key == 's') {
+        } else if (key == 's') { /* between holds, the source queues the step */
             c->step(c->ctx, HS_CTL_STEP_PHASE, 0);
         } else if (key == 'n') {
             c->step(c->ctx, HS_CTL_STEP_OBJECTS, (uint64_t)ui->step_n);
@@ -288,8 +292,11 @@ static void control_key(hs_ui *ui, const hs_snapshot *s, int key)
     case '+':
     case '-':
         if (need(ui, (const void *)c->set_gogc, "GOGC") && s != NULL) {
-            int g = s->gogc < 0 ? 100 : s->gogc + (key == '+' ? 10 : -10);
+            int from = ui->gogc_asked != -2 ? ui->gogc_asked : s->gogc;
+            int g = from < 0 ? 100 : from + (key == '+' ? 10 : -10);
             g = g < 10 ? 10 : g;
+            ui->gogc_asked = g;
+            ui->gogc_asked_ns = ui->now_ns;
             c->set_gogc(c->ctx, g);
             ui_say(ui, "GOGC=%d", g);
         }

@@ -187,6 +187,10 @@ struct hs_ui {
     char msg[160];
     int64_t msg_until_ns;
     int step_n; /* objects per `n` */
+    /* The GOGC last asked for, until a snapshot shows it (-2: none pending):
+     * `+` pressed twice before the next snapshot goes up by 20. */
+    int gogc_asked;
+    int64_t gogc_asked_ns; /* when; after a second the snapshots are believed again */
     bool prompting; /* m: a marker's caption being typed */
     char prompt[96];
 

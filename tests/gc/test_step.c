@@ -150,6 +150,36 @@ START_TEST(test_step_through_a_cycle)
 }
 END_TEST
 
+/* Steps asked for faster than they end are queued, none lost: three phase
+ * steps in a row go three phases on, five object steps of 1 scan five. */
+START_TEST(test_steps_asked_quickly_all_count)
+{
+    hs_runtime *rt = gc_rt_new(1, -1);
+    spinner sp = {.rt = rt, .pp = hs_runtime_p(rt, 0)};
+    pthread_t th;
+    pthread_create(&th, NULL, spinner_main, &sp);
+    while (atomic_load_u64(&sp.count) == 0)
+        sleep_ms(1);
+    hs_gc_set_stepping(rt, true);
+    hs_gc_step(rt, HS_STEP_PHASE, 0);
+    expect_held(rt, &sp, HS_PHASE_SWEEP_TERMINATION);
+    hs_gc_step(rt, HS_STEP_PHASE, 0); /* to mark */
+    for (int i = 0; i < 5; i++)
+        hs_gc_step(rt, HS_STEP_OBJECTS, 1);
+    expect_held(rt, &sp, HS_PHASE_MARK);
+    ck_assert_uint_eq(hs_gc_step_state(rt).objects_scanned, 5);
+    expect_colors(rt, chainLen - 6, 1, 5);
+    for (int i = 0; i < 3; i++)
+        hs_gc_step(rt, HS_STEP_PHASE, 0); /* the rest of mark, mark termination, sweep */
+    expect_held(rt, &sp, HS_PHASE_OFF);
+    ck_assert_uint_eq(hs_gc_get_summary(rt).cycles, 1);
+    hs_gc_set_stepping(rt, false);
+    atomic_store_u32(&sp.stop, 1);
+    pthread_join(th, NULL);
+    hs_runtime_free(rt);
+}
+END_TEST
+
 /* A clock that jumps on demand: the OS otherwise. */
 typedef struct jumpclock {
     hs_sysops sys;
@@ -231,6 +261,7 @@ static Suite *make_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_step_through_a_cycle);
+    tcase_add_test(tc, test_steps_asked_quickly_all_count);
     tcase_add_test(tc, test_holds_are_not_pauses);
     tcase_add_test(tc, test_world_pause);
     suite_add_tcase(s, tc);
