@@ -77,7 +77,7 @@ static void line1(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
     double share = 0;
     if (marking && s->scan_work_expected > 0)
         share = (double)s->scan_work_done / (double)s->scan_work_expected;
-    share = share > 1 ? 1 : share;
+    share = share > 1 || s->phase == 3 ? 1 : share; /* mark termination: all of it is done */
     for (int i = 0; i < 10 && x < end; i++) {
         bool on = marking && share * 10 > i;
         cv_put(cv, x++, y, on ? G_FULL : G_LIGHT, ui_style(ui, on ? 203 : C_DIM, HS_COLOR_DEFAULT, 0));

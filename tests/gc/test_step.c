@@ -107,6 +107,7 @@ START_TEST(test_step_through_a_cycle)
     hs_gc_set_stepping(rt, true);
     hs_gc_step(rt, HS_STEP_PHASE, 0); /* off: starts a cycle */
     expect_held(rt, &sp, HS_PHASE_SWEEP_TERMINATION);
+    ck_assert_uint_eq(hs_gc_step_state(rt).cycle, 1); /* its first phase is the new cycle's */
     expect_colors(rt, chainLen, 0, 0);
     hs_gc_step(rt, HS_STEP_PHASE, 0);
     expect_held(rt, &sp, HS_PHASE_MARK);
