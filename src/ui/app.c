@@ -184,10 +184,9 @@ void hs_ui_feed(hs_ui *ui, const hs_snapshot *s, int64_t now_ns)
         snprintf(ui->rejected_why, sizeof(ui->rejected_why), "%s", why);
         return;
     }
-    const frame *last = hist_at(&ui->hist, ui->hist.n ? ui->hist.n - 1 : 0);
-    if (last != NULL && last->s->seq == s->seq)
+    if (ui->have_latest && ui->latest_seq == s->seq)
         return; /* seen already */
-    if (last != NULL && last->s->seq > s->seq) {
+    if (ui->have_latest && ui->latest_seq > s->seq) {
         if (ui->o.transport == NULL)
             return; /* a live source only moves on: a stale copy */
         /* A replay seeked back: what was kept belongs to another stretch of
@@ -197,10 +196,15 @@ void hs_ui_feed(hs_ui *ui, const hs_snapshot *s, int64_t now_ns)
         ui->have_events = ui->have_base = false;
         ui->frozen = false;
     }
+    ui->latest_seq = s->seq;
+    ui->latest_t_ns = s->t_ns;
+    ui->have_latest = true;
     if (ui->gogc_asked != -2 &&
         (s->gogc == ui->gogc_asked || now_ns - ui->gogc_asked_ns > 1000000000LL))
         ui->gogc_asked = -2; /* the source has it (or did not take it) */
-    if (!hist_push(&ui->hist, s, now_ns)) {
+    /* Frozen, the ring stands still: the frame on screen and the ones around
+     * it must not be dropped under the user's eyes.  The timeline goes on. */
+    if (!ui->frozen && !hist_push(&ui->hist, s, now_ns)) {
         ui_say(ui, "out of memory: this snapshot was not kept");
         return;
     }

@@ -209,10 +209,9 @@ void status_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
             x = put(cv, x, y, end, ui_style(ui, C_WARN, HS_COLOR_DEFAULT, HS_ATTR_BOLD), ts.marker);
         }
     } else if (ui->frozen) {
-        const hs_snapshot *newest = hist_at(&ui->hist, ui->hist.n - 1)->s;
         size_t i = hist_find(&ui->hist, s->seq);
         snprintf(buf, sizeof(buf), " FROZEN %s behind now, frame %zu of %zu (, . move, End: live) ",
-                 fmt_ns(a, sizeof(a), newest->t_ns - s->t_ns), i + 1, ui->hist.n);
+                 fmt_ns(a, sizeof(a), ui->latest_t_ns - s->t_ns), i + 1, ui->hist.n);
         style st = ui_style(ui, 16, 117, HS_ATTR_BOLD);
         if (ui->pal.colors == 0)
             st.attr |= HS_ATTR_REVERSE;

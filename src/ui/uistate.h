@@ -180,6 +180,12 @@ struct hs_ui {
     uint64_t shown_seq; /* while frozen: the frame on screen */
     int64_t now_ns;     /* of the render or key being handled */
     int64_t last_feed_ns;
+    /* The newest snapshot fed, kept in the ring or not: while frozen the
+     * ring stands still (so the frame shown and its neighbours stay), and
+     * "behind now" is measured from this. */
+    uint64_t latest_seq;
+    int64_t latest_t_ns;
+    bool have_latest;
     int64_t clock_base; /* our clock - the source's t_ns, least seen: for ages */
     bool have_base;
     uint64_t dropped, rejected;

@@ -316,25 +316,27 @@ START_TEST(freeze_and_step_frames)
     ck_assert_uint_eq(hs_ui_shown_seq(ui), 2);
     hs_ui_key(ui, '.');
     ck_assert_uint_eq(hs_ui_shown_seq(ui), 3);
-    feed_seq(ui, 6); /* the source runs on; the screen does not move */
+    feed_seq(ui, 6); /* the source runs on; the screen and the ring do not move */
     ck_assert_uint_eq(hs_ui_shown_seq(ui), 3);
     press(ui, ',', 10);
     ck_assert_uint_eq(hs_ui_shown_seq(ui), 1); /* stops at the oldest */
     press(ui, '.', 10);
-    ck_assert_uint_eq(hs_ui_shown_seq(ui), 6); /* and at the newest */
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 5); /* and at the newest kept when frozen */
     hs_ui_key(ui, ',');
     hs_canvas *cv = hs_canvas_new(W, H);
     hs_ui_render(ui, cv, 700000000LL);
-    ck_assert_int_eq(find_row(cv, "FROZEN 100 ms behind now, frame 5 of 6"), H - 1);
+    /* 200 ms behind frame 6, the newest seen; the count stays still */
+    ck_assert_int_eq(find_row(cv, "FROZEN 200 ms behind now, frame 4 of 5"), H - 1);
     hs_ui_key(ui, HS_KEY_END);
     ck_assert(!hs_ui_frozen(ui));
-    ck_assert_uint_eq(hs_ui_shown_seq(ui), 6);
-    hs_ui_render(ui, cv, 700000000LL);
+    feed_seq(ui, 7);
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 7);
+    hs_ui_render(ui, cv, 800000000LL);
     ck_assert_int_eq(find_row(cv, "LIVE running"), H - 1);
     /* A frame fed twice, or older than the newest, is not kept again. */
-    feed_seq(ui, 6);
+    feed_seq(ui, 7);
     feed_seq(ui, 2);
-    ck_assert_uint_eq(hs_ui_shown_seq(ui), 6);
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 7);
     hs_canvas_free(cv);
     hs_ui_free(ui);
 }
@@ -356,12 +358,20 @@ START_TEST(history_is_bounded)
 }
 END_TEST
 
-START_TEST(frozen_frame_dropped_by_ring)
+/* Frozen on the oldest frame of a full ring, new snapshots drop nothing:
+ * the frame stays, and so do its neighbours. */
+START_TEST(frozen_frame_stays)
 {
     hs_ui *ui = ui_fed((hs_ui_opts){.fps = 1, .history_s = 3, .colors = 0}, 3);
     ck_assert_uint_eq(freeze_back(ui, 2), 1);
-    feed_seq(ui, 4); /* drops frame 1: the oldest kept is shown */
+    for (uint64_t seq = 4; seq < 10; seq++)
+        feed_seq(ui, seq);
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 1);
+    hs_ui_key(ui, '.');
     ck_assert_uint_eq(hs_ui_shown_seq(ui), 2);
+    hs_ui_key(ui, HS_KEY_END);
+    feed_seq(ui, 10);
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 10);
     hs_ui_free(ui);
 }
 END_TEST
@@ -726,7 +736,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, views_switch);
     tcase_add_test(tc, freeze_and_step_frames);
     tcase_add_test(tc, history_is_bounded);
-    tcase_add_test(tc, frozen_frame_dropped_by_ring);
+    tcase_add_test(tc, frozen_frame_stays);
     tcase_add_test(tc, controls_reach_the_source);
     tcase_add_test(tc, controls_missing_say_so);
     tcase_add_test(tc, select_and_walk_spans);
