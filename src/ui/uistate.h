@@ -267,6 +267,7 @@ typedef struct term_blitter {
     hs_canvas *shown; /* the last canvas copied; NULL: none, copy everything */
     int16_t *pairs;   /* (fg + 1) * 257 + bg + 1 (default colors as -1) -> color pair */
     int npairs;       /* color pairs made so far */
+    bool no_table;    /* the table could not be had: ncurses allocates every pair */
 } term_blitter;
 
 /* Copy cv to the current ncurses screen and show it (term.c).  With b NULL,
