@@ -4,7 +4,8 @@
  * from any keyframe spacing; markers with their captions and frames; a
  * snapshot laid out unlike a capture (stored raw) among delta-coded ones;
  * the transform itself in both format versions it reads, over real frames
- * and over frames that mark, allocate black and sweep.
+ * and over frames that mark, allocate black and sweep; where the writer
+ * puts keyframes.
  */
 #include "recutil.h"
 #include "record/delta.h"
@@ -293,6 +294,55 @@ START_TEST(test_transform_marking)
 }
 END_TEST
 
+/* Keyframes at frames keys[] (ended by SIZE_MAX) of a recording of frames
+ * copies of base, each a frame later, marking at frame mark (SIZE_MAX:
+ * never), with a keyframe budget of 1 MiB. */
+static void expect_keyframes(const hs_snapshot *base, size_t frames, size_t mark,
+                             const size_t *keys)
+{
+    char path[256], why[256];
+    rec_tmp_path(path, sizeof(path), "keys");
+    hs_recorder_opts o = {.queue_bytes = (size_t)1 << 30, .keyframe_mib = 1};
+    hs_recorder *r = hs_recorder_open(path, &o, why, sizeof(why));
+    ck_assert_msg(r != NULL, "%s", why);
+    hs_snapshot *f = snap_copy(base);
+    for (size_t i = 0; i < frames; i++) {
+        f->phase = i == mark ? 2 : 0;
+        hs_recorder_add(r, f);
+        hs_recorder_flush(r);
+        f->t_ns += 33000000;
+        f->seq++;
+    }
+    ck_assert_int_eq(hs_recorder_close(r, why, sizeof(why)), 0);
+    hs_recording *rec = rec_open_ok(path);
+    ck_assert_uint_eq(hs_recording_frames(rec), frames);
+    for (size_t i = 0, k = 0; i < frames; i++) {
+        bool key = keys[k] == i;
+        k += key;
+        ck_assert_msg(hs_recording_is_keyframe(rec, i) == key, "frame %zu: keyframe %d", i, !key);
+        ck_assert_ptr_nonnull(hs_recording_frame(rec, i, why, sizeof(why)));
+    }
+    hs_recording_close(rec);
+    unlink(path);
+    free(f);
+}
+
+START_TEST(test_keyframe_at_marking)
+{
+    /* The budget brings a keyframe at frame due (its deltas would hold
+     * more than 1 MiB); a frame that marks once they hold 7/8 of it takes
+     * the keyframe early, and one that marks sooner does not (nor the frame
+     * after it, whose delta holds the end of the marking). */
+    const hs_snapshot *base = set.s[0];
+    size_t budget = (size_t)1 << 20, due = budget / base->size + 1,
+           early = budget / 8 * 7 / base->size + 1;
+    ck_assert_msg(early >= 2 && early + 1 < due, "snapshots of %u bytes leave no room", base->size);
+    expect_keyframes(base, due + 1, SIZE_MAX, (const size_t[]){0, due, SIZE_MAX});
+    expect_keyframes(base, due + 1, due - 1, (const size_t[]){0, due - 1, SIZE_MAX});
+    expect_keyframes(base, due + 1, early - 2, (const size_t[]){0, due, SIZE_MAX});
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("record-roundtrip");
@@ -308,6 +358,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_empty_recording);
     tcase_add_test(tc, test_transform_formats);
     tcase_add_test(tc, test_transform_marking);
+    tcase_add_test(tc, test_keyframe_at_marking);
     suite_add_tcase(s, tc);
     return s;
 }
