@@ -32,7 +32,7 @@ typedef struct dx {
     const hs_snapshot *p; /* the previous frame; NULL for a keyframe */
     const hs_snapshot *s; /* the new one: its header once coded */
     delta_ctx *c;
-    bool v2; /* decoding a frame of format version 2 (delta_ctx.format) */
+    bool v2; /* coding a frame of format version 2 (delta_ctx.format) */
 } dx;
 
 static inline uint32_t ld32(const uint8_t *p)
