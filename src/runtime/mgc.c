@@ -447,14 +447,21 @@ void gcRunCycle(hs_runtime *rt, bool forced)
 /* ---- 4. sweep, and the controller thread ------------------------------------------------- */
 
 /* In the sweep phase: once everything is swept the phase is off (held there,
- * world stopped, when stepping). */
+ * world stopped, when stepping).  When stepping, the collector sweeps what
+ * is left itself: the user asked for the next phase, and the background
+ * sweeper, at a lower priority, may get little CPU on a busy machine. */
 static void gcSweepDone(hs_runtime *rt)
 {
-    if (atomic_load_u32(&rt->gc.phase) != HS_PHASE_SWEEP || !isSweepDone(rt))
+    if (atomic_load_u32(&rt->gc.phase) != HS_PHASE_SWEEP)
         return;
     pthread_mutex_lock(&rt->gc.lock);
     bool stepping = rt->gc.stepping;
     pthread_mutex_unlock(&rt->gc.lock);
+    if (stepping)
+        while (sweepone(rt) != UINTPTR_MAX)
+            ;
+    if (!isSweepDone(rt))
+        return;
     if (stepping) {
         gcStopWorld(rt);
         gcSetPhase(rt, HS_PHASE_OFF);
