@@ -68,6 +68,7 @@ static int run_ui(attached *s)
 {
     hs_ui_opts uo = {.fps = s->o->fps,
                      .colors = 256,
+                     .view = s->o->view,
                      .duration_ns = (int64_t)s->o->duration_ns,
                      .note = note,
                      .note_ctx = s};
