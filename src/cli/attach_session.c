@@ -9,7 +9,8 @@
  *      be written is bad usage found before attaching (exit 2);
  *   3. open the program (src/attach/): a process that is not there, not Go,
  *      of an unsupported version, stripped, or not ours to read is refused
- *      with its sentence (exit 2);
+ *      with its sentence (exit 2); only then, without --headless, is
+ *      standard output checked for a terminal;
  *   4. read frames at --fps (10 unless given) on the reader's thread;
  *   5. the UI over them with no control (heapscope steps no collector but
  *      its own; f and frame stepping are the UI's), and a note on the
@@ -29,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/setup.h"
 #include "heapscope/attach.h"
@@ -182,6 +184,12 @@ static int start(attached *s)
     if (st != HS_ATTACH_OK) {
         fprintf(s->err, "heapscope: --attach %d: %s.\n", s->o->attach_pid, why);
         return st == HS_ATTACH_FAILED ? EXIT_RUNTIME : EXIT_USAGE;
+    }
+    if (!s->o->headless && !isatty(STDOUT_FILENO)) { /* after the program: its refusal first */
+        fputs("heapscope: the attached view needs a terminal, and standard output is not one; "
+              "--headless --attach PID runs without it.\n",
+              s->err);
+        return EXIT_USAGE;
     }
     s->pub = hs_snapshot_publisher_new();
     if (s->pub == NULL || hs_attach_capture(s->a, s->pub) == HS_ATTACH_FAILED ||

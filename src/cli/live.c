@@ -6,7 +6,8 @@
  *   1. block SIGINT, SIGTERM and SIGHUP before any thread starts, so every
  *      thread inherits the mask and the UI alone receives them (through its
  *      signalfd) and can restore the terminal;
- *   2. parse the workload, make a snapshotter, build the runtime with the
+ *   2. parse the workload, and only then check for a terminal (a mistake in
+ *      the spec is told first); make a snapshotter, build the runtime with the
  *      snapshotter's phase hook; with --step, turn stepping on before the
  *      mutators start, so the first cycle holds at its first phase;
  *   3. start capturing and the mutators (no deadline unless --duration: a
@@ -31,6 +32,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/recording.h"
 #include "cli/setup.h"
@@ -188,6 +190,12 @@ static int start(live *l)
     int rc = cli_parse_workload(l->o, l->err, &l->w, l->workload, sizeof(l->workload));
     if (rc != 0)
         return rc;
+    if (!isatty(STDOUT_FILENO)) { /* after the spec: a mistake in it is told first */
+        fputs("heapscope: the live view needs a terminal, and standard output is not one; "
+              "--headless runs without it.\n",
+              l->err);
+        return EXIT_USAGE;
+    }
     hs_snapshotter_opts so = {.fps = l->o->fps, .workload = l->workload};
     l->ss = hs_snapshotter_new(&so);
     if (l->ss == NULL) {
