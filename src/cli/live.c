@@ -36,6 +36,7 @@
 
 #include "cli/recording.h"
 #include "cli/setup.h"
+#include "cli/sizes.h"
 #include "heapscope/snapshot.h"
 #include "heapscope/ui.h"
 
@@ -261,10 +262,7 @@ static int finish(live *l)
         hs_snapshotter_stop(l->ss);
     if (res.end == HS_END_OOM) {
         hs_oom_info oom = hs_runtime_oom(l->rt);
-        fprintf(l->err,
-                "heapscope: out of memory: asked for %" PRIu64 " more bytes with %" PRIu64
-                " bytes of heap in use; the cap, --max-heap, is %" PRIu64 " bytes\n",
-                oom.requested, oom.heap_inuse, oom.max_heap);
+        cli_report_oom(l->err, &oom);
         rc = EXIT_RUNTIME;
     } else if (res.end == HS_END_CHECK_FAILED || res.end == HS_END_ERROR) {
         fprintf(l->err, "heapscope: %s: %s\n", l->workload, res.message);

@@ -20,32 +20,12 @@
 
 #include "heapscope/cli.h"
 
+#include "cli/sizes.h"
+
 #include <inttypes.h>
 #include <stdarg.h>
 
 #define LABEL_WIDTH 14
-
-/* "38.2 MiB", "512 B", "none" for 0 when none0 is set. */
-static const char *fmt_bytes(char *buf, size_t n, uint64_t b, bool none0)
-{
-    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    if (b == 0 && none0) {
-        snprintf(buf, n, "none");
-        return buf;
-    }
-    if (b < 1024) {
-        snprintf(buf, n, "%" PRIu64 " B", b);
-        return buf;
-    }
-    double v = (double)b / 1024;
-    int u = 0;
-    while (v >= 1024 && u < 5) {
-        v /= 1024;
-        u++;
-    }
-    snprintf(buf, n, "%.1f %s", v, units[u]);
-    return buf;
-}
 
 static double ms_of(int64_t ns)
 {
@@ -70,9 +50,13 @@ static void print_limits(FILE *out, const hs_run_stats *s)
         snprintf(gogc, sizeof gogc, "off");
     else
         snprintf(gogc, sizeof gogc, "%d", s->gogc);
+    if (s->attached) { /* the snapshot carries no GOMEMLIMIT; Go has no hard cap */
+        line(out, "GOGC", "%s", gogc);
+        return;
+    }
     line(out, "GOGC", "%s, memory limit %s, max heap %s", gogc,
-         fmt_bytes(lim, sizeof lim, s->memory_limit, true),
-         fmt_bytes(cap, sizeof cap, s->max_heap, true));
+         cli_fmt_bytes(lim, sizeof lim, s->memory_limit, true),
+         cli_fmt_bytes(cap, sizeof cap, s->max_heap, true));
 }
 
 static void print_gc(FILE *out, const hs_run_stats *s)
@@ -106,15 +90,15 @@ static void print_memory(FILE *out, const hs_run_stats *s)
 {
     char a[32], b[32];
     line(out, "peak heap", "HeapAlloc %s, HeapInuse %s",
-         fmt_bytes(a, sizeof a, s->peak_heap_alloc, false),
-         fmt_bytes(b, sizeof b, s->peak_heap_inuse, false));
+         cli_fmt_bytes(a, sizeof a, s->peak_heap_alloc, false),
+         cli_fmt_bytes(b, sizeof b, s->peak_heap_inuse, false));
     line(out, "final heap", "HeapAlloc %s, HeapInuse %s",
-         fmt_bytes(a, sizeof a, s->mem.HeapAlloc, false),
-         fmt_bytes(b, sizeof b, s->mem.HeapInuse, false));
+         cli_fmt_bytes(a, sizeof a, s->mem.HeapAlloc, false),
+         cli_fmt_bytes(b, sizeof b, s->mem.HeapInuse, false));
     if (s->peak_rss == 0)
         line(out, "peak RSS", "unknown");
     else
-        line(out, "peak RSS", "%s", fmt_bytes(a, sizeof a, s->peak_rss, false));
+        line(out, "peak RSS", "%s", cli_fmt_bytes(a, sizeof a, s->peak_rss, false));
 }
 
 static void print_checks(FILE *out, const hs_run_stats *s)
