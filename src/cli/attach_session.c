@@ -125,6 +125,8 @@ static void collect(attached *s, hs_run_stats *st, const char *label, const char
     st->ops = in.frames;
     if (snap == NULL)
         return;
+    st->attached = snap->source == HS_SOURCE_ATTACH; /* what the summary may print */
+    st->gc.gcmode = snap->gcmode == 1 ? HS_GC_GREENTEA : HS_GC_CLASSIC;
     st->procs = (int)snap->nprocs;
     st->gogc = snap->gogc;
     st->heap_live = snap->heap_marked;

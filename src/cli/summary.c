@@ -15,6 +15,10 @@
  *   final heap    HeapAlloc 8.1 MiB, HeapInuse 8.4 MiB
  *   peak RSS      45.3 MiB
  *   checks        OK (2797 passed)
+ *
+ * For a running Go program (s->attached, set from the snapshots' source,
+ * HS_SOURCE_ATTACH) the lines it cannot fill are left out or say so: no
+ * memory limit, no forced-cycle count, no scan counts, no checks.
  */
 #include <config.h>
 
@@ -62,7 +66,10 @@ static void print_limits(FILE *out, const hs_run_stats *s)
 static void print_gc(FILE *out, const hs_run_stats *s)
 {
     const hs_pause_stats *p = &s->pauses;
-    line(out, "GC cycles", "%" PRIu32 " (%" PRIu32 " forced)", s->gc.cycles, s->gc.forced);
+    if (s->attached) /* the snapshot carries no count of forced cycles */
+        line(out, "GC cycles", "%" PRIu32, s->gc.cycles);
+    else
+        line(out, "GC cycles", "%" PRIu32 " (%" PRIu32 " forced)", s->gc.cycles, s->gc.forced);
     if (p->count == 0)
         line(out, "STW pauses", "none");
     else
@@ -70,10 +77,18 @@ static void print_gc(FILE *out, const hs_run_stats *s)
              ms_of(p->max_ns), ms_of(p->p50_ns), ms_of(p->p99_ns));
 }
 
-/* What marking did: objects, or for Green Tea spans and objects. */
+/* What marking did: objects, or for Green Tea spans and objects.  A running
+ * Go program keeps no scan counts heapscope can read: its line names the
+ * marking in the live view's words (src/ui/gcbar.c) and says so. */
 static void print_marking(FILE *out, const hs_run_stats *s)
 {
     const hs_scan_stats *t = &s->gc.scan;
+    if (s->attached) {
+        line(out, "marking", "%s; scan counts not readable from a running Go program",
+             s->gc.gcmode == HS_GC_GREENTEA ? "Green Tea marking (Go 1.26+)"
+                                            : "classic marking (Go ≤ 1.25)");
+        return;
+    }
     if (s->gc.gcmode != HS_GC_GREENTEA) {
         line(out, "marking", "classic: %" PRIu64 " objects scanned", t->objs_single);
         return;

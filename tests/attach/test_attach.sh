@@ -111,6 +111,15 @@ expect_refused "needs a terminal" --attach "$tpid"
 run --headless --attach "$tpid" --freeze --duration 0.5s --stats-json "$tmp/stats.json"
 [ "$rc" -eq 0 ] || fail "headless attach: exit $rc: $(cat "$tmp/err")"
 grep -q "^program .*pid $tpid (go1\." "$tmp/out" || fail "headless attach: no program line: $(cat "$tmp/out")"
+# What a running program keeps no count of is said, never printed as 0; the
+# marking is named as the live view names it (Go 1.26 marks with Green Tea).
+grep -q "^marking       .* marking (Go .*); scan counts not readable from a running Go program$" "$tmp/out" ||
+    fail "headless attach: marking line: $(grep marking "$tmp/out")"
+if grep -q "^program .*(go1\.2[6-9]" "$tmp/out"; then
+    grep -q "^marking       Green Tea marking (Go 1.26+);" "$tmp/out" ||
+        fail "headless attach of Go 1.26+: marking is not Green Tea: $(grep marking "$tmp/out")"
+fi
+! grep -q "objects scanned\|forced" "$tmp/out" || fail "headless attach: prints counts it cannot read: $(cat "$tmp/out")"
 for key in '"/gc/heap/objects:objects"' '"/gc/cycles/total:gc-cycles"' '"/gc/heap/goal:bytes"' \
     '"/memory/classes/heap/objects:bytes"'; do
     grep -q "$key" "$tmp/stats.json" || fail "--stats-json has no $key"
