@@ -117,13 +117,14 @@ static bool rec_start(live *l, char *why, size_t n)
 /* Stop the recording; what it came to, in why. */
 static int rec_stop(live *l, char *why, size_t n)
 {
-    hs_recorder_stats st = cli_recording_stats(l->rec);
-    snprintf(l->recorded, sizeof(l->recorded),
-             "recorded %" PRIu64 " frames to %s (%.1f MB%s%" PRIu64 " dropped)", st.frames_written,
-             cli_recording_path(l->rec), (double)st.bytes_written / 1e6, ", ", st.frames_dropped);
-    char err[200];
-    int rc = cli_recording_stop(l->rec, err, sizeof(err));
+    hs_recorder_stats st;
+    char err[200], path[sizeof(l->recorded) - 64];
+    snprintf(path, sizeof(path), "%s", cli_recording_path(l->rec));
+    int rc = cli_recording_stop(l->rec, &st, err, sizeof(err));
     l->rec = NULL;
+    snprintf(l->recorded, sizeof(l->recorded),
+             "recorded %" PRIu64 " frames to %s (%.1f MB, %" PRIu64 " dropped)", st.frames_written,
+             path, (double)st.bytes_written / 1e6, st.frames_dropped);
     snprintf(why, n, "%s", rc == 0 ? l->recorded : err);
     return rc;
 }

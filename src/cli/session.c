@@ -149,9 +149,9 @@ static int stop_recording(session *s)
     int rc = 0;
     if (s->rec != NULL) {
         hs_snapshotter_capture(s->ss); /* the last frame: the heap as the run ended */
-        hs_recorder_stats st = cli_recording_stats(s->rec);
+        hs_recorder_stats st;
         char why[256];
-        if (cli_recording_stop(s->rec, why, sizeof(why)) != 0) {
+        if (cli_recording_stop(s->rec, &st, why, sizeof(why)) != 0) {
             fprintf(s->err, "heapscope: --record: %s\n", why);
             rc = EXIT_RUNTIME;
         } else {
