@@ -543,7 +543,7 @@ void hs_options_usage(FILE *out)
           "of 1024, KB MB GB TB powers of 1000; 1.5GiB works.  DURATION is a number\n"
           "with a unit, ns us ms s m h, as in 250ms, 1.5s or 1m30s.\n"
           "\nExit status: 0 ok, 1 runtime failure (out of memory, verifier failure),\n"
-          "2 bad usage or bad input file.\n",
+          "2 bad usage or bad input file, 128+N --headless --attach ended by signal N.\n",
           out);
 }
 

@@ -16,6 +16,7 @@
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
+#define EXIT_SIGNAL_BASE 128 /* + the number of the signal that ended the run */
 
 /* Parse o->workload into *w, and its full form ("web:cache=...") into name. */
 int cli_parse_workload(const hs_options *o, FILE *err, hs_workload **w, char *name, size_t n);

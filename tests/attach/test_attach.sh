@@ -137,6 +137,23 @@ rc=$?
 [ "$rc" -eq 0 ] || fail "program exiting while attached: exit $rc: $(cat "$tmp/err"); it said: $(cat "$tout")"
 grep -q "the program exited" "$tmp/out" || fail "program exiting: the summary says $(cat "$tmp/out"); the program said: $(cat "$tout")"
 
+# Ended by SIGTERM: the summary, then exit status 128 + 15, as a shell
+# reports a command a signal ended.  The signal goes once heapscope blocks
+# it (SigBlk in /proc has SIGHUP, SIGINT and SIGTERM: 0x4003).
+start "$GO_FULL"
+"$bin" --headless --attach "$tpid" --duration 60s >"$tmp/out" 2>"$tmp/err" </dev/null &
+hs=$!
+for _ in $(seq 200); do
+    blk=$(sed -n 's/^SigBlk:[[:space:]]*//p' "/proc/$hs/status" 2>/dev/null)
+    [ -n "$blk" ] && [ $((0x$blk & 0x4003)) -eq $((0x4003)) ] && break
+    sleep 0.05
+done
+kill -TERM "$hs"
+wait "$hs"
+rc=$?
+[ "$rc" -eq 143 ] || fail "headless attach ended by SIGTERM: exit $rc, want 143: $(cat "$tmp/err")"
+grep -q "stopped by a signal" "$tmp/out" || fail "SIGTERM: the summary says $(cat "$tmp/out")"
+
 if [ "$failures" -ne 0 ]; then
     echo "test_attach.sh: $failures failures" >&2
     exit 1
