@@ -166,9 +166,9 @@ static int run_headless(attached *s)
     char label[160], outcome[96];
     snprintf(label, sizeof label, "%s pid %d (%s)", in.program, s->o->attach_pid, in.go_version);
     snprintf(outcome, sizeof outcome, "%s",
-             in.exited   ? "the program exited"
-             : sig != 0  ? "stopped by a signal"
-                         : "attached for --duration");
+             in.exited  ? "the program exited"
+             : sig != 0 ? "stopped by a signal"
+                        : "attached for --duration");
     collect(s, &st, label, outcome);
     int rc = cli_report(s->out, s->err, &s->json, s->o->stats_json, &st);
     return rc != 0 || sig == 0 ? rc : EXIT_SIGNAL_BASE + sig; /* as a shell reports a signal */

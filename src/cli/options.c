@@ -451,30 +451,37 @@ static bool set_freeze(opt_ctx *c)
 static const opt_spec specs[] = {
     {"Workload and runtime:", "workload", REQ, 'w', "NAME[:k=v,...]",
      "the scenario, default web (see --workload help)", set_workload, IN_RUNTIME},
-    {NULL, "procs", REQ, 'p', "N", "number of Ps (GOMAXPROCS); default: online CPUs", set_procs, IN_RUNTIME},
+    {NULL, "procs", REQ, 'p', "N", "number of Ps (GOMAXPROCS); default: online CPUs", set_procs,
+     IN_RUNTIME},
     {NULL, "gogc", REQ, OPT_GOGC, "N|off", "GC percent, default 100", set_gogc, IN_RUNTIME},
     {NULL, "memory-limit", REQ, OPT_MEMORY_LIMIT, "SIZE", "soft limit, like GOMEMLIMIT",
      set_memory_limit, IN_RUNTIME},
     {NULL, "max-heap", REQ, OPT_MAX_HEAP, "SIZE", "hard cap, at least 4MiB; past it out of memory",
      set_max_heap, IN_RUNTIME},
-    {NULL, "seed", REQ, OPT_SEED, "N", "workload seed (same seed, same workload)", set_seed, IN_RUNTIME},
+    {NULL, "seed", REQ, OPT_SEED, "N", "workload seed (same seed, same workload)", set_seed,
+     IN_RUNTIME},
     {NULL, "duration", REQ, OPT_DURATION, "DURATION", "stop after this long (10s, 2m)",
      set_duration, IN_ALL & ~IN_EXPORT},
     {NULL, "gc", REQ, OPT_GC, "classic|greentea",
      "Go <= 1.25 marking (default), or 1.26's Green Tea", set_gc, IN_RUNTIME},
-    {NULL, "verify", NO, OPT_VERIFY, NULL, "checkmark verifier after every mark phase", set_verify, IN_RUNTIME},
+    {NULL, "verify", NO, OPT_VERIFY, NULL, "checkmark verifier after every mark phase", set_verify,
+     IN_RUNTIME},
     {NULL, "step", NO, OPT_STEP, NULL, "start paused, in GC step mode", set_step, IN_LIVE},
     {"Output:", "headless", NO, OPT_HEADLESS, NULL, "no UI: run, then print a summary",
      set_headless, IN_HEADLESS | IN_ATTACH_HEADLESS},
-    {NULL, "fps", REQ, OPT_FPS, "N", "snapshots (and frames) per second, default 30", set_fps, IN_ALL},
+    {NULL, "fps", REQ, OPT_FPS, "N", "snapshots (and frames) per second, default 30", set_fps,
+     IN_ALL},
     {NULL, "view", REQ, OPT_VIEW, "NAME", "the view to open: heap span central ps timeline",
      set_view, IN_VIEW},
     {NULL, "gctrace", optional_argument, OPT_GCTRACE, "LEVEL",
      "one Go-format gctrace line per cycle on stderr", set_gctrace, IN_HEADLESS},
     {NULL, "stats-json", REQ, OPT_STATS_JSON, "FILE",
-     "final statistics as JSON, runtime/metrics names", set_stats_json, IN_HEADLESS | IN_ATTACH_HEADLESS},
-    {"Recording and replay:", "record", REQ, 'r', "FILE", "record the session", set_record, IN_RUNTIME},
-    {NULL, "replay", REQ, OPT_REPLAY, "FILE", "open a recording in the UI", set_replay, IN_REPLAY | IN_EXPORT},
+     "final statistics as JSON, runtime/metrics names", set_stats_json,
+     IN_HEADLESS | IN_ATTACH_HEADLESS},
+    {"Recording and replay:", "record", REQ, 'r', "FILE", "record the session", set_record,
+     IN_RUNTIME},
+    {NULL, "replay", REQ, OPT_REPLAY, "FILE", "open a recording in the UI", set_replay,
+     IN_REPLAY | IN_EXPORT},
     {NULL, "export-cast", REQ, OPT_EXPORT_CAST, "FILE", "with --replay: write an asciicast v2 file",
      set_export_cast, IN_EXPORT},
     {NULL, "screenshot", REQ, OPT_SCREENSHOT, "FILE",
@@ -727,7 +734,13 @@ static hs_options_result check_modes(const hs_options *o, const bool *given, FIL
         char what[64], where[96], why[256];
         snprintf(what, sizeof what, "--%s", specs[i].name);
         modes_phrase(&specs[i], where, sizeof where);
-        snprintf(why, sizeof why, "does not apply to %s; it goes with %s", mode_name(bit), where);
+        const char *without =
+            (bit & IN_ANY_ATTACH) && !(specs[i].modes & IN_ANY_ATTACH) ? ", without --attach"
+            : (bit & (IN_REPLAY | IN_EXPORT)) && !(specs[i].modes & (IN_REPLAY | IN_EXPORT))
+                ? ", without --replay"
+                : "";
+        snprintf(why, sizeof why, "does not apply to %s; it goes with %s%s", mode_name(bit), where,
+                 without);
         return usage_error(err, what, why);
     }
     if (bit == IN_HEADLESS && o->fps_given && o->record == NULL)

@@ -33,8 +33,9 @@ const char *cli_fmt_bytes(char *buf, size_t n, uint64_t b, bool none0)
 void cli_report_oom(FILE *err, const hs_oom_info *oom)
 {
     char asked[32], inuse[32], cap[32];
-    fprintf(err, "heapscope: out of memory: asked for %s more with %s of heap in use; "
-                 "the cap, --max-heap, is %s\n",
+    fprintf(err,
+            "heapscope: out of memory: asked for %s more with %s of heap in use; "
+            "the cap, --max-heap, is %s\n",
             cli_fmt_bytes(asked, sizeof asked, oom->requested, false),
             cli_fmt_bytes(inuse, sizeof inuse, oom->heap_inuse, false),
             cli_fmt_bytes(cap, sizeof cap, oom->max_heap, false));
