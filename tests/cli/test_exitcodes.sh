@@ -109,6 +109,24 @@ expect_usage --view --attach 1 --headless --view ps
 expect_usage --stats-json --attach 1 --stats-json s.json
 head -n 1 "$tmp/err" | grep -q "does not apply to the view of an attached program (--attach)" ||
     fail "--attach --stats-json: the message does not name the mode: $(head -n 1 "$tmp/err")"
+# Every option of heapscope's own runtime, with a recording or a Go program
+# as the source instead.
+for spec in "--procs 2" "--gogc 50" "--memory-limit 1GiB" "--max-heap 64MiB" "--seed 1" \
+    "--gc greentea" "--verify" "--step" "--record x.hsr" "--workload churn"; do
+    # shellcheck disable=SC2086 # split on purpose
+    set -- $spec
+    expect_usage "$1" --replay r.hsr $spec
+    expect_usage "$1" --attach 1 $spec
+    expect_usage "$1" --replay r.hsr --screenshot a.txt $spec
+done
+for spec in "--gctrace" "--stats-json s.json" "--view ps" "--step"; do
+    # shellcheck disable=SC2086
+    set -- $spec
+    case $1 in
+    --gctrace | --stats-json) expect_usage "$1" $spec ;; # the live view
+    *) expect_usage "$1" --headless --duration 1s $spec ;; # a headless run
+    esac
+done
 
 # ---- the mistake in the input comes before "no terminal" -------------------------
 # expect_input OPTION ARGS...: status 2, and the first line of stderr is
