@@ -6,8 +6,8 @@
  *   1. block SIGINT, SIGTERM and SIGHUP before any thread starts, so every
  *      thread inherits the mask and the UI alone receives them (through its
  *      signalfd) and can restore the terminal;
- *   2. parse the workload, and only then check for a terminal (a mistake in
- *      the spec is told first); make a snapshotter, build the runtime with the
+ *   2. parse the workload and check --record's path, and only then check
+ *      for a terminal (a mistake in the input is told first); make a snapshotter, build the runtime with the
  *      snapshotter's phase hook; with --step, turn stepping on before the
  *      mutators start, so the first cycle holds at its first phase;
  *   3. start capturing and the mutators (no deadline unless --duration: a
@@ -190,9 +190,11 @@ static void block_signals(sigset_t *old)
 static int start(live *l)
 {
     int rc = cli_parse_workload(l->o, l->err, &l->w, l->workload, sizeof(l->workload));
+    if (rc == 0)
+        rc = cli_check_record_path(l->o, l->err);
     if (rc != 0)
         return rc;
-    if (!isatty(STDOUT_FILENO)) { /* after the spec: a mistake in it is told first */
+    if (!isatty(STDOUT_FILENO)) { /* after the input: a mistake in it is told first */
         fputs("heapscope: the live view needs a terminal, and standard output is not one; "
               "--headless runs without it.\n",
               l->err);

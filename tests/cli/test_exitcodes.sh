@@ -143,6 +143,11 @@ expect_input() {
 expect_input --workload -w nosuch
 expect_input --workload -w trace:file=/nonexistent
 expect_input --workload -w churn:live=1
+expect_input --record --record "$tmp/nodir/x.hsr"
+expect_input --workload -w nosuch --record "$tmp/x.hsr"
+[ ! -e "$tmp/x.hsr" ] || fail "a refused live view left $tmp/x.hsr behind"
+run --record "$tmp/x.hsr"
+[ ! -e "$tmp/x.hsr" ] || fail "the live view with no terminal left $tmp/x.hsr behind"
 expect_input --replay --replay "$tmp/missing.hsr"
 expect_input --replay --replay "$tmp/missing.hsr" --screenshot f.txt --at 2
 grep -q "^heapscope: --replay: .*missing.hsr" "$tmp/err" || fail "--replay of a missing file: $(cat "$tmp/err")"
