@@ -11,7 +11,10 @@
  *      of an unsupported version, stripped, or not ours to read is refused
  *      with its sentence (exit 2); only then, without --headless, is
  *      standard output checked for a terminal;
- *   4. read frames at --fps (10 unless given) on the reader's thread;
+ *   4. read frames at --fps (10 unless given) on the reader's thread; with
+ *      --record, record them from the first (the same recording as a
+ *      simulated session's: replay and exports take it alike), and in the
+ *      view R and m start, stop and mark recordings;
  *   5. the UI over them with no control (heapscope steps no collector but
  *      its own; f and frame stepping are the UI's), and a note on the
  *      status line once the program has exited; or, headless, sample the
@@ -34,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/recording.h"
 #include "cli/setup.h"
 #include "heapscope/attach.h"
 #include "heapscope/snapshot.h"
@@ -48,6 +52,7 @@ typedef struct attached {
     FILE *json;
     hs_attach *a;
     hs_snapshot_publisher *pub;
+    cli_session_rec rec; /* --record, R and m */
     sigset_t sigs;
 } attached;
 
@@ -75,7 +80,11 @@ static int run_ui(attached *s)
                      .view = s->o->view,
                      .duration_ns = (int64_t)s->o->duration_ns,
                      .note = note,
-                     .note_ctx = s};
+                     .note_ctx = s,
+                     .record = cli_session_rec_key,
+                     .marker = cli_session_rec_marker,
+                     .recording = cli_session_rec_status,
+                     .record_ctx = &s->rec};
     char why[256] = "";
     if (hs_ui_run(s->pub, NULL, &uo, why, sizeof why) != 0) {
         fprintf(s->err, "heapscope: %s; --headless runs without a terminal.\n", why);
@@ -203,7 +212,30 @@ static int start(attached *s)
         fputs("heapscope: cannot start reading the program (out of memory?)\n", s->err);
         return EXIT_RUNTIME;
     }
+    s->rec = (cli_session_rec){.path = s->o->record, .pub = s->pub, .fps = s->o->fps};
+    if (s->o->record != NULL) { /* from the first frame; a bad path is bad usage */
+        if (!cli_session_rec_start(&s->rec, why, sizeof why)) {
+            fprintf(s->err, "heapscope: --record: %s\n", why);
+            return EXIT_USAGE;
+        }
+    }
     return 0;
+}
+
+/* Stop a recording still running; say what it came to. */
+static int stop_recording(attached *s)
+{
+    int rc = 0;
+    if (s->rec.rec != NULL) {
+        char why[300];
+        if (cli_session_rec_stop(&s->rec, why, sizeof why) != 0) {
+            fprintf(s->err, "heapscope: --record: %s\n", why);
+            rc = EXIT_RUNTIME;
+        }
+    }
+    if (s->rec.recorded[0] != '\0')
+        fprintf(s->err, "heapscope: %s\n", s->rec.recorded);
+    return rc;
 }
 
 int hs_attach_run(const hs_options *o, FILE *out, FILE *err)
@@ -221,6 +253,8 @@ int hs_attach_run(const hs_options *o, FILE *out, FILE *err)
     int rc = start(&s);
     if (rc == 0)
         rc = opts.headless ? run_headless(&s) : run_ui(&s);
+    int rrc = stop_recording(&s);
+    rc = rc != 0 ? rc : rrc;
     hs_attach_close(s.a); /* stops the reader first */
     hs_snapshot_publisher_free(s.pub);
     if (s.json != NULL)

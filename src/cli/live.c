@@ -49,9 +49,7 @@ typedef struct live {
     hs_snapshotter *ss;
     hs_mutators *m;
     bool capturing, paused;
-    cli_recording *rec; /* while recording */
-    bool record_used;   /* --record's file was written: R picks new names */
-    char recorded[300]; /* what the last recording was, for the end */
+    cli_session_rec rec; /* --record, R and m */
 } live;
 
 /* ---- the control the UI gets ----------------------------------------------------------- */
@@ -91,74 +89,6 @@ static void ctl_set_gogc(void *ctx, int gogc)
 {
     live *l = ctx;
     hs_set_gogc(l->rt, gogc);
-}
-
-/* ---- recording (R, m) ----------------------------------------------------------------------- */
-
-static bool rec_start(live *l, char *why, size_t n)
-{
-    char name[64];
-    const char *path = l->o->record;
-    if (path == NULL || l->record_used) {
-        time_t now = time(NULL);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        strftime(name, sizeof(name), "heapscope-%Y%m%d-%H%M%S.hsr", &tm);
-        path = name;
-    }
-    l->rec = cli_recording_start(path, hs_snapshotter_publisher(l->ss), l->o->fps, why, n);
-    if (l->rec == NULL)
-        return false;
-    l->record_used = true;
-    snprintf(why, n, "recording to %s", path);
-    return true;
-}
-
-/* Stop the recording; what it came to, in why. */
-static int rec_stop(live *l, char *why, size_t n)
-{
-    hs_recorder_stats st;
-    char err[200], path[sizeof(l->recorded) - 64];
-    snprintf(path, sizeof(path), "%s", cli_recording_path(l->rec));
-    int rc = cli_recording_stop(l->rec, &st, err, sizeof(err));
-    l->rec = NULL;
-    snprintf(l->recorded, sizeof(l->recorded),
-             "recorded %" PRIu64 " frames to %s (%.1f MB, %" PRIu64 " dropped)", st.frames_written,
-             path, (double)st.bytes_written / 1e6, st.frames_dropped);
-    snprintf(why, n, "%s", rc == 0 ? l->recorded : err);
-    return rc;
-}
-
-static bool ctl_record(void *ctx, bool on, char *why, size_t n)
-{
-    live *l = ctx;
-    if (on == (l->rec != NULL))
-        return true;
-    if (on)
-        return rec_start(l, why, n);
-    return rec_stop(l, why, n) == 0;
-}
-
-static void ctl_marker(void *ctx, const char *caption)
-{
-    live *l = ctx;
-    if (l->rec != NULL)
-        cli_recording_marker(l->rec, caption);
-}
-
-static bool ctl_recording(void *ctx, char *status, size_t n)
-{
-    live *l = ctx;
-    if (l->rec == NULL)
-        return false;
-    hs_recorder_stats st = cli_recording_stats(l->rec);
-    if (st.failed)
-        snprintf(status, n, "REC stopped: %s", st.error);
-    else
-        snprintf(status, n, "REC %s %.1f MB, %" PRIu64 " frames%s", cli_recording_path(l->rec),
-                 (double)st.bytes_written / 1e6, st.frames_written,
-                 st.frames_dropped ? " (some dropped)" : "");
-    return true;
 }
 
 /* What the status line says about the workload once it has ended. */
@@ -217,9 +147,11 @@ static int start(live *l)
         return EXIT_RUNTIME;
     }
     l->capturing = true;
+    l->rec = (cli_session_rec){.path = l->o->record, .pub = hs_snapshotter_publisher(l->ss),
+                               .fps = l->o->fps};
     if (l->o->record != NULL) { /* --record: from the first frame; a bad path is bad usage */
         char why[256];
-        if (!rec_start(l, why, sizeof(why))) {
+        if (!cli_session_rec_start(&l->rec, why, sizeof(why))) {
             fprintf(l->err, "heapscope: --record: %s\n", why);
             return EXIT_USAGE;
         }
@@ -246,15 +178,15 @@ static int finish(live *l)
 {
     hs_workload_result res = {.end = HS_END_FINISHED};
     int rc = 0;
-    if (l->rec != NULL) {
+    if (l->rec.rec != NULL) {
         char why[300];
-        if (rec_stop(l, why, sizeof(why)) != 0) {
+        if (cli_session_rec_stop(&l->rec, why, sizeof(why)) != 0) {
             fprintf(l->err, "heapscope: --record: %s\n", why);
             rc = EXIT_RUNTIME;
         }
     }
-    if (l->recorded[0] != '\0')
-        fprintf(l->err, "heapscope: %s\n", l->recorded);
+    if (l->rec.recorded[0] != '\0')
+        fprintf(l->err, "heapscope: %s\n", l->rec.recorded);
     if (l->m != NULL) {
         release(l);
         hs_mutators_stop(l->m);
@@ -298,10 +230,10 @@ int hs_live_run(const hs_options *o, FILE *err)
                          .duration_ns = (int64_t)o->duration_ns,
                          .note = note,
                          .note_ctx = &l,
-                         .record = ctl_record,
-                         .marker = ctl_marker,
-                         .recording = ctl_recording,
-                         .record_ctx = &l};
+                         .record = cli_session_rec_key,
+                         .marker = cli_session_rec_marker,
+                         .recording = cli_session_rec_status,
+                         .record_ctx = &l.rec};
         char why[256] = "";
         if (hs_ui_run(hs_snapshotter_publisher(l.ss), &ctl, &uo, why, sizeof(why)) != 0) {
             fprintf(err, "heapscope: %s; --headless runs without a terminal.\n", why);

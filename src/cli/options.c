@@ -479,7 +479,7 @@ static const opt_spec specs[] = {
      "final statistics as JSON, runtime/metrics names", set_stats_json,
      IN_HEADLESS | IN_ATTACH_HEADLESS},
     {"Recording and replay:", "record", REQ, 'r', "FILE", "record the session", set_record,
-     IN_RUNTIME},
+     IN_RUNTIME | IN_ANY_ATTACH},
     {NULL, "replay", REQ, OPT_REPLAY, "FILE", "open a recording in the UI", set_replay,
      IN_REPLAY | IN_EXPORT},
     {NULL, "export-cast", REQ, OPT_EXPORT_CAST, "FILE", "with --replay: write an asciicast v2 file",

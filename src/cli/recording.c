@@ -8,9 +8,13 @@
  * carries the events of the last second, so one missed now and then loses
  * no pause or phase change.  Markers are stamped with the time of the
  * newest snapshot seen.
+ *
+ * Below the pump, a view's recording (cli_session_rec): what --record, R
+ * and m do, for the live view and the attached view alike.
  */
 #include <config.h>
 
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,4 +127,71 @@ int cli_recording_stop(cli_recording *r, hs_recorder_stats *final, char *why, si
     pthread_cond_destroy(&r->wake);
     free(r);
     return rc;
+}
+
+/* ---- a view's recording ---------------------------------------------------------------------- */
+
+bool cli_session_rec_start(cli_session_rec *r, char *why, size_t n)
+{
+    char name[64];
+    const char *path = r->path;
+    if (path == NULL || r->used) {
+        time_t now = time(NULL);
+        struct tm tm;
+        localtime_r(&now, &tm);
+        strftime(name, sizeof(name), "heapscope-%Y%m%d-%H%M%S.hsr", &tm);
+        path = name;
+    }
+    r->rec = cli_recording_start(path, r->pub, r->fps, why, n);
+    if (r->rec == NULL)
+        return false;
+    r->used = true;
+    snprintf(why, n, "recording to %s", path);
+    return true;
+}
+
+int cli_session_rec_stop(cli_session_rec *r, char *why, size_t n)
+{
+    hs_recorder_stats st;
+    char err[200], path[sizeof(r->recorded) - 64];
+    snprintf(path, sizeof(path), "%.*s", (int)sizeof(path) - 1, cli_recording_path(r->rec));
+    int rc = cli_recording_stop(r->rec, &st, err, sizeof(err));
+    r->rec = NULL;
+    snprintf(r->recorded, sizeof(r->recorded),
+             "recorded %" PRIu64 " frames to %s (%.1f MB, %" PRIu64 " dropped)", st.frames_written,
+             path, (double)st.bytes_written / 1e6, st.frames_dropped);
+    snprintf(why, n, "%s", rc == 0 ? r->recorded : err);
+    return rc;
+}
+
+bool cli_session_rec_key(void *ctx, bool on, char *why, size_t n)
+{
+    cli_session_rec *r = ctx;
+    if (on == (r->rec != NULL))
+        return true;
+    if (on)
+        return cli_session_rec_start(r, why, n);
+    return cli_session_rec_stop(r, why, n) == 0;
+}
+
+void cli_session_rec_marker(void *ctx, const char *caption)
+{
+    cli_session_rec *r = ctx;
+    if (r->rec != NULL)
+        cli_recording_marker(r->rec, caption);
+}
+
+bool cli_session_rec_status(void *ctx, char *status, size_t n)
+{
+    cli_session_rec *r = ctx;
+    if (r->rec == NULL)
+        return false;
+    hs_recorder_stats st = cli_recording_stats(r->rec);
+    if (st.failed)
+        snprintf(status, n, "REC stopped: %s", st.error);
+    else
+        snprintf(status, n, "REC %s %.1f MB, %" PRIu64 " frames%s", cli_recording_path(r->rec),
+                 (double)st.bytes_written / 1e6, st.frames_written,
+                 st.frames_dropped ? " (some dropped)" : "");
+    return true;
 }

@@ -127,6 +127,16 @@ done
 /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["/gc/heap/objects:objects"] >= 3520, d' \
     "$tmp/stats.json" || fail "--stats-json: not JSON, or too few objects"
 
+# Recorded while attached: the recording replays and exports as a simulated
+# one does, its frames the program's (the snapshot's source says attach).
+run --headless --attach "$tpid" --duration 1s --record "$tmp/attached.hsr"
+[ "$rc" -eq 0 ] || fail "headless attach --record: exit $rc: $(cat "$tmp/err")"
+frames=$(sed -n 's/^heapscope: recorded \([0-9]*\) frames to .*/\1/p' "$tmp/err")
+[ -n "$frames" ] && [ "$frames" -ge 5 ] || fail "headless attach --record: $(cat "$tmp/err")"
+run --replay "$tmp/attached.hsr" --screenshot "$tmp/attached.txt" --at "$((frames - 1))"
+[ "$rc" -eq 0 ] || fail "replay of an attached recording: exit $rc: $(cat "$tmp/err")"
+grep -q "pid $tpid" "$tmp/attached.txt" || fail "the attached recording's frame does not name the program: $(head -3 "$tmp/attached.txt")"
+
 # The program exits while attached: the run ends there, exit 0.
 timeout -k 5 60 "$bin" --headless --attach "$tpid" --duration 60s >"$tmp/out" 2>"$tmp/err" </dev/null &
 hs=$!

@@ -103,7 +103,6 @@ expect_usage --gctrace --gctrace
 expect_usage --stats-json --stats-json s.json
 expect_usage --fps --headless --fps 10
 expect_usage --view --headless --view ps
-expect_usage --record --attach 1 --record r.hsr
 expect_usage --gogc --attach 1 --gogc 50
 expect_usage --view --attach 1 --headless --view ps
 expect_usage --stats-json --attach 1 --stats-json s.json
@@ -116,7 +115,7 @@ for spec in "--procs 2" "--gogc 50" "--memory-limit 1GiB" "--max-heap 64MiB" "--
     # shellcheck disable=SC2086 # split on purpose
     set -- $spec
     expect_usage "$1" --replay r.hsr $spec
-    expect_usage "$1" --attach 1 $spec
+    [ "$1" = --record ] || expect_usage "$1" --attach 1 $spec # an attached session records
     expect_usage "$1" --replay r.hsr --screenshot a.txt $spec
 done
 for spec in "--gctrace" "--stats-json s.json" "--view ps" "--step"; do

@@ -364,7 +364,7 @@ static const bad_case bad[] = {
     {{"--stats-json", "s.json"}, "--stats-json"},
     {{"--headless", "--fps", "10"}, "--fps"},
     {{"--headless", "--view", "ps"}, "--view"},
-    {{"--attach", "1", "--record", "r.hsr"}, "--record"},
+    {{"--replay", "r", "--record", "r.hsr"}, "--record"},
     {{"--attach", "1", "--gogc", "50"}, "--gogc"},
     {{"--attach", "1", "--headless", "--view", "ps"}, "--view"},
     {{"--attach", "1", "--stats-json", "s.json"}, "--stats-json"},
