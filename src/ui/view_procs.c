@@ -3,7 +3,8 @@
  *
  * One block per P: its status (running, assisting, dedicated or fractional
  * mark worker, idle, parked for stop-the-world), its tiny block, its
- * allocation counters and its mark time this cycle; then two rows of 67
+ * allocation counters and its mark time this cycle (in the block's fourth
+ * row when the first has no room for them); then two rows of 67
  * cells, the scan and noscan span classes of each size class, each showing
  * the fill (allocCount / nelems) of the span the P caches for it, as a bar of
  * eighths in the class's color, or a dot when it caches none.  A ruler of the
@@ -45,7 +46,7 @@ static void fill_row(hs_ui *ui, const hs_snapshot *s, const hs_snap_p *p, int no
     }
 }
 
-static void ruler(hs_ui *ui, hs_canvas *cv, int x, int y)
+static void ruler(hs_ui *ui, hs_canvas *cv, int x, int y, int end)
 {
     cv_text(cv, x, y, LABEL_W, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0), "class");
     for (int cl = 1; cl < HS_SNAP_NUM_CLASSES; cl++) {
@@ -56,15 +57,17 @@ static void ruler(hs_ui *ui, hs_canvas *cv, int x, int y)
                                   : STYLE_PLAIN;
         cv_put(cv, x + LABEL_W + cl - 1, y, ch, st);
     }
-    cv_text(cv, x + LABEL_W + HS_SNAP_NUM_CLASSES, y, 40, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0),
-            "(tens marked; fill of each cached span)");
+    const char *note = "(tens marked; fill of each cached span)";
+    int nx = x + LABEL_W + HS_SNAP_NUM_CLASSES;
+    if (nx + cv_width(note) <= end) /* whole or not at all */
+        cv_text(cv, nx, y, end - nx, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0), note);
 }
 
 void view_procs_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
 {
     char a[32], b[32], buf[200];
     int x = r.x + 1;
-    ruler(ui, cv, x, r.y);
+    ruler(ui, cv, x, r.y, r.x + r.w);
     int per_screen = (r.h - 2) / BLOCK_ROWS;
     per_screen = per_screen < 1 ? 1 : per_screen;
     if (ui->procs_scroll > (int)s->nprocs - per_screen)
@@ -88,7 +91,10 @@ void view_procs_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
                  "allocs tiny %" PRIu64 " small %" PRIu64 " large %" PRIu64 "  assist %s  worker %s",
                  p->tiny_allocs, p->small_allocs, p->large_allocs, fmt_ns(a, sizeof(a), p->assist_ns),
                  fmt_ns(b, sizeof(b), p->mark_worker_ns));
-        cv_text(cv, cx, y, r.x + r.w - cx, STYLE_PLAIN, buf);
+        if (cx + cv_width(buf) <= r.x + r.w) /* beside the status, or in the block's spare row */
+            cv_text(cv, cx, y, r.x + r.w - cx, STYLE_PLAIN, buf);
+        else
+            cv_text(cv, x + LABEL_W, y + 3, r.x + r.w - x - LABEL_W, STYLE_PLAIN, buf);
         fill_row(ui, s, p, 0, cv, x, y + 1);
         fill_row(ui, s, p, 1, cv, x, y + 2);
         if (s->gcmode == 1) { /* Green Tea: its span queue, right of the fills */

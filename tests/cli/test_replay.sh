@@ -38,7 +38,7 @@ head -c 5 "$tmp/shot.svg" | grep -q '<svg' || fail "the .svg screenshot is not S
 grep -q '<!DOCTYPE html>' "$tmp/shot.html" || fail "the .html screenshot is not HTML"
 run --replay "$rec" --screenshot "$tmp/c.txt" --at 10 --view central --size 100x30
 [ "$rc" = 0 ] || fail "--at 10 --view central: exit $rc: $(cat "$tmp/err")"
-grep -q "partial swept" "$tmp/c.txt" || fail "--view central did not draw the central view"
+grep -q "partial spans" "$tmp/c.txt" || fail "--view central did not draw the central view"
 [ "$(wc -l <"$tmp/c.txt")" = 30 ] || fail "--size 100x30 did not make 30 lines"
 
 # A cast of the whole recording.
