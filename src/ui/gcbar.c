@@ -249,8 +249,8 @@ enum {
     STATUS_SHORT_DETAILS = 1, /* #84 at 2.4 s, age 10.6 ms, exact */
     STATUS_SEQ_ONLY,          /* #84, exact */
     STATUS_NO_DETAILS,        /* the snapshot's details go */
-    STATUS_SHORT_STEP,        /* the banners without their keys */
-    STATUS_LEVELS,
+    STATUS_SHORT_STEP,        /* the banners without their keys, and the */
+    STATUS_LEVELS = STATUS_SHORT_STEP + 3, /* details again, shortening as before */
 };
 
 static int status_world(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, int x, int y, int end,
@@ -279,13 +279,16 @@ static int status_world(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, int x, i
 }
 
 /* Where the shown frame is: live, frozen in the ring, or a replay's. */
-static int status_mode(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, int x, int y, int end)
+static int status_mode(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, int x, int y, int end,
+                       int level)
 {
+    bool brief = level >= STATUS_SHORT_STEP;
     char a[32], b[32], buf[200];
     if (ui->o.transport != NULL) {
         const hs_transport *t = ui->o.transport;
         hs_transport_state ts = t->state(t->ctx);
-        snprintf(buf, sizeof(buf), " REPLAY %s x%g  frame %zu of %zu  %s / %s ",
+        snprintf(buf, sizeof(buf), brief ? " REPLAY %s x%g  %zu/%zu  %s/%s "
+                                         : " REPLAY %s x%g  frame %zu of %zu  %s / %s ",
                  ts.playing ? "▶" : "❚❚", ts.speed, ts.frame + 1, ts.frames,
                  fmt_ns(a, sizeof(a), ts.t_ns), fmt_ns(b, sizeof(b), ts.end_ns));
         style st = ui_style(ui, 16, 183, HS_ATTR_BOLD);
@@ -301,7 +304,9 @@ static int status_mode(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, int x, in
     if (ui->frozen) {
         const hs_snapshot *newest = hist_at(&ui->hist, ui->hist.n - 1)->s;
         size_t i = hist_find(&ui->hist, s->seq);
-        snprintf(buf, sizeof(buf), " FROZEN %s behind now, frame %zu of %zu (, . move, End: live) ",
+        snprintf(buf, sizeof(buf),
+                 brief ? " FROZEN %s back, %zu/%zu "
+                       : " FROZEN %s behind now, frame %zu of %zu (, . move, End: live) ",
                  fmt_ns(a, sizeof(a), newest->t_ns - s->t_ns), i + 1, ui->hist.n);
         style st = ui_style(ui, 16, 117, HS_ATTR_BOLD);
         if (ui->pal.colors == 0)
@@ -316,6 +321,8 @@ static int status_details(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, int x,
                           int level)
 {
     char a[32], buf[200];
+    if (level >= STATUS_SHORT_STEP) /* the banners are short now: details from short on */
+        level = level - STATUS_SHORT_STEP + STATUS_SHORT_DETAILS;
     if (level >= STATUS_NO_DETAILS)
         return x;
     int64_t age = ui->now_ns - (ui->clock_base + s->t_ns);
@@ -337,7 +344,7 @@ static int status_line(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r, i
 {
     char buf[200];
     int x = r.x, y = r.y;
-    x = status_mode(ui, s, cv, x, y, end);
+    x = status_mode(ui, s, cv, x, y, end, level);
     x = put(cv, x, y, end, STYLE_PLAIN, " ");
     if (ui->o.transport == NULL)
         x = status_world(ui, s, cv, x, y, end, level);

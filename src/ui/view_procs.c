@@ -17,6 +17,7 @@
 
 #define LABEL_W 8
 #define BLOCK_ROWS 4
+#define WIDE_COUNTERS_W 70 /* the counters beside the status, with room to grow */
 
 static uint16_t status_color(uint8_t st)
 {
@@ -68,7 +69,10 @@ void view_procs_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
     char a[32], b[32], buf[200];
     int x = r.x + 1;
     ruler(ui, cv, x, r.y, r.x + r.w);
-    int per_screen = (r.h - 2) / BLOCK_ROWS;
+    /* Narrow: each P's counters (and Green Tea's queue) take rows of their own. */
+    bool wide = r.w >= x + LABEL_W + 18 + 32 + WIDE_COUNTERS_W;
+    int block_rows = BLOCK_ROWS + (!wide && s->gcmode == 1);
+    int per_screen = (r.h - 2) / block_rows;
     per_screen = per_screen < 1 ? 1 : per_screen;
     if (ui->procs_scroll > (int)s->nprocs - per_screen)
         ui->procs_scroll = (int)s->nprocs - per_screen > 0 ? (int)s->nprocs - per_screen : 0;
@@ -77,7 +81,7 @@ void view_procs_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
         if (id >= s->nprocs)
             break;
         const hs_snap_p *p = &hs_snap_procs(s)[id];
-        int y = r.y + 1 + i * BLOCK_ROWS;
+        int y = r.y + 1 + i * block_rows;
         int cx = x + cv_printf(cv, x, y, 6, STYLE_BOLD, "P%u", id);
         cx = x + LABEL_W;
         cx += cv_printf(cv, cx, y, 18, ui_style(ui, status_color(p->status), HS_COLOR_DEFAULT, HS_ATTR_BOLD),
@@ -91,19 +95,27 @@ void view_procs_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
                  "allocs tiny %" PRIu64 " small %" PRIu64 " large %" PRIu64 "  assist %s  worker %s",
                  p->tiny_allocs, p->small_allocs, p->large_allocs, fmt_ns(a, sizeof(a), p->assist_ns),
                  fmt_ns(b, sizeof(b), p->mark_worker_ns));
-        if (cx + cv_width(buf) <= r.x + r.w) /* beside the status, or in the block's spare row */
+        if (wide) /* beside the status, or in the block's spare row */
             cv_text(cv, cx, y, r.x + r.w - cx, STYLE_PLAIN, buf);
         else
             cv_text(cv, x + LABEL_W, y + 3, r.x + r.w - x - LABEL_W, STYLE_PLAIN, buf);
         fill_row(ui, s, p, 0, cv, x, y + 1);
         fill_row(ui, s, p, 1, cv, x, y + 2);
-        if (s->gcmode == 1) { /* Green Tea: its span queue, right of the fills */
-            int qx = x + LABEL_W + HS_SNAP_NUM_CLASSES + 1;
-            cv_printf(cv, qx, y + 1, r.x + r.w - qx, STYLE_PLAIN,
-                      "span queue: ring %u, chain %u; steals %" PRIu64, p->spanq_ring,
-                      p->spanq_chain, p->span_steals);
+        if (s->gcmode == 1) { /* Green Tea: its span queue, right of the fills or below */
+            int qx = x + LABEL_W + HS_SNAP_NUM_CLASSES + 1, qy = y + 1;
+            if (!wide) {
+                qx = x + LABEL_W;
+                qy = y + 4;
+            }
+            qx += cv_printf(cv, qx, qy, r.x + r.w - qx, STYLE_PLAIN,
+                            "span queue: ring %u, chain %u; steals %" PRIu64, p->spanq_ring,
+                            p->spanq_chain, p->span_steals);
+            if (wide)
+                qx = x + LABEL_W + HS_SNAP_NUM_CLASSES + 1, qy++;
+            else
+                qx += 2;
             if (p->scanning)
-                cv_printf(cv, qx, y + 2, r.x + r.w - qx,
+                cv_printf(cv, qx, qy, r.x + r.w - qx,
                           ui_style(ui, 201, HS_COLOR_DEFAULT, HS_ATTR_BOLD),
                           "scanning span %#" PRIx64, p->scanning);
         }

@@ -424,6 +424,22 @@ START_TEST(freeze_and_step_frames)
 }
 END_TEST
 
+/* At 80 columns a frozen frame's banner drops its keys before the hint goes. */
+START_TEST(frozen_status_at_80_columns)
+{
+    hs_ui *ui = ui_fed((hs_ui_opts){.fps = 10, .colors = 0}, 5);
+    hs_ui_key(ui, ',');
+    hs_canvas *cv = hs_canvas_new(HS_UI_MIN_COLS, HS_UI_MIN_ROWS);
+    hs_ui_render(ui, cv, 700000000LL);
+    char row[1024];
+    hs_canvas_row_text(cv, HS_UI_MIN_ROWS - 1, row, sizeof(row));
+    ck_assert_pstr_eq(row, " FROZEN 100 ms back, 4/5  running  #4 at 0.4 s, age 300 ms"
+                           "        ? help  q quit");
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
 START_TEST(history_is_bounded)
 {
     /* 3 frames by count (1 fps x 3 s)... */
@@ -535,7 +551,7 @@ START_TEST(controls_reach_the_source)
     hs_ui_render(ui, cv, 2000000);
     hs_canvas_row_text(cv, H - 1, row, sizeof(row));
     ck_assert_pstr_eq(row, "LIVE  STEP: held at mark   step mode off: the collector runs freely"
-                           "                                       ? help  q quit");
+                           "  #2 at 0.0 s, age 0 ns                ? help  q quit");
     hs_canvas_free(cv);
     hs_ui_free(ui);
 }
@@ -830,6 +846,12 @@ START_TEST(green_tea_views)
     hs_ui_render(ui, cv, 1000000000);
     ck_assert_int_ge(find_row(cv, "span queue: ring 3, chain 1; steals 2"), 0);
     ck_assert_int_ge(find_row(cv, "scanning span 0xc00000c000"), 0);
+    hs_canvas_resize(cv, HS_UI_MIN_COLS, HS_UI_MIN_ROWS); /* below the fills, whole */
+    hs_ui_render(ui, cv, 1000000000);
+    ck_assert_int_ge(find_row(cv, "         span queue: ring 3, chain 1; steals 2"), 0);
+    ck_assert_int_ge(find_row(cv, "         span queue: ring 0, chain 0; steals 0  "
+                                  "scanning span 0xc00000c000"),
+                     0);
     hs_canvas_free(cv);
     hs_ui_free(ui);
 }
@@ -855,6 +877,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, frozen_frame_dropped_by_ring);
     tcase_add_test(tc, controls_reach_the_source);
     tcase_add_test(tc, status_messages_settle);
+    tcase_add_test(tc, frozen_status_at_80_columns);
     tcase_add_test(tc, controls_missing_say_so);
     tcase_add_test(tc, select_and_walk_spans);
     tcase_add_test(tc, click_opens_a_span);
