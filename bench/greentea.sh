@@ -1,24 +1,37 @@
 #!/usr/bin/env bash
 # greentea.sh — mark CPU of Green Tea against classic marking, in heapscope and
-# in Go 1.26 itself, on binary-trees (and on `web` once heapscope has it).
+# in Go 1.26 itself, on binary-trees and on `web`.
 #
 # heapscope: `--gc classic` and `--gc greentea`, mark CPU from --stats-json
 # (/cpu/classes/gc/mark/{assist,dedicated,idle}).  Go: bench/go/binarytrees.go
-# built twice by the newest Go found (Green Tea is its default since 1.26;
+# and bench/go/web.go (heapscope's `web:pace=0,requests=N` in Go) built twice
+# by the newest Go found (Green Tea is its default since 1.26;
 # GOEXPERIMENT=nogreenteagc builds the classic collector), mark CPU summed
 # from GODEBUG=gctrace=1 lines (the assist/background/idle terms of "ms cpu").
+# web runs a fixed amount of work in both: WEB_REQUESTS requests per P
+# (default 110000, about one period of the load curve) as fast as it can.
 # Each figure is the median of RUNS runs (default 3).  Then one run of each
 # Green Tea with gctrace=2, summing its "scan: total" lines over the cycles.
 #
-# Usage: bench/greentea.sh HEAPSCOPE [DEPTH [PROCS]]
+# Usage: [RUNS=n] [WEB_REQUESTS=n] bench/greentea.sh HEAPSCOPE [DEPTH [PROCS]]
 set -euo pipefail
 
 . "$(dirname "$0")/common.sh" "$@"
+web_requests=${WEB_REQUESTS:-110000}
+web="web:pace=0,requests=$web_requests"
+
+# hs_run WORKLOAD ARGS...: one headless heapscope run on $procs Ps; a fixed
+# amount of web is not cut short by the scenario's 20 s on a loaded machine.
+hs_run() {
+    local wl=$1
+    shift
+    case $wl in web*) set -- --duration 1h "$@" ;; esac
+    "$hs" --headless -w "$wl" -p "$procs" "$@"
+}
 
 # hs_mark MODE WORKLOAD: "mark_ms nonidle_ms cycles" of one heapscope run.
 hs_mark() {
-    "$hs" --headless -w "$2" -p "$procs" --gc "$1" --stats-json "$tmp/stats.json" \
-        >"$tmp/out" 2>/dev/null
+    hs_run "$2" --gc "$1" --stats-json "$tmp/stats.json" >"$tmp/out" 2>/dev/null
     /usr/bin/python3 - "$tmp/stats.json" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -28,9 +41,9 @@ print("%.1f %.1f %d" % (mark * 1e3, busy * 1e3, d["/gc/cycles/total:gc-cycles"])
 EOF
 }
 
-# go_mark BINARY: "mark_ms nonidle_ms cycles" of one Go run, from its gctrace lines.
+# go_mark BINARY ARG: "mark_ms nonidle_ms cycles" of one Go run, from its gctrace lines.
 go_mark() {
-    GODEBUG=gctrace=1 GOMAXPROCS=$procs "$1" "$depth" >/dev/null 2>"$tmp/trace"
+    GODEBUG=gctrace=1 GOMAXPROCS=$procs "$1" "$2" >/dev/null 2>"$tmp/trace"
     awk '/^gc [0-9]+ @/ {
             n++
             for (i = 1; i <= NF; i++) if ($(i + 1) == "ms" && $(i + 2) == "cpu,") cpu = $i
@@ -59,7 +72,8 @@ scan_totals() {
 }
 
 printf 'Green Tea against classic marking: mark CPU (assist + background + idle), '
-printf 'binary-trees depth %d on %d Ps, median of %d runs\n\n' "$depth" "$procs" "$runs"
+printf 'binary-trees depth %d and web (pace=0, %d requests per P) on %d Ps, median of %d runs\n\n' \
+    "$depth" "$web_requests" "$procs" "$runs"
 printf '| program | classic mark ms | Green Tea mark ms | Green Tea / classic | without idle: classic, Green Tea ms | ratio | GC cycles (classic, Green Tea) |\n'
 printf '| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n'
 row() { # NAME CLASSIC_MS CLASSIC_BUSY CLASSIC_N GT_MS GT_BUSY GT_N
@@ -68,33 +82,50 @@ row() { # NAME CLASSIC_MS CLASSIC_BUSY CLASSIC_N GT_MS GT_BUSY GT_N
 }
 
 workloads="binary-trees:depth=$depth"
-if "$hs" --workload help 2>/dev/null | grep -q '^ *web'; then
-    workloads="$workloads web"
+if "$hs" --workload help 2>/dev/null | grep '^ *web' >/dev/null; then
+    workloads="$workloads $web"
 fi
 for wl in $workloads; do
     read -r c_ms c_busy c_n <<<"$(median_of hs_mark classic "$wl")"
     read -r g_ms g_busy g_n <<<"$(median_of hs_mark greentea "$wl")"
     row "heapscope $wl" "$c_ms" "$c_busy" "$c_n" "$g_ms" "$g_busy" "$g_n"
 done
-[ "$workloads" != "${workloads% web}" ] || printf '| heapscope web | (no web workload in this build) | | | | | |\n'
+[ "$workloads" != "${workloads% "$web"}" ] || printf '| heapscope web | (no web workload in this build) | | | | | |\n'
+
+# go_row NAME PROGRAM ARG: the Go row of bench/go/PROGRAM.go built both ways.
+go_row() {
+    read -r c_ms c_busy c_n <<<"$(median_of go_mark "$tmp/$2-classic" "$3")"
+    read -r g_ms g_busy g_n <<<"$(median_of go_mark "$tmp/$2-gt" "$3")"
+    row "$1" "$c_ms" "$c_busy" "$c_n" "$g_ms" "$g_busy" "$g_n"
+}
+
+# scan_block NAME HS_WORKLOAD PROGRAM ARG: the gctrace=2 totals of both, one run each.
+scan_block() {
+    printf '\nScan counts of one Green Tea run of %s, summed over its cycles (gctrace=2):\n' "$1"
+    if [ -n "$2" ]; then
+        hs_run "$2" --gc greentea --gctrace=2 >/dev/null 2>"$tmp/hs.trace"
+        printf '  heapscope: %s\n' "$(scan_totals "$tmp/hs.trace")"
+    fi
+    GODEBUG=gctrace=2 GOMAXPROCS=$procs "$tmp/$3-gt" "$4" >/dev/null 2>"$tmp/go.trace"
+    printf '  Go %s: %s\n' "$gover" "$(scan_totals "$tmp/go.trace")"
+}
 
 if gofound=$(find_go); then
     gobin=${gofound% *}
     gover=${gofound#* }
-    cp "$here/go/binarytrees.go" "$tmp/"
-    (cd "$tmp" && GOCACHE="$tmp/cache" GO111MODULE=off "$gobin" build -o bt-gt binarytrees.go &&
-        GOCACHE="$tmp/cache" GO111MODULE=off GOEXPERIMENT=nogreenteagc "$gobin" build -o bt-classic binarytrees.go) ||
-        { printf '| Go %s | (build failed) | | | | | |\n' "$gover"; exit 0; }
-    read -r c_ms c_busy c_n <<<"$(median_of go_mark "$tmp/bt-classic")"
-    read -r g_ms g_busy g_n <<<"$(median_of go_mark "$tmp/bt-gt")"
-    row "Go $gover binary-trees:depth=$depth" "$c_ms" "$c_busy" "$c_n" "$g_ms" "$g_busy" "$g_n"
-    printf '\nScan counts of one Green Tea run, summed over its cycles (gctrace=2):\n'
-    "$hs" --headless -w "binary-trees:depth=$depth" -p "$procs" --gc greentea --gctrace=2 \
-        >/dev/null 2>"$tmp/hs.trace"
-    printf '  heapscope: %s' "$(scan_totals "$tmp/hs.trace")"
-    printf '\n'
-    GODEBUG=gctrace=2 GOMAXPROCS=$procs "$tmp/bt-gt" "$depth" >/dev/null 2>"$tmp/go.trace"
-    printf '  Go %s: %s\n' "$gover" "$(scan_totals "$tmp/go.trace")"
+    cp "$here/go/binarytrees.go" "$here/go/web.go" "$tmp/"
+    for prog in binarytrees web; do
+        (cd "$tmp" && GOCACHE="$tmp/cache" GO111MODULE=off "$gobin" build -o "$prog-gt" "$prog.go" &&
+            GOCACHE="$tmp/cache" GO111MODULE=off GOEXPERIMENT=nogreenteagc \
+                "$gobin" build -o "$prog-classic" "$prog.go") ||
+            { printf '| Go %s %s | (build failed) | | | | | |\n' "$gover" "$prog"; exit 0; }
+    done
+    go_row "Go $gover binary-trees:depth=$depth" binarytrees "$depth"
+    go_row "Go $gover web:requests=$web_requests" web "$web_requests"
+    scan_block "binary-trees:depth=$depth" "binary-trees:depth=$depth" binarytrees "$depth"
+    hs_web=""
+    [ "$workloads" = "${workloads% "$web"}" ] || hs_web=$web
+    scan_block "$web" "$hs_web" web "$web_requests"
 else
     printf '| Go | (no Go 1.26 found) | | | | | |\n'
 fi

@@ -10,9 +10,11 @@
  *      a second it got, frames written and dropped, bytes per second of
  *      file, the compression ratio, the mean keyframe and delta, and the
  *      writer thread's CPU (its share of one core, and per frame).
- *   2. Replay it: decode every frame in order (per-frame time), then seek to
- *      -s random frames and to the frame before each keyframe, the worst
- *      case (max and median per seek).
+ *   2. Replay it: where the bytes go (record_parts.h: each part of the
+ *      transformed frames compressed alone, keyframes and deltas apart),
+ *      then decode every frame in order (per-frame time), then seek to -s
+ *      random frames and to the frame before each keyframe, the worst case
+ *      (max and median per seek).
  *   3. A 10-minute recording (-x N: N times as long; by default as many
  *      times as make 10 minutes), made by recording the frames of the first
  *      one over and over (times shifted; the jump at each seam is a frame
@@ -23,12 +25,16 @@
  * loaded 2-CPU machine; HS_BENCH_LONG=1 records 120 s instead of 30.
  *
  * -o FILE keeps the recording in FILE (without it, a temporary file).
+ * -r FILE takes an earlier recording (of any format version this build
+ * reads) instead of recording a live workload: parts 2 and 3 on its
+ * frames, so that two builds' bytes compare on the same frames (-x 1: part
+ * 3 records its frames once, with this build's coding).
  * -k and -m: a keyframe at least every K frames and every M MiB of
  * snapshot decoded (hs_recorder_opts; 0: the recorder's defaults).
  *
  * Usage: record_bench [-w SPEC] [-p PROCS] [-d SECONDS] [-k KEYFRAME_EVERY]
  *                     [-m KEYFRAME_MIB] [-l LEVEL] [-s SEEKS] [-x REPEAT]
- *                     [-o FILE]
+ *                     [-o FILE] [-r FILE]
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -43,11 +49,13 @@
 #include "heapscope/workload.h"
 
 #include "benchutil.h"
+#include "record_parts.h"
 
 typedef struct options {
     const char *spec, *out;
     int procs, seconds, keyframe_every, keyframe_mib, level, seeks, repeat;
     bool keep; /* -o: the recording stays */
+    bool given; /* -r: an earlier recording instead of a live one */
 } options;
 
 typedef struct live {
@@ -244,7 +252,7 @@ static int seeks(hs_recording *rec, int nseeks, const char *what)
     return 0;
 }
 
-static int replay(const options *o)
+static int replay(const options *o, live *lv)
 {
     char why[256];
     hs_recording *rec = hs_recording_open(o->out, why, sizeof(why));
@@ -254,6 +262,15 @@ static int replay(const options *o)
     }
     print_sizes(rec);
     size_t n = hs_recording_frames(rec);
+    if (n > 0 && o->given) { /* the live part's times, for part 3 */
+        lv->t_first = hs_recording_frame_time(rec, 0);
+        lv->t_last = hs_recording_frame_time(rec, n - 1);
+    }
+    double secs = n > 0 ? (double)(hs_recording_frame_time(rec, n - 1) -
+                                   hs_recording_frame_time(rec, 0)) / 1e9 + 1.0 / 30
+                        : 1;
+    if (!print_parts(rec, o->level != 0 ? o->level : 3, secs))
+        return 1;
     double *t = calloc(n, sizeof(double));
     for (size_t i = 0; i < n; i++)
         if (!timed_frame(rec, i, &t[i]))
@@ -306,8 +323,11 @@ static int repeat(const options *o)
         fprintf(stderr, "record_bench: %s\n", why);
         return 1;
     }
-    printf("\n%d x the same frames: %.1f s of recording, %.1f MiB, made in %.1f s\n", o->repeat,
-           (double)(span * o->repeat) / 1e9, (double)st.bytes_written / (1 << 20),
+    printf("\n%d x the same frames: %.1f s of recording, %.1f MiB (%.1f KB/s, %llu keyframes), "
+           "made in %.1f s\n",
+           o->repeat, (double)(span * o->repeat) / 1e9, (double)st.bytes_written / (1 << 20),
+           (double)st.bytes_written / ((double)(span * o->repeat) / 1e9) / 1e3,
+           (unsigned long long)st.keyframes,
            now_seconds() - t0);
     hs_recording *lng = hs_recording_open(path, why, sizeof(why));
     if (lng == NULL) {
@@ -331,14 +351,14 @@ static bool parse_options(int argc, char **argv, options *o)
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (long)getpid());
     const char *lng = getenv("HS_BENCH_LONG");
     *o = (options){"web:cache=144MiB", out, 2, lng && *lng && *lng != '0' ? 120 : 30, 0, 0, 0,
-                   200, 0, false};
+                   200, 0, false, false};
     int c;
-    while ((c = getopt(argc, argv, "w:p:d:k:m:l:s:x:o:")) != -1) {
+    while ((c = getopt(argc, argv, "w:p:d:k:m:l:s:x:o:r:")) != -1) {
         int v = atoi(optarg);
         if (c == 'w')
             o->spec = optarg;
-        else if (c == 'o')
-            o->out = optarg, o->keep = true;
+        else if (c == 'o' || c == 'r')
+            o->out = optarg, o->keep = true, o->given = c == 'r';
         else if (c == 'p' && v >= 1 && v <= 64)
             o->procs = v;
         else if (c == 'd' && v >= 1 && v <= 3600)
@@ -368,17 +388,17 @@ int main(int argc, char **argv)
     if (!parse_options(argc, argv, &o)) {
         fprintf(stderr, "usage: record_bench [-w SPEC] [-p PROCS] [-d SECONDS] "
                         "[-k KEYFRAME_EVERY] [-m KEYFRAME_MIB] [-l LEVEL] [-s SEEKS] "
-                        "[-x REPEAT] [-o FILE]\n");
+                        "[-x REPEAT] [-o FILE] [-r FILE]\n");
         return 2;
     }
     printf("heapscope recording\n");
     live lv = {0};
-    int rc = record_live(&o, &lv);
+    int rc = o.given ? 0 : record_live(&o, &lv);
     if (rc == 0)
-        rc = replay(&o);
+        rc = replay(&o, &lv);
     if (rc == 0 && o.repeat == 0 && lv.t_last > lv.t_first) /* enough for 10 minutes */
         o.repeat = (int)(600e9 / (double)(lv.t_last - lv.t_first + 1000000000 / 30)) + 1;
-    if (rc == 0 && o.repeat > 1)
+    if (rc == 0 && (o.repeat > 1 || (o.given && o.repeat == 1)))
         rc = repeat(&o);
     if (!o.keep)
         unlink(o.out);

@@ -3,10 +3,12 @@
  * ask for.
  *
  * `--workload help` lists the workloads; --headless runs the session
- * (src/cli/session.c); with no mode option the live view opens (src/cli/live.c),
- * which first needs a terminal; --replay opens a recording, or exports it
+ * (src/cli/session.c); with no mode option the live view opens (src/cli/live.c);
+ * --replay opens a recording, or exports it
  * (src/cli/replay.c); --attach reads a running Go program
- * (src/cli/attach_session.c).  Exit status as in DESIGN.md: 0 ok, 1 runtime
+ * (src/cli/attach_session.c).  A mode that needs a terminal checks for one
+ * only after its inputs (the workload spec, the recording, the program), so
+ * the first error reported is the mistake in them.  Exit status as in DESIGN.md: 0 ok, 1 runtime
  * failure, 2 bad usage or bad input file.
  */
 #include <config.h>
@@ -16,7 +18,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 /* --help and --version went to stdout: say so if they could not be written. */
 static int finish_stdout(void)
@@ -45,33 +46,12 @@ int main(int argc, char **argv)
     hs_run_mode mode = hs_options_mode(&opts);
     if (mode == HS_MODE_HEADLESS)
         return hs_session_run(&opts, stdout, stderr);
-    if (mode == HS_MODE_ATTACH && !opts.headless && !isatty(STDOUT_FILENO)) {
-        fputs("heapscope: the attached view needs a terminal, and standard output is not one; "
-              "--headless --attach PID runs without it.\n",
-              stderr);
-        return 2;
-    }
     if (mode == HS_MODE_ATTACH)
         return hs_attach_run(&opts, stdout, stderr);
-    if (mode == HS_MODE_LIVE && !isatty(STDOUT_FILENO)) {
-        fputs("heapscope: the live view needs a terminal, and standard output is not one; "
-              "--headless runs without it.\n",
-              stderr);
-        return 2;
-    }
     if (mode == HS_MODE_LIVE)
         return hs_live_run(&opts, stderr);
-    if (mode == HS_MODE_EXPORT)
+    if (mode == HS_MODE_EXPORT || mode == HS_MODE_REPLAY)
         return hs_replay_run(&opts, stderr);
-    if (mode == HS_MODE_REPLAY) {
-        if (!isatty(STDOUT_FILENO)) {
-            fputs("heapscope: --replay shows the recording on a terminal, and standard output is "
-                  "not one; --screenshot and --export-cast write it to files.\n",
-                  stderr);
-            return 2;
-        }
-        return hs_replay_run(&opts, stderr);
-    }
     fprintf(stderr,
             "heapscope: this build checks the options but cannot %s yet; "
             "'heapscope --help' lists them.\n",

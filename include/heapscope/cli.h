@@ -72,6 +72,11 @@ hs_parse_status hs_parse_int(const char *text, int64_t min, int64_t max, int64_t
 #define HS_ROWS_MIN 10
 #define HS_ROWS_MAX 1000
 #define HS_PID_MAX 4194304 /* Linux PID_MAX_LIMIT */
+/* The least --max-heap: 4 MiB, one chunk of the page allocator (the unit
+ * the heap grows by) and Go's heapMinimum, the smallest heap goal its pacer
+ * sets.  A smaller cap is reached before the first collection could start,
+ * and below 8 KiB not even one span fits. */
+#define HS_MAX_HEAP_MIN (UINT64_C(4) << 20)
 
 /* --gc: how the collector marks. */
 typedef enum hs_cli_gc {

@@ -36,8 +36,10 @@ extern "C" {
 #endif
 
 /* The file format this build writes, and the newest it reads; the oldest
- * it reads (version 1 predicted its deltas otherwise). */
-#define HS_RECORDING_VERSION 2
+ * it reads (version 1 predicted its deltas otherwise; version 2 predicted a
+ * span's allocation count from its predicted cells, version 3 counts its
+ * decoded ones). */
+#define HS_RECORDING_VERSION 3
 #define HS_RECORDING_VERSION_OLDEST 2
 
 /* ---- writing ---------------------------------------------------------------- */

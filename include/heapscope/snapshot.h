@@ -383,8 +383,8 @@ typedef struct hs_control {
  * the runtime's phase hook, on the collector's thread, at GC phase changes
  * and after each step of N objects (exact but at the end of sweep).  While
  * stepping, every phase change is captured; otherwise one is captured when
- * the last capture began at least phase_gap_ns (default 1 ms) and 200
- * captures' time ago, so capturing inside stop-the-world pauses stops the
+ * the hook's last capture began at least phase_gap_ns (default 1 ms) and 200
+ * times that capture's duration ago, so capturing inside stop-the-world pauses stops the
  * program at most about 0.5% of the time however fast cycles come; the
  * events of every phase change reach the snapshots regardless.  Order of
  * use:

@@ -29,9 +29,12 @@
  * allocated.  A span that fails is torn: the reads of its struct and of its
  * bits saw different moments.  Not so with every thread stopped: then the
  * read is exact and a mismatch is the program's own state at the stopping
- * instruction (a thread between its freeindex store and allocCount++, or in
- * the middle of a sweep), so the span keeps its bits, which tell each
- * object's state, and its count becomes theirs.
+ * instruction (a thread between its freeindex store and allocCount++), so
+ * the span keeps its bits, which tell each object's state, and its count
+ * becomes theirs.  Except a span being swept (sweepgen sg-1): Go's sweep
+ * stores allocCount, freeindex and allocBits one after another, and between
+ * the last two the old allocBits miss what was allocated since the previous
+ * sweep: that span is torn, frozen or not.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -404,7 +407,8 @@ static void check_spans(rframe *f, bool frozen)
             n += (uint32_t)__builtin_popcount(alloc[k / 8]);
         for (; k < s->nelems; k++)
             n += bit(alloc, k);
-        if (n != s->alloc_count && frozen && !s->torn)
+        bool sweeping = s->sweepgen == f->sweepgen - 1;
+        if (n != s->alloc_count && frozen && !s->torn && !sweeping)
             s->alloc_count = (uint16_t)n;
         else if (n != s->alloc_count)
             s->torn = true;

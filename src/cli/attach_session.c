@@ -9,7 +9,8 @@
  *      be written is bad usage found before attaching (exit 2);
  *   3. open the program (src/attach/): a process that is not there, not Go,
  *      of an unsupported version, stripped, or not ours to read is refused
- *      with its sentence (exit 2);
+ *      with its sentence (exit 2); only then, without --headless, is
+ *      standard output checked for a terminal;
  *   4. read frames at --fps (10 unless given) on the reader's thread;
  *   5. the UI over them with no control (heapscope steps no collector but
  *      its own; f and frame stepping are the UI's), and a note on the
@@ -17,6 +18,8 @@
  *      newest frame every SAMPLE_NS until --duration passes, the program
  *      exits or a signal comes, then print the summary and write the JSON
  *      (the same keys as a simulated run, from the program's own numbers);
+ *      ended by SIGINT, SIGTERM or SIGHUP, the exit status is 128 + its
+ *      number, as a shell reports a command a signal ended;
  *   6. stop the reader, which never leaves the program stopped.
  */
 #include <config.h>
@@ -29,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/setup.h"
 #include "heapscope/attach.h"
@@ -68,6 +72,7 @@ static int run_ui(attached *s)
 {
     hs_ui_opts uo = {.fps = s->o->fps,
                      .colors = 256,
+                     .view = s->o->view,
                      .duration_ns = (int64_t)s->o->duration_ns,
                      .note = note,
                      .note_ctx = s};
@@ -97,19 +102,20 @@ static void sample(attached *s, hs_run_stats *st)
     st->peak_rss = rss > st->peak_rss ? rss : st->peak_rss;
 }
 
-/* Until --duration, the program's exit or a signal; true if a signal came. */
-static bool wait_run(attached *s, hs_run_stats *st)
+/* Until --duration, the program's exit or a signal; the signal's number, or
+ * 0 when none came. */
+static int wait_run(attached *s, hs_run_stats *st)
 {
     int64_t t0 = now_ns(), end = s->o->duration_ns ? t0 + (int64_t)s->o->duration_ns : INT64_MAX;
-    bool signalled = false;
-    while (!signalled && now_ns() < end && !hs_attach_get_info(s->a).exited) {
+    int sig = 0;
+    while (sig <= 0 && now_ns() < end && !hs_attach_get_info(s->a).exited) {
         int64_t left = end - now_ns(), tick = left < SAMPLE_NS ? left : SAMPLE_NS;
         struct timespec ts = {.tv_sec = tick / 1000000000LL, .tv_nsec = tick % 1000000000LL};
-        signalled = sigtimedwait(&s->sigs, NULL, &ts) > 0;
+        sig = sigtimedwait(&s->sigs, NULL, &ts);
         sample(s, st);
     }
     st->wall_ns = now_ns() - t0;
-    return signalled;
+    return sig > 0 ? sig : 0;
 }
 
 /* The run's numbers from the last frame, under the names of hs_run_stats. */
@@ -122,6 +128,8 @@ static void collect(attached *s, hs_run_stats *st, const char *label, const char
     st->ops = in.frames;
     if (snap == NULL)
         return;
+    st->attached = snap->source == HS_SOURCE_ATTACH; /* what the summary may print */
+    st->gc.gcmode = snap->gcmode == 1 ? HS_GC_GREENTEA : HS_GC_CLASSIC;
     st->procs = (int)snap->nprocs;
     st->gogc = snap->gogc;
     st->heap_live = snap->heap_marked;
@@ -152,17 +160,18 @@ static void collect(attached *s, hs_run_stats *st, const char *label, const char
 static int run_headless(attached *s)
 {
     hs_run_stats st = {.attached = true};
-    bool signalled = wait_run(s, &st);
+    int sig = wait_run(s, &st);
     hs_attach_stop(s->a);
     hs_attach_info in = hs_attach_get_info(s->a);
     char label[160], outcome[96];
     snprintf(label, sizeof label, "%s pid %d (%s)", in.program, s->o->attach_pid, in.go_version);
     snprintf(outcome, sizeof outcome, "%s",
-             in.exited   ? "the program exited"
-             : signalled ? "stopped by a signal"
-                         : "attached for --duration");
+             in.exited  ? "the program exited"
+             : sig != 0 ? "stopped by a signal"
+                        : "attached for --duration");
     collect(s, &st, label, outcome);
-    return cli_report(s->out, s->err, &s->json, s->o->stats_json, &st);
+    int rc = cli_report(s->out, s->err, &s->json, s->o->stats_json, &st);
+    return rc != 0 || sig == 0 ? rc : EXIT_SIGNAL_BASE + sig; /* as a shell reports a signal */
 }
 
 /* ---- the session ------------------------------------------------------------------------- */
@@ -181,6 +190,12 @@ static int start(attached *s)
     if (st != HS_ATTACH_OK) {
         fprintf(s->err, "heapscope: --attach %d: %s.\n", s->o->attach_pid, why);
         return st == HS_ATTACH_FAILED ? EXIT_RUNTIME : EXIT_USAGE;
+    }
+    if (!s->o->headless && !isatty(STDOUT_FILENO)) { /* after the program: its refusal first */
+        fputs("heapscope: the attached view needs a terminal, and standard output is not one; "
+              "--headless --attach PID runs without it.\n",
+              s->err);
+        return EXIT_USAGE;
     }
     s->pub = hs_snapshot_publisher_new();
     if (s->pub == NULL || hs_attach_capture(s->a, s->pub) == HS_ATTACH_FAILED ||

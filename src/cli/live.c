@@ -6,7 +6,8 @@
  *   1. block SIGINT, SIGTERM and SIGHUP before any thread starts, so every
  *      thread inherits the mask and the UI alone receives them (through its
  *      signalfd) and can restore the terminal;
- *   2. parse the workload, make a snapshotter, build the runtime with the
+ *   2. parse the workload and check --record's path, and only then check
+ *      for a terminal (a mistake in the input is told first); make a snapshotter, build the runtime with the
  *      snapshotter's phase hook; with --step, turn stepping on before the
  *      mutators start, so the first cycle holds at its first phase;
  *   3. start capturing and the mutators (no deadline unless --duration: a
@@ -31,9 +32,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/recording.h"
 #include "cli/setup.h"
+#include "cli/sizes.h"
 #include "heapscope/snapshot.h"
 #include "heapscope/ui.h"
 
@@ -114,13 +117,14 @@ static bool rec_start(live *l, char *why, size_t n)
 /* Stop the recording; what it came to, in why. */
 static int rec_stop(live *l, char *why, size_t n)
 {
-    hs_recorder_stats st = cli_recording_stats(l->rec);
-    snprintf(l->recorded, sizeof(l->recorded),
-             "recorded %" PRIu64 " frames to %s (%.1f MB%s%" PRIu64 " dropped)", st.frames_written,
-             cli_recording_path(l->rec), (double)st.bytes_written / 1e6, ", ", st.frames_dropped);
-    char err[200];
-    int rc = cli_recording_stop(l->rec, err, sizeof(err));
+    hs_recorder_stats st;
+    char err[200], path[sizeof(l->recorded) - 64];
+    snprintf(path, sizeof(path), "%s", cli_recording_path(l->rec));
+    int rc = cli_recording_stop(l->rec, &st, err, sizeof(err));
     l->rec = NULL;
+    snprintf(l->recorded, sizeof(l->recorded),
+             "recorded %" PRIu64 " frames to %s (%.1f MB, %" PRIu64 " dropped)", st.frames_written,
+             path, (double)st.bytes_written / 1e6, st.frames_dropped);
     snprintf(why, n, "%s", rc == 0 ? l->recorded : err);
     return rc;
 }
@@ -186,8 +190,16 @@ static void block_signals(sigset_t *old)
 static int start(live *l)
 {
     int rc = cli_parse_workload(l->o, l->err, &l->w, l->workload, sizeof(l->workload));
+    if (rc == 0)
+        rc = cli_check_record_path(l->o, l->err);
     if (rc != 0)
         return rc;
+    if (!isatty(STDOUT_FILENO)) { /* after the input: a mistake in it is told first */
+        fputs("heapscope: the live view needs a terminal, and standard output is not one; "
+              "--headless runs without it.\n",
+              l->err);
+        return EXIT_USAGE;
+    }
     hs_snapshotter_opts so = {.fps = l->o->fps, .workload = l->workload};
     l->ss = hs_snapshotter_new(&so);
     if (l->ss == NULL) {
@@ -253,10 +265,7 @@ static int finish(live *l)
         hs_snapshotter_stop(l->ss);
     if (res.end == HS_END_OOM) {
         hs_oom_info oom = hs_runtime_oom(l->rt);
-        fprintf(l->err,
-                "heapscope: out of memory: asked for %" PRIu64 " more bytes with %" PRIu64
-                " bytes of heap in use; the cap, --max-heap, is %" PRIu64 " bytes\n",
-                oom.requested, oom.heap_inuse, oom.max_heap);
+        cli_report_oom(l->err, &oom);
         rc = EXIT_RUNTIME;
     } else if (res.end == HS_END_CHECK_FAILED || res.end == HS_END_ERROR) {
         fprintf(l->err, "heapscope: %s: %s\n", l->workload, res.message);

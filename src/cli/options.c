@@ -9,7 +9,10 @@
  *   1. getopt_long hands over one option at a time; its setter checks the value
  *      and stores it in hs_options, or words what was wrong;
  *   2. words left over after the options are an error (heapscope takes none);
- *   3. combinations are checked: --export-cast needs --replay, and so on.
+ *   3. combinations are checked: --export-cast needs --replay, and so on;
+ *      then every option given must mean something in the mode the options
+ *      choose (each spec lists its modes): --step with --headless, or
+ *      --workload with --replay, would do nothing, and is bad usage.
  * The first failure writes one line, "heapscope: --opt: what was wrong", and a
  * hint to try --help, and ends the parse with HS_OPTIONS_USAGE.
  *
@@ -58,6 +61,22 @@ enum {
     OPT_FREEZE,
 };
 
+/* Where an option means something: one bit per mode, headless attach
+ * apart from the attached view.  An option given outside its modes is bad
+ * usage (an option that silently does nothing hides a mistake). */
+enum {
+    IN_LIVE = 1u << 0,
+    IN_HEADLESS = 1u << 1,
+    IN_REPLAY = 1u << 2,
+    IN_EXPORT = 1u << 3,
+    IN_ATTACH = 1u << 4,          /* the attached view */
+    IN_ATTACH_HEADLESS = 1u << 5, /* --attach with --headless */
+    IN_RUNTIME = IN_LIVE | IN_HEADLESS,
+    IN_VIEW = IN_LIVE | IN_REPLAY | IN_EXPORT | IN_ATTACH,
+    IN_ANY_ATTACH = IN_ATTACH | IN_ATTACH_HEADLESS,
+    IN_ALL = 0x3f,
+};
+
 /* One option being set: the value, and what was wrong with it. */
 typedef struct opt_ctx {
     hs_options *o;
@@ -73,6 +92,7 @@ typedef struct opt_spec {
     const char *metavar;
     const char *help;
     bool (*set)(opt_ctx *c); /* NULL for --help and --version */
+    unsigned modes;          /* the modes it means something in: IN_* bits */
 } opt_spec;
 
 /* ---- messages ------------------------------------------------------------- */
@@ -241,9 +261,17 @@ static bool set_memory_limit(opt_ctx *c)
     return get_size(c, &c->o->memory_limit);
 }
 
+/* Below HS_MAX_HEAP_MIN the cap is reached before the runtime could run at
+ * all: see cli.h. */
 static bool set_max_heap(opt_ctx *c)
 {
-    return get_size(c, &c->o->max_heap);
+    uint64_t v;
+    if (!get_size(c, &v))
+        return false;
+    if (v < HS_MAX_HEAP_MIN)
+        return fail(c, "'%s' is below 4MiB, the least heap the runtime can run in", c->arg);
+    c->o->max_heap = v;
+    return true;
 }
 
 static bool set_seed(opt_ctx *c)
@@ -422,45 +450,52 @@ static bool set_freeze(opt_ctx *c)
 
 static const opt_spec specs[] = {
     {"Workload and runtime:", "workload", REQ, 'w', "NAME[:k=v,...]",
-     "the scenario, default web (see --workload help)", set_workload},
-    {NULL, "procs", REQ, 'p', "N", "number of Ps (GOMAXPROCS); default: online CPUs", set_procs},
-    {NULL, "gogc", REQ, OPT_GOGC, "N|off", "GC percent, default 100", set_gogc},
+     "the scenario, default web (see --workload help)", set_workload, IN_RUNTIME},
+    {NULL, "procs", REQ, 'p', "N", "number of Ps (GOMAXPROCS); default: online CPUs", set_procs,
+     IN_RUNTIME},
+    {NULL, "gogc", REQ, OPT_GOGC, "N|off", "GC percent, default 100", set_gogc, IN_RUNTIME},
     {NULL, "memory-limit", REQ, OPT_MEMORY_LIMIT, "SIZE", "soft limit, like GOMEMLIMIT",
-     set_memory_limit},
-    {NULL, "max-heap", REQ, OPT_MAX_HEAP, "SIZE", "hard cap; past it a clear out-of-memory report",
-     set_max_heap},
-    {NULL, "seed", REQ, OPT_SEED, "N", "workload seed (same seed, same workload)", set_seed},
+     set_memory_limit, IN_RUNTIME},
+    {NULL, "max-heap", REQ, OPT_MAX_HEAP, "SIZE", "hard cap, at least 4MiB; past it out of memory",
+     set_max_heap, IN_RUNTIME},
+    {NULL, "seed", REQ, OPT_SEED, "N", "workload seed (same seed, same workload)", set_seed,
+     IN_RUNTIME},
     {NULL, "duration", REQ, OPT_DURATION, "DURATION", "stop after this long (10s, 2m)",
-     set_duration},
+     set_duration, IN_ALL & ~IN_EXPORT},
     {NULL, "gc", REQ, OPT_GC, "classic|greentea",
-     "Go <= 1.25 marking (default), or 1.26's Green Tea", set_gc},
-    {NULL, "verify", NO, OPT_VERIFY, NULL, "checkmark verifier after every mark phase", set_verify},
-    {NULL, "step", NO, OPT_STEP, NULL, "start paused, in GC step mode", set_step},
+     "Go <= 1.25 marking (default), or 1.26's Green Tea", set_gc, IN_RUNTIME},
+    {NULL, "verify", NO, OPT_VERIFY, NULL, "checkmark verifier after every mark phase", set_verify,
+     IN_RUNTIME},
+    {NULL, "step", NO, OPT_STEP, NULL, "start paused, in GC step mode", set_step, IN_LIVE},
     {"Output:", "headless", NO, OPT_HEADLESS, NULL, "no UI: run, then print a summary",
-     set_headless},
-    {NULL, "fps", REQ, OPT_FPS, "N", "snapshots (and frames) per second, default 30", set_fps},
+     set_headless, IN_HEADLESS | IN_ATTACH_HEADLESS},
+    {NULL, "fps", REQ, OPT_FPS, "N", "snapshots (and frames) per second, default 30", set_fps,
+     IN_ALL},
     {NULL, "view", REQ, OPT_VIEW, "NAME", "the view to open: heap span central ps timeline",
-     set_view},
+     set_view, IN_VIEW},
     {NULL, "gctrace", optional_argument, OPT_GCTRACE, "LEVEL",
-     "one Go-format gctrace line per cycle on stderr", set_gctrace},
+     "one Go-format gctrace line per cycle on stderr", set_gctrace, IN_HEADLESS},
     {NULL, "stats-json", REQ, OPT_STATS_JSON, "FILE",
-     "final statistics as JSON, runtime/metrics names", set_stats_json},
-    {"Recording and replay:", "record", REQ, 'r', "FILE", "record the session", set_record},
-    {NULL, "replay", REQ, OPT_REPLAY, "FILE", "open a recording in the UI", set_replay},
+     "final statistics as JSON, runtime/metrics names", set_stats_json,
+     IN_HEADLESS | IN_ATTACH_HEADLESS},
+    {"Recording and replay:", "record", REQ, 'r', "FILE", "record the session", set_record,
+     IN_RUNTIME},
+    {NULL, "replay", REQ, OPT_REPLAY, "FILE", "open a recording in the UI", set_replay,
+     IN_REPLAY | IN_EXPORT},
     {NULL, "export-cast", REQ, OPT_EXPORT_CAST, "FILE", "with --replay: write an asciicast v2 file",
-     set_export_cast},
+     set_export_cast, IN_EXPORT},
     {NULL, "screenshot", REQ, OPT_SCREENSHOT, "FILE",
-     "with --replay: one frame as .txt/.ansi/.svg/.html", set_screenshot},
-    {NULL, "at", REQ, OPT_AT, "TIME|FRAME", "which frame --screenshot takes", set_at},
-    {NULL, "size", REQ, OPT_SIZE, "COLSxROWS", "terminal size for exports", set_size},
+     "with --replay: one frame as .txt/.ansi/.svg/.html", set_screenshot, IN_EXPORT},
+    {NULL, "at", REQ, OPT_AT, "TIME|FRAME", "which frame --screenshot takes", set_at, IN_EXPORT},
+    {NULL, "size", REQ, OPT_SIZE, "COLSxROWS", "terminal size for exports", set_size, IN_EXPORT},
     {"A running Go program:", "attach", REQ, OPT_ATTACH, "PID",
-     "show a running Go program's real heap", set_attach},
+     "show a running Go program's real heap", set_attach, IN_ANY_ATTACH},
     {NULL, "attach-bin", REQ, OPT_ATTACH_BIN, "PATH", "its unstripped binary, for symbols",
-     set_attach_bin},
+     set_attach_bin, IN_ANY_ATTACH},
     {NULL, "freeze", NO, OPT_FREEZE, NULL, "with --attach: stop its threads briefly per frame",
-     set_freeze},
-    {"Other:", "help", NO, 'h', NULL, "print this help and exit", NULL},
-    {NULL, "version", NO, 'V', NULL, "print the version and exit", NULL},
+     set_freeze, IN_ANY_ATTACH},
+    {"Other:", "help", NO, 'h', NULL, "print this help and exit", NULL, IN_ALL},
+    {NULL, "version", NO, 'V', NULL, "print the version and exit", NULL, IN_ALL},
 };
 
 #define NSPECS (sizeof specs / sizeof specs[0])
@@ -515,7 +550,7 @@ void hs_options_usage(FILE *out)
           "of 1024, KB MB GB TB powers of 1000; 1.5GiB works.  DURATION is a number\n"
           "with a unit, ns us ms s m h, as in 250ms, 1.5s or 1m30s.\n"
           "\nExit status: 0 ok, 1 runtime failure (out of memory, verifier failure),\n"
-          "2 bad usage or bad input file.\n",
+          "2 bad usage or bad input file, 128+N --headless --attach ended by signal N.\n",
           out);
 }
 
@@ -603,7 +638,7 @@ static hs_options_result leftover_argument(char **argv, FILE *err)
 }
 
 /* An option given without the one it needs, or with one it cannot go with. */
-static hs_options_result check_combinations(const hs_options *o, FILE *err)
+static hs_options_result check_needs(const hs_options *o, FILE *err)
 {
     bool replay = o->replay != NULL, attach = o->attach_pid != 0;
     bool exporting = o->export_cast != NULL || o->screenshot != NULL;
@@ -615,6 +650,8 @@ static hs_options_result check_combinations(const hs_options *o, FILE *err)
         return usage_error(err, "--screenshot", "needs --replay FILE");
     if (o->at != NULL && !replay)
         return usage_error(err, "--at", "needs --replay FILE");
+    if (o->at != NULL && o->screenshot == NULL)
+        return usage_error(err, "--at", "needs --screenshot FILE (it picks the frame to take)");
     if (o->size_cols != 0 && !exporting)
         return usage_error(err, "--size", "needs --export-cast or --screenshot");
     if (o->freeze && !attach)
@@ -624,8 +661,96 @@ static hs_options_result check_combinations(const hs_options *o, FILE *err)
     return HS_OPTIONS_RUN;
 }
 
+/* The IN_* bit of the mode o asks for. */
+static unsigned mode_bit(const hs_options *o)
+{
+    switch (hs_options_mode(o)) {
+    case HS_MODE_HEADLESS:
+        return IN_HEADLESS;
+    case HS_MODE_REPLAY:
+        return IN_REPLAY;
+    case HS_MODE_EXPORT:
+        return IN_EXPORT;
+    case HS_MODE_ATTACH:
+        return o->headless ? IN_ATTACH_HEADLESS : IN_ATTACH;
+    default:
+        return IN_LIVE;
+    }
+}
+
+static const char *mode_name(unsigned bit)
+{
+    switch (bit) {
+    case IN_HEADLESS:
+        return "a headless run (--headless)";
+    case IN_REPLAY:
+        return "a replay (--replay)";
+    case IN_EXPORT:
+        return "an export of a recording (--replay with --screenshot or --export-cast)";
+    case IN_ATTACH:
+        return "the view of an attached program (--attach)";
+    case IN_ATTACH_HEADLESS:
+        return "a headless attach (--attach with --headless)";
+    default:
+        return "the live view";
+    }
+}
+
+/* "the live view or --headless": where option s does apply. */
+static void modes_phrase(const opt_spec *s, char *buf, size_t n)
+{
+    unsigned modes = s->modes;
+    static const struct {
+        unsigned bits;
+        const char *name;
+    } parts[] = {{IN_LIVE, "the live view"},
+                 {IN_HEADLESS, "--headless"}, /* for --headless itself: a workload */
+                 {IN_REPLAY | IN_EXPORT, "--replay"},
+                 {IN_ANY_ATTACH, "--attach"}};
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        if ((modes & parts[i].bits) == 0)
+            continue;
+        const char *name = parts[i].name;
+        if (strcmp(name + 2, s->name) == 0)
+            name = "a workload";
+        int k = snprintf(buf + len, n - len, "%s%s", len ? " or " : "", name);
+        if (k < 0 || (size_t)k >= n - len)
+            return;
+        len += (size_t)k;
+    }
+}
+
+/* An option given in a mode where it would do nothing. */
+static hs_options_result check_modes(const hs_options *o, const bool *given, FILE *err)
+{
+    unsigned bit = mode_bit(o);
+    if (strcmp(o->workload, "help") == 0)
+        return HS_OPTIONS_RUN; /* --workload help, like --help, only prints */
+    for (size_t i = 0; i < NSPECS; i++) {
+        if (!given[i] || (specs[i].modes & bit) != 0)
+            continue;
+        char what[64], where[96], why[256];
+        snprintf(what, sizeof what, "--%s", specs[i].name);
+        modes_phrase(&specs[i], where, sizeof where);
+        const char *without =
+            (bit & IN_ANY_ATTACH) && !(specs[i].modes & IN_ANY_ATTACH) ? ", without --attach"
+            : (bit & (IN_REPLAY | IN_EXPORT)) && !(specs[i].modes & (IN_REPLAY | IN_EXPORT))
+                ? ", without --replay"
+                : "";
+        snprintf(why, sizeof why, "does not apply to %s; it goes with %s%s", mode_name(bit), where,
+                 without);
+        return usage_error(err, what, why);
+    }
+    if (bit == IN_HEADLESS && o->fps_given && o->record == NULL)
+        return usage_error(err, "--fps",
+                           "does not apply to a headless run (--headless) without --record");
+    return HS_OPTIONS_RUN;
+}
+
 /* Act on one option getopt_long returned. */
-static hs_options_result take_option(int ch, char **argv, hs_options *o, FILE *err)
+static hs_options_result take_option(int ch, char **argv, hs_options *o, bool *given, FILE *err)
 {
     const opt_spec *s = spec_by_val(ch);
     if (s == NULL)
@@ -638,6 +763,7 @@ static hs_options_result take_option(int ch, char **argv, hs_options *o, FILE *e
         return HS_OPTIONS_DONE;
     }
     opt_ctx c = {.o = o, .arg = optarg};
+    given[s - specs] = true;
     if (s->set(&c))
         return HS_OPTIONS_RUN;
     char what[64];
@@ -648,6 +774,7 @@ static hs_options_result take_option(int ch, char **argv, hs_options *o, FILE *e
 hs_options_result hs_options_parse(int argc, char **argv, hs_options *o, FILE *err)
 {
     struct option longs[NSPECS + 1];
+    bool given[NSPECS] = {false};
     hs_options_result r = HS_OPTIONS_RUN;
     int ch;
     hs_options_init(o);
@@ -655,12 +782,13 @@ hs_options_result hs_options_parse(int argc, char **argv, hs_options *o, FILE *e
     optind = 0; /* a fresh scan, also of getopt's hidden state */
     opterr = 0;
     while (r == HS_OPTIONS_RUN && (ch = getopt_long(argc, argv, "+:w:p:r:hV", longs, NULL)) != -1)
-        r = take_option(ch, argv, o, err);
+        r = take_option(ch, argv, o, given, err);
     if (r != HS_OPTIONS_RUN)
         return r;
     if (optind < argc)
         return leftover_argument(argv, err);
-    return check_combinations(o, err);
+    r = check_needs(o, err);
+    return r != HS_OPTIONS_RUN ? r : check_modes(o, given, err);
 }
 
 /* ---- modes ----------------------------------------------------------------- */

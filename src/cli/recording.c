@@ -101,7 +101,7 @@ const char *cli_recording_path(const cli_recording *r)
     return r->path;
 }
 
-int cli_recording_stop(cli_recording *r, char *why, size_t n)
+int cli_recording_stop(cli_recording *r, hs_recorder_stats *final, char *why, size_t n)
 {
     pthread_mutex_lock(&r->lock);
     r->stop = true;
@@ -114,6 +114,10 @@ int cli_recording_stop(cli_recording *r, char *why, size_t n)
         hs_recorder_add(r->rec, s);
     if (s != NULL)
         hs_snapshot_release(s);
+    /* Counted once everything queued is in the file: what a reader finds. */
+    hs_recorder_flush(r->rec);
+    if (final != NULL)
+        *final = hs_recorder_get_stats(r->rec);
     int rc = hs_recorder_close(r->rec, why, n);
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->wake);

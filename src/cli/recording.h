@@ -24,7 +24,9 @@ cli_recording *cli_recording_start(const char *path, hs_snapshot_publisher *pub,
 void cli_recording_marker(cli_recording *r, const char *caption);
 hs_recorder_stats cli_recording_stats(cli_recording *r);
 const char *cli_recording_path(const cli_recording *r);
-/* Stop, flush and close: 0, or -1 with why. */
-int cli_recording_stop(cli_recording *r, char *why, size_t n);
+/* Stop, record the newest snapshot if it is new, flush and close: 0, or -1
+ * with why.  *final (when not NULL) gets the statistics of the whole file,
+ * its last frame included: the frame count a reader of the file finds. */
+int cli_recording_stop(cli_recording *r, hs_recorder_stats *final, char *why, size_t n);
 
 #endif

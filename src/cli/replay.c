@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/setup.h"
 #include "heapscope/export.h"
@@ -553,6 +554,13 @@ int hs_replay_run(const hs_options *o, FILE *err)
     if (rec == NULL)
         return EXIT_USAGE;
     bool exporting = o->export_cast != NULL || o->screenshot != NULL;
+    if (!exporting && !isatty(STDOUT_FILENO)) { /* after the file: a bad one is told first */
+        fputs("heapscope: --replay shows the recording on a terminal, and standard output is "
+              "not one; --screenshot and --export-cast write it to files.\n",
+              err);
+        hs_recording_close(rec);
+        return EXIT_USAGE;
+    }
     int rc = exporting ? run_export(o, err, rec) : run_ui(o, err, rec);
     hs_recording_close(rec);
     return rc;

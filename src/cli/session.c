@@ -23,6 +23,7 @@
 
 #include "cli/recording.h"
 #include "cli/setup.h"
+#include "cli/sizes.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -148,9 +149,9 @@ static int stop_recording(session *s)
     int rc = 0;
     if (s->rec != NULL) {
         hs_snapshotter_capture(s->ss); /* the last frame: the heap as the run ended */
-        hs_recorder_stats st = cli_recording_stats(s->rec);
+        hs_recorder_stats st;
         char why[256];
-        if (cli_recording_stop(s->rec, why, sizeof(why)) != 0) {
+        if (cli_recording_stop(s->rec, &st, why, sizeof(why)) != 0) {
             fprintf(s->err, "heapscope: --record: %s\n", why);
             rc = EXIT_RUNTIME;
         } else {
@@ -261,28 +262,13 @@ static void collect(session *s, const hs_workload_result *res, hs_run_stats *st)
 
 /* ---- reporting ------------------------------------------------------------------------ */
 
-static double mib(uint64_t b)
-{
-    return (double)b / (1 << 20);
-}
-
-/* What was asked, the heap in use, the cap: from hs_runtime_oom. */
-static void report_oom(session *s)
-{
-    hs_oom_info oom = hs_runtime_oom(s->rt);
-    fprintf(s->err,
-            "heapscope: out of memory: asked for %" PRIu64 " more bytes with %" PRIu64
-            " bytes (%.1f MiB) of heap in use; the cap, --max-heap, is %" PRIu64
-            " bytes (%.1f MiB)\n",
-            oom.requested, oom.heap_inuse, mib(oom.heap_inuse), oom.max_heap, mib(oom.max_heap));
-}
-
 /* Messages for what failed; the exit status. */
 static int report_failures(session *s, const hs_workload_result *res, const hs_run_stats *st)
 {
     int rc = 0;
     if (res->end == HS_END_OOM) {
-        report_oom(s);
+        hs_oom_info oom = hs_runtime_oom(s->rt);
+        cli_report_oom(s->err, &oom);
         rc = EXIT_RUNTIME;
     } else if (res->end == HS_END_CHECK_FAILED || res->end == HS_END_ERROR) {
         fprintf(s->err, "heapscope: %s: %s\n", s->workload, res->message);

@@ -3,6 +3,9 @@
  */
 #include <config.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,4 +56,21 @@ uint64_t cli_pick_seed(const hs_options *o)
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t x = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20 ^ (uint64_t)getpid() << 40;
     return x & (uint64_t)INT64_MAX; /* --seed takes 0..INT64_MAX */
+}
+
+int cli_check_record_path(const hs_options *o, FILE *err)
+{
+    if (o->record == NULL)
+        return 0;
+    int fd = open(o->record, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd >= 0) { /* it can be made: leave no empty file behind */
+        close(fd);
+        unlink(o->record);
+        return 0;
+    }
+    if (errno == EEXIST && access(o->record, W_OK) == 0)
+        return 0;
+    fprintf(err, "heapscope: --record: cannot create the recording %s: %s\n", o->record,
+            strerror(errno));
+    return EXIT_USAGE;
 }

@@ -16,6 +16,7 @@
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
+#define EXIT_SIGNAL_BASE 128 /* + the number of the signal that ended the run */
 
 /* Parse o->workload into *w, and its full form ("web:cache=...") into name. */
 int cli_parse_workload(const hs_options *o, FILE *err, hs_workload **w, char *name, size_t n);
@@ -31,6 +32,10 @@ uint64_t cli_peak_rss(const char *status_path);
 /* The summary on out, and the JSON into *json (closed, and set to NULL)
  * when there is one; the exit status of a failed write (1), or 0. */
 int cli_report(FILE *out, FILE *err, FILE **json, const char *json_path, const hs_run_stats *st);
+/* Can --record's file be written (when given)?  0, or 2 with the sentence
+ * on err; checked before the live view asks for a terminal, and leaves no
+ * file behind. */
+int cli_check_record_path(const hs_options *o, FILE *err);
 /* --seed, or a fresh one (printed by the caller, so a run can be redone). */
 uint64_t cli_pick_seed(const hs_options *o);
 

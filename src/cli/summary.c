@@ -15,37 +15,21 @@
  *   final heap    HeapAlloc 8.1 MiB, HeapInuse 8.4 MiB
  *   peak RSS      45.3 MiB
  *   checks        OK (2797 passed)
+ *
+ * For a running Go program (s->attached, set from the snapshots' source,
+ * HS_SOURCE_ATTACH) the lines it cannot fill are left out or say so: no
+ * memory limit, no forced-cycle count, no scan counts, no checks.
  */
 #include <config.h>
 
 #include "heapscope/cli.h"
 
+#include "cli/sizes.h"
+
 #include <inttypes.h>
 #include <stdarg.h>
 
 #define LABEL_WIDTH 14
-
-/* "38.2 MiB", "512 B", "none" for 0 when none0 is set. */
-static const char *fmt_bytes(char *buf, size_t n, uint64_t b, bool none0)
-{
-    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    if (b == 0 && none0) {
-        snprintf(buf, n, "none");
-        return buf;
-    }
-    if (b < 1024) {
-        snprintf(buf, n, "%" PRIu64 " B", b);
-        return buf;
-    }
-    double v = (double)b / 1024;
-    int u = 0;
-    while (v >= 1024 && u < 5) {
-        v /= 1024;
-        u++;
-    }
-    snprintf(buf, n, "%.1f %s", v, units[u]);
-    return buf;
-}
 
 static double ms_of(int64_t ns)
 {
@@ -70,15 +54,22 @@ static void print_limits(FILE *out, const hs_run_stats *s)
         snprintf(gogc, sizeof gogc, "off");
     else
         snprintf(gogc, sizeof gogc, "%d", s->gogc);
+    if (s->attached) { /* the snapshot carries no GOMEMLIMIT; Go has no hard cap */
+        line(out, "GOGC", "%s", gogc);
+        return;
+    }
     line(out, "GOGC", "%s, memory limit %s, max heap %s", gogc,
-         fmt_bytes(lim, sizeof lim, s->memory_limit, true),
-         fmt_bytes(cap, sizeof cap, s->max_heap, true));
+         cli_fmt_bytes(lim, sizeof lim, s->memory_limit, true),
+         cli_fmt_bytes(cap, sizeof cap, s->max_heap, true));
 }
 
 static void print_gc(FILE *out, const hs_run_stats *s)
 {
     const hs_pause_stats *p = &s->pauses;
-    line(out, "GC cycles", "%" PRIu32 " (%" PRIu32 " forced)", s->gc.cycles, s->gc.forced);
+    if (s->attached) /* the snapshot carries no count of forced cycles */
+        line(out, "GC cycles", "%" PRIu32, s->gc.cycles);
+    else
+        line(out, "GC cycles", "%" PRIu32 " (%" PRIu32 " forced)", s->gc.cycles, s->gc.forced);
     if (p->count == 0)
         line(out, "STW pauses", "none");
     else
@@ -86,10 +77,18 @@ static void print_gc(FILE *out, const hs_run_stats *s)
              ms_of(p->max_ns), ms_of(p->p50_ns), ms_of(p->p99_ns));
 }
 
-/* What marking did: objects, or for Green Tea spans and objects. */
+/* What marking did: objects, or for Green Tea spans and objects.  A running
+ * Go program keeps no scan counts heapscope can read: its line names the
+ * marking in the live view's words (src/ui/gcbar.c) and says so. */
 static void print_marking(FILE *out, const hs_run_stats *s)
 {
     const hs_scan_stats *t = &s->gc.scan;
+    if (s->attached) {
+        line(out, "marking", "%s; scan counts not readable from a running Go program",
+             s->gc.gcmode == HS_GC_GREENTEA ? "Green Tea marking (Go 1.26+)"
+                                            : "classic marking (Go ≤ 1.25)");
+        return;
+    }
     if (s->gc.gcmode != HS_GC_GREENTEA) {
         line(out, "marking", "classic: %" PRIu64 " objects scanned", t->objs_single);
         return;
@@ -106,15 +105,15 @@ static void print_memory(FILE *out, const hs_run_stats *s)
 {
     char a[32], b[32];
     line(out, "peak heap", "HeapAlloc %s, HeapInuse %s",
-         fmt_bytes(a, sizeof a, s->peak_heap_alloc, false),
-         fmt_bytes(b, sizeof b, s->peak_heap_inuse, false));
+         cli_fmt_bytes(a, sizeof a, s->peak_heap_alloc, false),
+         cli_fmt_bytes(b, sizeof b, s->peak_heap_inuse, false));
     line(out, "final heap", "HeapAlloc %s, HeapInuse %s",
-         fmt_bytes(a, sizeof a, s->mem.HeapAlloc, false),
-         fmt_bytes(b, sizeof b, s->mem.HeapInuse, false));
+         cli_fmt_bytes(a, sizeof a, s->mem.HeapAlloc, false),
+         cli_fmt_bytes(b, sizeof b, s->mem.HeapInuse, false));
     if (s->peak_rss == 0)
         line(out, "peak RSS", "unknown");
     else
-        line(out, "peak RSS", "%s", fmt_bytes(a, sizeof a, s->peak_rss, false));
+        line(out, "peak RSS", "%s", cli_fmt_bytes(a, sizeof a, s->peak_rss, false));
 }
 
 static void print_checks(FILE *out, const hs_run_stats *s)

@@ -27,6 +27,7 @@ typedef struct delta_ctx {
     uint32_t *script; /* the span script: (run << 2 | op) words */
     size_t script_len, script_cap;
     uint32_t event_shift; /* the previous frame's event equal to event 0; REC_NO_SHIFT */
+    uint32_t format; /* the format version to code: 2, or 0 for the newest (3) */
 } delta_ctx;
 
 void delta_ctx_destroy(delta_ctx *c);

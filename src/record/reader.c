@@ -94,8 +94,8 @@ static bool read_header(hs_recording *r, char *why, size_t n)
     else if (version >= 1 && version < HS_RECORDING_VERSION_OLDEST)
         snprintf(why, n,
                  "%s is a recording of format version %u, which this heapscope no longer reads "
-                 "(it reads version %d)",
-                 p, version, HS_RECORDING_VERSION);
+                 "(it reads versions %d to %d)",
+                 p, version, HS_RECORDING_VERSION_OLDEST, HS_RECORDING_VERSION);
     else if (get_le32(h + 60) != rec_crc32(h, 60))
         snprintf(why, n, "%s has a damaged header (its checksum does not match)", p);
     else if (version == 0 || get_le32(h + 12) != REC_HEADER_BYTES)
@@ -104,8 +104,10 @@ static bool read_header(hs_recording *r, char *why, size_t n)
     else if (get_le32(h + 16) != HS_SNAPSHOT_VERSION)
         snprintf(why, n, "%s holds snapshots of version %u; this heapscope reads version %d", p,
                  get_le32(h + 16), HS_SNAPSHOT_VERSION);
-    else
+    else {
+        r->dc.format = version; /* the deltas of each version decode as it coded them */
         return true;
+    }
     return false;
 }
 

@@ -12,7 +12,10 @@
  *      wrote before (delta.c) or coded alone as a keyframe: every
  *      keyframe_every frames, or sooner when the deltas since the last
  *      keyframe hold keyframe_bytes of snapshot (the work of decoding them,
- *      which a seek pays); compressed with zstd (its content checksum on);
+ *      which a seek pays), or already 7/8 of that and the collector marked
+ *      or swept between this frame and the one before (a delta that would
+ *      be large, so the keyframe due soon costs least here); compressed
+ *      with zstd (its content checksum on);
  *      and written as one block.  A marker is a block of its caption;
  *   3. keeps each frame's offset, time and kind for the index;
  *   4. when asked to close and the queue is empty, writes the index block
@@ -295,6 +298,19 @@ static bool write_file_header(hs_recorder *r)
     return err == 0;
 }
 
+/* Did the collector mark, or finish a mark phase, between two frames?  Then
+ * the delta carries new marks, or a sweep's verdicts on cells whose marks it
+ * never saw, and costs about ten times a quiet one (record_bench's "where
+ * the bytes go"), so a keyframe due soon anyway costs least here.  The
+ * sweep generation is delta_spans.c's: cycle, less one while marking. */
+static bool collector_moved(const hs_snapshot *prev, const hs_snapshot *s)
+{
+    enum { MARK = 2 }; /* hs_gcphase (heapscope/runtime.h, which this part does not see) */
+    int64_t gen = (int64_t)s->cycle - (s->phase >= 1 && s->phase <= 3);
+    int64_t pgen = (int64_t)prev->cycle - (prev->phase >= 1 && prev->phase <= 3);
+    return s->phase == MARK || prev->phase == MARK || gen > pgen;
+}
+
 /* The payload of frame it: prefix, the transformed snapshot, the span
  * script.  *key says whether it is a keyframe.  Its length, 0 on failure. */
 static size_t encode_frame(hs_recorder *r, const item *it, bool *key)
@@ -305,7 +321,8 @@ static size_t encode_frame(hs_recorder *r, const item *it, bool *key)
     const hs_snapshot *prev = w->prev ? (const hs_snapshot *)(const void *)w->prev->buf : NULL;
     if (!canonical || prev == NULL || !delta_canonical(prev, w->prev->len) ||
         w->since_key + 1 >= (uint32_t)r->keyframe_every ||
-        w->chain_bytes + it->len > r->keyframe_bytes)
+        w->chain_bytes + it->len > r->keyframe_bytes ||
+        (w->chain_bytes + it->len > r->keyframe_bytes / 8 * 7 && collector_moved(prev, s)))
         prev = NULL;
     *key = prev == NULL;
     if (!rec_grow(&w->raw, &w->raw_cap, REC_FRAME_PREFIX_BYTES + it->len, 1))

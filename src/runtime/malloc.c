@@ -47,8 +47,6 @@ static inline uintptr_t nextFreeFast(mspan *s)
     return s->startAddr + (uintptr_t)result * s->elemsize;
 }
 
-/* Zero a small object.  The smallest classes, the most frequent, are
- * cleared with inline stores: a call to memset costs more than the work. */
 /* Zero a small object (8-aligned, a multiple of 8 bytes): inline 16-byte
  * stores up to 512 bytes, where a call to memset costs as much as the
  * stores themselves. */
@@ -63,7 +61,7 @@ static inline void memclrSmall(uintptr_t x, uintptr_t n)
     for (; i + 16 <= n; i += 16)
         *(zero16 *)(x + i) = (zero16){0, 0};
     if (i < n)
-        *(uint64_t *)(x + i) = 0;
+        __builtin_memset((void *)(x + i), 0, 8);
 }
 
 static inline void count_inc(uint64_t *c)

@@ -195,10 +195,6 @@ static void gcSweepTermination(hs_runtime *rt)
 {
     gcstate *gc = &rt->gc;
     finishsweep(rt);
-    pthread_mutex_lock(&gc->lock);
-    gc->requested = gc->forced = false; /* this cycle answers every request so far */
-    atomic_add_u32(&gc->cycle, 1);
-    pthread_mutex_unlock(&gc->lock);
     gcResetMarkState(rt);
     gcRootSizes(rt);
     gcControllerStartCycle(rt);
@@ -411,7 +407,15 @@ void gcRunCycle(hs_runtime *rt, bool forced)
     c.heap_start = atomic_load_u64(&rt->heap.heapLive);
     c.heap_goal = atomic_load_u64(&gc->heapGoal); /* the goal this cycle runs against */
     gcStopWorld(rt);
-    gcEventLog(rt, HS_GC_EV_START, forced, atomic_load_u32(&gc->cycle) + 1);
+    /* The cycle is the new one from its first phase on: sweep termination is
+     * cycle N's, as Go's gctrace counts it.  It answers every request so far,
+     * in the same hold of the lock (hs_gc waits for the cycle after the one
+     * it sees). */
+    pthread_mutex_lock(&gc->lock);
+    gc->requested = gc->forced = false;
+    atomic_add_u32(&gc->cycle, 1);
+    pthread_mutex_unlock(&gc->lock);
+    gcEventLog(rt, HS_GC_EV_START, forced, atomic_load_u32(&gc->cycle));
     gcSetPhase(rt, HS_PHASE_SWEEP_TERMINATION);
     gcHold(rt, HS_PHASE_SWEEP_TERMINATION);
     gcSweepTermination(rt);
@@ -443,14 +447,21 @@ void gcRunCycle(hs_runtime *rt, bool forced)
 /* ---- 4. sweep, and the controller thread ------------------------------------------------- */
 
 /* In the sweep phase: once everything is swept the phase is off (held there,
- * world stopped, when stepping). */
+ * world stopped, when stepping).  When stepping, the collector sweeps what
+ * is left itself: the user asked for the next phase, and the background
+ * sweeper, at a lower priority, may get little CPU on a busy machine. */
 static void gcSweepDone(hs_runtime *rt)
 {
-    if (atomic_load_u32(&rt->gc.phase) != HS_PHASE_SWEEP || !isSweepDone(rt))
+    if (atomic_load_u32(&rt->gc.phase) != HS_PHASE_SWEEP)
         return;
     pthread_mutex_lock(&rt->gc.lock);
     bool stepping = rt->gc.stepping;
     pthread_mutex_unlock(&rt->gc.lock);
+    if (stepping)
+        while (sweepone(rt) != UINTPTR_MAX)
+            ;
+    if (!isSweepDone(rt))
+        return;
     if (stepping) {
         gcStopWorld(rt);
         gcSetPhase(rt, HS_PHASE_OFF);
@@ -470,7 +481,7 @@ static bool gcWaitWork(hs_runtime *rt, bool *forced)
         struct timespec ts = realtimeAfter(1000000); /* sweep completion and forcegc are polled */
         pthread_cond_timedwait(&gc->wake, &gc->lock, &ts);
     }
-    /* The request stays up until the cycle has begun (gcSweepTermination), so
+    /* The request stays up until the cycle has begun (gcRunCycle, world stopped), so
      * an allocating P waiting for its cycle does not miss it. */
     bool run = gc->requested && !gc->stop;
     *forced = gc->forced;

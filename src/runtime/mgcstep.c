@@ -12,7 +12,9 @@
  * Step controller: with stepping on, the collector holds, with the world
  * stopped, at every phase boundary and after every step of N objects during
  * mark, until hs_gc_step grants the next step (a phase, N objects, or the rest
- * of the cycle).  State under gc.lock; the collector waits on gc.wake, readers
+ * of the cycle).  A step asked for while the collector is between holds is
+ * queued and granted at the next hold, so no key press is lost however fast
+ * they come.  State under gc.lock; the collector waits on gc.wake, readers
  * on gc.done.  Go has neither: both exist for the visualizer.
  */
 #include <string.h>
@@ -109,6 +111,12 @@ int gcHold(hs_runtime *rt, hs_gcphase ph)
     gc->held = true;
     gc->holdPhase = ph;
     gc->stepKind = -1;
+    if (gc->stepQueued > 0) { /* asked for while we were on the way here */
+        gc->stepKind = gc->stepQueue[0].kind;
+        gc->stepObjects = gc->stepQueue[0].n;
+        gc->stepQueued--;
+        memmove(gc->stepQueue, gc->stepQueue + 1, gc->stepQueued * sizeof(gc->stepQueue[0]));
+    }
     pthread_cond_broadcast(&gc->done);
     while (gc->stepping && gc->stepKind < 0 && !gc->stop)
         pthread_cond_wait(&gc->wake, &gc->lock);
@@ -129,6 +137,7 @@ void hs_gc_set_stepping(hs_runtime *rt, bool on)
     pthread_mutex_lock(&gc->lock);
     gc->stepping = on;
     gc->toCycleEnd = false;
+    gc->stepQueued = 0;
     pthread_cond_broadcast(&gc->wake);
     pthread_cond_broadcast(&gc->done);
     pthread_mutex_unlock(&gc->lock);
@@ -138,12 +147,22 @@ void hs_gc_step(hs_runtime *rt, hs_step_kind kind, uint64_t n)
 {
     gcstate *gc = &rt->gc;
     pthread_mutex_lock(&gc->lock);
-    if (gc->held) {
+    n = n ? n : 1;
+    uint32_t q = gc->stepQueued;
+    if (gc->held && gc->stepKind < 0) {
         gc->stepKind = (int)kind;
-        gc->stepObjects = n ? n : 1;
+        gc->stepObjects = n;
         gc->held = false; /* granted: a waiter now waits for the next hold */
-    } else if (gc->stepping && atomic_load_u32(&gc->phase) == HS_PHASE_OFF) {
+    } else if (gc->stepping && atomic_load_u32(&gc->phase) == HS_PHASE_OFF && !gc->held &&
+               !gc->requested) {
         gc->requested = gc->forced = true; /* start a cycle: it holds at its first boundary */
+    } else if (gc->stepping && kind == HS_STEP_OBJECTS && q > 0 &&
+               gc->stepQueue[q - 1].kind == HS_STEP_OBJECTS) {
+        gc->stepQueue[q - 1].n += n;
+    } else if (gc->stepping && q < sizeof(gc->stepQueue) / sizeof(gc->stepQueue[0])) {
+        gc->stepQueue[q].kind = (int)kind;
+        gc->stepQueue[q].n = n;
+        gc->stepQueued = q + 1;
     }
     pthread_cond_broadcast(&gc->wake);
     pthread_mutex_unlock(&gc->lock);

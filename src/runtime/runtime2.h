@@ -513,6 +513,14 @@ typedef struct gcstate {
     uint64_t stepObjects;       /* objects left in an HS_STEP_OBJECTS step */
     uint32_t holdPhase;
     bool toCycleEnd;            /* an HS_STEP_CYCLE step is running */
+    /* Steps asked for while the collector was between holds (keys pressed
+     * faster than steps end): granted in order at the next holds.  N-object
+     * steps in a row merge into one. */
+    struct {
+        int kind;
+        uint64_t n;
+    } stepQueue[16];
+    uint32_t stepQueued;
     /* history (lock) */
     int64_t *pauses;
     size_t npauses, cappauses;

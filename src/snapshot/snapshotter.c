@@ -13,13 +13,14 @@
  *      after every step of N objects: the world is stopped (but at the end of
  *      sweep), so the capture is exact and marked world_stopped.  It delays
  *      the world's restart by one capture, so unless the collector is
- *      stepping it captures only when the last capture began at least
- *      max(phase gap, 200 x its duration) ago — 1,000 cycles of a small heap
+ *      stepping it captures only when its own last capture began at least
+ *      max(phase gap, 200 x that capture's duration) ago — 1,000 cycles of a small heap
  *      take 130 ms with a capture at each of their 5,000 phase changes and 50
  *      ms without; and a pause stops every P, so the world stopped for a
  *      capture 0.5% of the time costs the program 0.5% of its throughput —
  *      and otherwise only reads the new events, which the next snapshot
- *      carries;
+ *      carries (or, when the thread is capturing at that moment, leaves them
+ *      to it rather than make the pause wait);
  *   3. hs_snapshotter_capture, on the caller's thread (the UI after a step;
  *      a mutator too: the capture never waits for the collector).
  * The publisher has one writer, so captures are serialized by capmu.  The
@@ -46,13 +47,14 @@
 struct hs_snapshotter {
     pthread_mutex_t capmu;      /* serializes captures: the publisher's one writer */
     capturer *cap;              /* capmu */
-    hs_runtime *rt;             /* capmu: NULL when stopped */
+    hs_runtime *rt;             /* written under capmu, atomically: NULL when stopped */
     hs_snapshot_publisher *pub; /* immutable */
     int64_t periodNs;           /* immutable */
     int64_t phaseGapNs;         /* immutable; < 0: capture every phase change */
     bool phaseCaptures;         /* immutable */
     int64_t lastStart, lastNs;  /* capmu: when the last capture began, how long it took */
-    int64_t lastHookStart;      /* capmu: when the phase hook's last capture began */
+    int64_t lastHookStart;      /* capmu: when the phase hook's last capture began, */
+    int64_t lastHookNs;         /* capmu: and how long it took */
     hs_step_state lastHold;     /* capmu: the hold the thread captured last */
     hs_snapshotter_stats stats; /* written under capmu with relaxed atomics, read by anyone */
     pthread_mutex_t mu;         /* guards stop; cond wakes the capture thread */
@@ -178,28 +180,39 @@ uint64_t hs_snapshotter_capture(hs_snapshotter *ss)
 
 /* ---- the phase hook ----------------------------------------------------------------- */
 
-/* Is it time for a phase capture?  capmu held. */
-static bool phaseCaptureDue(hs_snapshotter *ss)
+/* Is it time for a phase capture?  capmu held.  The share of time is the
+ * hook's own captures' (the thread's do not stop the world). */
+static bool phaseCaptureDue(hs_snapshotter *ss, bool stepping)
 {
-    if (ss->phaseGapNs < 0 || hs_gc_step_state(ss->rt).enabled)
+    if (ss->phaseGapNs < 0 || stepping)
         return true;
-    int64_t gap = 200 * ss->lastNs > ss->phaseGapNs ? 200 * ss->lastNs : ss->phaseGapNs;
-    return monoNow() - ss->lastStart >= gap;
+    int64_t gap = 200 * ss->lastHookNs > ss->phaseGapNs ? 200 * ss->lastHookNs : ss->phaseGapNs;
+    return monoNow() - ss->lastHookStart >= gap;
 }
 
 static void onPhase(void *ctx, int phase, bool worldStopped)
 {
     hs_snapshotter *ss = ctx;
     (void)phase;
-    if (!ss->phaseCaptures)
+    /* The runtime calling us outlives this call; the snapshotter may be
+     * stopping (rt going NULL under capmu). */
+    hs_runtime *rt = __atomic_load_n(&ss->rt, __ATOMIC_ACQUIRE);
+    if (!ss->phaseCaptures || rt == NULL)
         return;
-    pthread_mutex_lock(&ss->capmu);
+    bool stepping = hs_gc_step_state(rt).enabled;
+    /* Stepping, every hold must be captured: wait for the thread.  Otherwise
+     * a capture under way on the thread reads the new events itself, and the
+     * pause must not wait for it. */
+    if (stepping)
+        pthread_mutex_lock(&ss->capmu);
+    else if (pthread_mutex_trylock(&ss->capmu) != 0)
+        return;
     if (ss->rt != NULL) {
-        if (phaseCaptureDue(ss)) {
+        if (phaseCaptureDue(ss, stepping)) {
             captureLocked(ss, worldStopped, true);
             ss->lastHookStart = ss->lastStart;
-        }
-        else {
+            ss->lastHookNs = ss->lastNs;
+        } else {
             capturer_poll(ss->cap, ss->rt);
         }
     }
@@ -264,7 +277,7 @@ bool hs_snapshotter_start(hs_snapshotter *ss, hs_runtime *rt)
     if (ss->started)
         return false;
     pthread_mutex_lock(&ss->capmu);
-    ss->rt = rt;
+    __atomic_store_n(&ss->rt, rt, __ATOMIC_RELEASE);
     memset(&ss->lastHold, 0, sizeof(ss->lastHold));
     pthread_mutex_unlock(&ss->capmu);
     pthread_mutex_lock(&ss->mu);
@@ -272,7 +285,7 @@ bool hs_snapshotter_start(hs_snapshotter *ss, hs_runtime *rt)
     pthread_mutex_unlock(&ss->mu);
     if (pthread_create(&ss->thread, NULL, captureThread, ss) != 0) {
         pthread_mutex_lock(&ss->capmu);
-        ss->rt = NULL;
+        __atomic_store_n(&ss->rt, NULL, __ATOMIC_RELEASE);
         pthread_mutex_unlock(&ss->capmu);
         return false;
     }
@@ -291,6 +304,6 @@ void hs_snapshotter_stop(hs_snapshotter *ss)
         ss->started = false;
     }
     pthread_mutex_lock(&ss->capmu);
-    ss->rt = NULL;
+    __atomic_store_n(&ss->rt, NULL, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&ss->capmu);
 }

@@ -44,6 +44,7 @@ hs_ui *hs_ui_new(const hs_ui_opts *o, const hs_control *ctl)
     ui->zoom = -1;
     ui->cursor = -1;
     ui->step_n = 100;
+    ui->gogc_asked = -2;
     ui->series = calloc(SERIES_CAP, sizeof(*ui->series));
     ui->pauses = calloc(PAUSES_CAP, sizeof(*ui->pauses));
     size_t frames = (size_t)ui->o.fps * (size_t)ui->o.history_s;
@@ -184,10 +185,9 @@ void hs_ui_feed(hs_ui *ui, const hs_snapshot *s, int64_t now_ns)
         snprintf(ui->rejected_why, sizeof(ui->rejected_why), "%s", why);
         return;
     }
-    const frame *last = hist_at(&ui->hist, ui->hist.n ? ui->hist.n - 1 : 0);
-    if (last != NULL && last->s->seq == s->seq)
+    if (ui->have_latest && ui->latest_seq == s->seq)
         return; /* seen already */
-    if (last != NULL && last->s->seq > s->seq) {
+    if (ui->have_latest && ui->latest_seq > s->seq) {
         if (ui->o.transport == NULL)
             return; /* a live source only moves on: a stale copy */
         /* A replay seeked back: what was kept belongs to another stretch of
@@ -197,7 +197,15 @@ void hs_ui_feed(hs_ui *ui, const hs_snapshot *s, int64_t now_ns)
         ui->have_events = ui->have_base = false;
         ui->frozen = false;
     }
-    if (!hist_push(&ui->hist, s, now_ns)) {
+    ui->latest_seq = s->seq;
+    ui->latest_t_ns = s->t_ns;
+    ui->have_latest = true;
+    if (ui->gogc_asked != -2 &&
+        (s->gogc == ui->gogc_asked || now_ns - ui->gogc_asked_ns > 1000000000LL))
+        ui->gogc_asked = -2; /* the source has it (or did not take it) */
+    /* Frozen, the ring stands still: the frame on screen and the ones around
+     * it must not be dropped under the user's eyes.  The timeline goes on. */
+    if (!ui->frozen && !hist_push(&ui->hist, s, now_ns)) {
         ui_say(ui, "out of memory: this snapshot was not kept");
         return;
     }
@@ -269,10 +277,10 @@ static void control_key(hs_ui *ui, const hs_snapshot *s, int key)
         if (s == NULL || !s->step_enabled) {
             c->stepping(c->ctx, true);
             c->gc(c->ctx); /* the status line's STEP banner says the rest */
-        } else if (!s->step_held) {
+        } else if (!s->step_held && s->phase == 0) {
             c->gc(c->ctx);
             ui_say(ui, "step mode: starting a cycle to step through");
-        } else if (key == 's') {
+        } else if (key == 's') { /* between holds, the source queues the step */
             c->step(c->ctx, HS_CTL_STEP_PHASE, 0);
         } else if (key == 'n') {
             c->step(c->ctx, HS_CTL_STEP_OBJECTS, (uint64_t)ui->step_n);
@@ -289,8 +297,11 @@ static void control_key(hs_ui *ui, const hs_snapshot *s, int key)
     case '+':
     case '-':
         if (need(ui, (const void *)c->set_gogc, "GOGC") && s != NULL) {
-            int g = s->gogc < 0 ? 100 : s->gogc + (key == '+' ? 10 : -10);
+            int from = ui->gogc_asked != -2 ? ui->gogc_asked : s->gogc;
+            int g = from < 0 ? 100 : from + (key == '+' ? 10 : -10);
             g = g < 10 ? 10 : g;
+            ui->gogc_asked = g;
+            ui->gogc_asked_ns = ui->now_ns;
             c->set_gogc(c->ctx, g);
             ui_say(ui, "GOGC=%d", g);
         }

@@ -122,7 +122,7 @@ static int line1(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r, int lev
     double share = 0;
     if (marking && s->scan_work_expected > 0)
         share = (double)s->scan_work_done / (double)s->scan_work_expected;
-    share = share > 1 ? 1 : share;
+    share = share > 1 || s->phase == 3 ? 1 : share; /* mark termination: all of it is done */
     int cells = brief ? 5 : 10;
     for (int i = 0; i < cells; i++, x++) {
         bool on = marking && share * cells > i;
@@ -302,12 +302,11 @@ static int status_mode(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, int x, in
         return x;
     }
     if (ui->frozen) {
-        const hs_snapshot *newest = hist_at(&ui->hist, ui->hist.n - 1)->s;
         size_t i = hist_find(&ui->hist, s->seq);
         snprintf(buf, sizeof(buf),
                  brief ? " FROZEN %s back, %zu/%zu "
                        : " FROZEN %s behind now, frame %zu of %zu (, . move, End: live) ",
-                 fmt_ns(a, sizeof(a), newest->t_ns - s->t_ns), i + 1, ui->hist.n);
+                 fmt_ns(a, sizeof(a), ui->latest_t_ns - s->t_ns), i + 1, ui->hist.n);
         style st = ui_style(ui, 16, 117, HS_ATTR_BOLD);
         if (ui->pal.colors == 0)
             st.attr |= HS_ATTR_REVERSE;

@@ -114,10 +114,12 @@ static attr_t attrs_of(uint8_t a)
 static int pair_of(term_blitter *b, const hs_tcell *c)
 {
     int fg = c->fg == HS_COLOR_DEFAULT ? -1 : c->fg, bg = c->bg == HS_COLOR_DEFAULT ? -1 : c->bg;
-    if (b == NULL || fg > 255 || bg > 255)
+    if (b == NULL || b->no_table || fg > 255 || bg > 255)
         return alloc_pair(fg, bg);
-    if (b->pairs == NULL && (b->pairs = calloc(257 * 257, sizeof(int16_t))) == NULL)
+    if (b->pairs == NULL && (b->pairs = calloc(257 * 257, sizeof(int16_t))) == NULL) {
+        b->no_table = true; /* ncurses' allocator from now on, never both */
         return alloc_pair(fg, bg);
+    }
     int16_t *slot = &b->pairs[(fg + 1) * 257 + bg + 1];
     if (*slot == 0) {
         int limit = COLOR_PAIRS - 1 < 32767 ? COLOR_PAIRS - 1 : 32767;
@@ -184,6 +186,7 @@ void term_blitter_free(term_blitter *b)
     free(b->pairs);
     b->pairs = NULL;
     b->npairs = 0;
+    b->no_table = false;
 }
 
 static int translate(int ch)
@@ -313,15 +316,22 @@ static void close_term(term *t)
     term_blitter_free(&t->blit);
 }
 
-/* Handle every pending key; false when the user quits. */
-/* Feed the keys waiting; false on quit.  *any: whether one came. */
+/* Feed the keys waiting; false on quit.  *any: whether one came.  A resize
+ * or Ctrl-L makes the next frame copy every cell: after a resize ncurses
+ * may have lost what was outside a smaller size in between (two resizes
+ * that end at the old size), and Ctrl-L repairs a screen the terminal
+ * cleared behind our back. */
 static bool read_keys(hs_ui *ui, term *t, bool *any)
 {
     int ch;
     while ((ch = getch()) != ERR) {
         *any = true;
-        if (ch == KEY_RESIZE)
+        if (ch == KEY_RESIZE || ch == 12 /* Ctrl-L */) {
+            term_blitter_forget(&t->blit);
+            if (ch == 12)
+                clearok(curscr, TRUE);
             continue; /* the next render takes the new size */
+        }
         if (ch == KEY_MOUSE) {
             MEVENT ev;
             if (getmouse(&ev) != OK)
@@ -337,7 +347,6 @@ static bool read_keys(hs_ui *ui, term *t, bool *any)
         if (!hs_ui_key(ui, translate(ch)))
             return false;
     }
-    (void)t;
     return true;
 }
 

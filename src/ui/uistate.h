@@ -186,6 +186,12 @@ struct hs_ui {
     uint64_t shown_seq; /* while frozen: the frame on screen */
     int64_t now_ns;     /* of the render or key being handled */
     int64_t last_feed_ns;
+    /* The newest snapshot fed, kept in the ring or not: while frozen the
+     * ring stands still (so the frame shown and its neighbours stay), and
+     * "behind now" is measured from this. */
+    uint64_t latest_seq;
+    int64_t latest_t_ns;
+    bool have_latest;
     int64_t clock_base; /* our clock - the source's t_ns, least seen: for ages */
     bool have_base;
     uint64_t dropped, rejected;
@@ -194,6 +200,10 @@ struct hs_ui {
     int64_t msg_until_ns;
     int msg_world; /* 1: msg goes once a frame shows the world stopped; -1: running */
     int step_n; /* objects per `n` */
+    /* The GOGC last asked for, until a snapshot shows it (-2: none pending):
+     * `+` pressed twice before the next snapshot goes up by 20. */
+    int gogc_asked;
+    int64_t gogc_asked_ns; /* when; after a second the snapshots are believed again */
     bool prompting; /* m: a marker's caption being typed */
     char prompt[96];
 
@@ -265,6 +275,7 @@ typedef struct term_blitter {
     hs_canvas *shown; /* the last canvas copied; NULL: none, copy everything */
     int16_t *pairs;   /* (fg + 1) * 257 + bg + 1 (default colors as -1) -> color pair */
     int npairs;       /* color pairs made so far */
+    bool no_table;    /* the table could not be had: ncurses allocates every pair */
 } term_blitter;
 
 /* Copy cv to the current ncurses screen and show it (term.c).  With b NULL,

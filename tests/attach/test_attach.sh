@@ -111,6 +111,15 @@ expect_refused "needs a terminal" --attach "$tpid"
 run --headless --attach "$tpid" --freeze --duration 0.5s --stats-json "$tmp/stats.json"
 [ "$rc" -eq 0 ] || fail "headless attach: exit $rc: $(cat "$tmp/err")"
 grep -q "^program .*pid $tpid (go1\." "$tmp/out" || fail "headless attach: no program line: $(cat "$tmp/out")"
+# What a running program keeps no count of is said, never printed as 0; the
+# marking is named as the live view names it (Go 1.26 marks with Green Tea).
+grep -q "^marking       .* marking (Go .*); scan counts not readable from a running Go program$" "$tmp/out" ||
+    fail "headless attach: marking line: $(grep marking "$tmp/out")"
+if grep -q "^program .*(go1\.2[6-9]" "$tmp/out"; then
+    grep -q "^marking       Green Tea marking (Go 1.26+);" "$tmp/out" ||
+        fail "headless attach of Go 1.26+: marking is not Green Tea: $(grep marking "$tmp/out")"
+fi
+! grep -q "objects scanned\|forced" "$tmp/out" || fail "headless attach: prints counts it cannot read: $(cat "$tmp/out")"
 for key in '"/gc/heap/objects:objects"' '"/gc/cycles/total:gc-cycles"' '"/gc/heap/goal:bytes"' \
     '"/memory/classes/heap/objects:bytes"'; do
     grep -q "$key" "$tmp/stats.json" || fail "--stats-json has no $key"
@@ -127,6 +136,23 @@ wait "$hs"
 rc=$?
 [ "$rc" -eq 0 ] || fail "program exiting while attached: exit $rc: $(cat "$tmp/err"); it said: $(cat "$tout")"
 grep -q "the program exited" "$tmp/out" || fail "program exiting: the summary says $(cat "$tmp/out"); the program said: $(cat "$tout")"
+
+# Ended by SIGTERM: the summary, then exit status 128 + 15, as a shell
+# reports a command a signal ended.  The signal goes once heapscope blocks
+# it (SigBlk in /proc has SIGHUP, SIGINT and SIGTERM: 0x4003).
+start "$GO_FULL"
+"$bin" --headless --attach "$tpid" --duration 60s >"$tmp/out" 2>"$tmp/err" </dev/null &
+hs=$!
+for _ in $(seq 200); do
+    blk=$(sed -n 's/^SigBlk:[[:space:]]*//p' "/proc/$hs/status" 2>/dev/null)
+    [ -n "$blk" ] && [ $((0x$blk & 0x4003)) -eq $((0x4003)) ] && break
+    sleep 0.05
+done
+kill -TERM "$hs"
+wait "$hs"
+rc=$?
+[ "$rc" -eq 143 ] || fail "headless attach ended by SIGTERM: exit $rc, want 143: $(cat "$tmp/err")"
+grep -q "stopped by a signal" "$tmp/out" || fail "SIGTERM: the summary says $(cat "$tmp/out")"
 
 if [ "$failures" -ne 0 ]; then
     echo "test_attach.sh: $failures failures" >&2

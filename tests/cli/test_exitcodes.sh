@@ -89,13 +89,72 @@ expect_usage --freeze --freeze
 expect_usage --attach-bin --attach-bin ./server
 expect_usage --replay --replay r.hsr --attach 1
 
-# ---- a recording that is not there; --replay with no terminal ------------------
-run --replay r.hsr --screenshot f.txt --at 2
-[ "$rc" -eq 2 ] || fail "--replay of a missing file: exit $rc, want 2"
-grep -q "^heapscope: --replay: .*r.hsr" "$tmp/err" || fail "--replay of a missing file: $(cat "$tmp/err")"
-run --replay r.hsr
-[ "$rc" -eq 2 ] || fail "--replay with no terminal: exit $rc, want 2"
-grep -q "standard output is not one" "$tmp/err" || fail "--replay with no terminal: $(cat "$tmp/err")"
+expect_usage --at --at 3 --replay r.hsr
+expect_usage --max-heap --max-heap 1
+expect_usage --max-heap --max-heap 4095KiB
+
+# ---- options that would do nothing in the mode chosen (DESIGN.md's modes) ------
+expect_usage --workload --replay r.hsr -w churn --screenshot a.txt
+expect_usage --verify --verify --replay r.hsr
+expect_usage --step --headless --step --duration 2s
+expect_usage --headless --replay r.hsr --headless
+expect_usage --duration --replay r.hsr --export-cast a.cast --duration 2s
+expect_usage --gctrace --gctrace
+expect_usage --stats-json --stats-json s.json
+expect_usage --fps --headless --fps 10
+expect_usage --view --headless --view ps
+expect_usage --record --attach 1 --record r.hsr
+expect_usage --gogc --attach 1 --gogc 50
+expect_usage --view --attach 1 --headless --view ps
+expect_usage --stats-json --attach 1 --stats-json s.json
+head -n 1 "$tmp/err" | grep -q "does not apply to the view of an attached program (--attach)" ||
+    fail "--attach --stats-json: the message does not name the mode: $(head -n 1 "$tmp/err")"
+# Every option of heapscope's own runtime, with a recording or a Go program
+# as the source instead.
+for spec in "--procs 2" "--gogc 50" "--memory-limit 1GiB" "--max-heap 64MiB" "--seed 1" \
+    "--gc greentea" "--verify" "--step" "--record x.hsr" "--workload churn"; do
+    # shellcheck disable=SC2086 # split on purpose
+    set -- $spec
+    expect_usage "$1" --replay r.hsr $spec
+    expect_usage "$1" --attach 1 $spec
+    expect_usage "$1" --replay r.hsr --screenshot a.txt $spec
+done
+for spec in "--gctrace" "--stats-json s.json" "--view ps" "--step"; do
+    # shellcheck disable=SC2086
+    set -- $spec
+    case $1 in
+    --gctrace | --stats-json) expect_usage "$1" $spec ;; # the live view
+    *) expect_usage "$1" --headless --duration 1s $spec ;; # a headless run
+    esac
+done
+
+# ---- the mistake in the input comes before "no terminal" -------------------------
+# expect_input OPTION ARGS...: status 2, and the first line of stderr is
+# about OPTION, not about the terminal (stdout is a file here).
+expect_input() {
+    local opt=$1
+    shift
+    run "$@"
+    [ "$rc" -eq 2 ] || fail "heapscope $*: exit $rc, want 2"
+    head -n 1 "$tmp/err" | grep -q "^heapscope: $opt: " ||
+        fail "heapscope $*: first line is not about $opt: $(head -n 1 "$tmp/err")"
+    ! grep -q "terminal" "$tmp/err" || fail "heapscope $*: talks of the terminal: $(cat "$tmp/err")"
+}
+expect_input --workload -w nosuch
+expect_input --workload -w trace:file=/nonexistent
+expect_input --workload -w churn:live=1
+expect_input --record --record "$tmp/nodir/x.hsr"
+expect_input --workload -w nosuch --record "$tmp/x.hsr"
+[ ! -e "$tmp/x.hsr" ] || fail "a refused live view left $tmp/x.hsr behind"
+run --record "$tmp/x.hsr"
+[ ! -e "$tmp/x.hsr" ] || fail "the live view with no terminal left $tmp/x.hsr behind"
+expect_input --replay --replay "$tmp/missing.hsr"
+expect_input --replay --replay "$tmp/missing.hsr" --screenshot f.txt --at 2
+grep -q "^heapscope: --replay: .*missing.hsr" "$tmp/err" || fail "--replay of a missing file: $(cat "$tmp/err")"
+# With good input, the live view still says it needs a terminal.
+run -w churn
+[ "$rc" -eq 2 ] || fail "live view with no terminal: exit $rc, want 2"
+grep -q "standard output is not one" "$tmp/err" || fail "live view with no terminal: $(cat "$tmp/err")"
 
 if [ "$failures" -ne 0 ]; then
     echo "test_exitcodes: $failures failure(s)" >&2

@@ -112,7 +112,7 @@ START_TEST(test_every_runtime_option)
     PARSE(&p, "--workload", "trace:file=out.hst,speed=2", "--procs", "3", "--gogc", "off",
           "--memory-limit", "1.5GiB", "--max-heap", "64MiB", "--seed", "42", "--duration", "1m30s",
           "--headless", "--verify", "--fps", "240", "--gctrace", "--stats-json", "stats.json",
-          "--step", "--gc", "greentea", "--record", "rec.hsr");
+          "--gc", "greentea", "--record", "rec.hsr");
     expect_ok(&p);
     ck_assert_str_eq(p.o.workload, "trace:file=out.hst,speed=2");
     ck_assert_int_eq(p.o.procs, 3);
@@ -122,7 +122,7 @@ START_TEST(test_every_runtime_option)
     ck_assert(p.o.seed_given);
     ck_assert_uint_eq(p.o.seed, 42);
     ck_assert_uint_eq(p.o.duration_ns, 90 * UINT64_C(1000000000));
-    ck_assert(p.o.headless && p.o.verify && p.o.step);
+    ck_assert(p.o.headless && p.o.verify && !p.o.step);
     ck_assert_int_eq(p.o.fps, 240);
     ck_assert_int_eq(p.o.gctrace, 1);
     ck_assert_str_eq(p.o.stats_json, "stats.json");
@@ -130,6 +130,27 @@ START_TEST(test_every_runtime_option)
     ck_assert_str_eq(p.o.record, "rec.hsr");
     ck_assert_int_eq(hs_options_mode(&p.o), HS_MODE_HEADLESS);
     done(&p);
+}
+END_TEST
+
+/* Each option in a mode where it means something, and the least --max-heap. */
+START_TEST(test_options_in_their_modes)
+{
+    static const char *const ok[][12] = {
+        {"--step", "--max-heap", "4MiB", "--view", "ps", "--record", "r.hsr", "--verify"},
+        {"--headless", "--fps", "10", "--record", "r.hsr", "--gctrace", "--stats-json", "s.json"},
+        {"--replay", "r.hsr", "--view", "ps", "--duration", "2s", "--fps", "10"},
+        {"--replay", "r.hsr", "--screenshot", "a.txt", "--at", "3", "--view", "ps", "--size",
+         "80x24"},
+        {"--attach", "1", "--view", "ps", "--duration", "2s", "--fps", "5", "--freeze"},
+        {"--attach", "1", "--headless", "--stats-json", "s.json", "--attach-bin", "b"},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        parsed p;
+        run(&p, ok[i]);
+        expect_ok(&p);
+        done(&p);
+    }
 }
 END_TEST
 
@@ -176,7 +197,8 @@ END_TEST
 START_TEST(test_short_and_equals_forms)
 {
     parsed p;
-    PARSE(&p, "-w", "web:rate=10", "-p", "1", "-r", "a.hsr", "--gogc=0", "--gctrace=2");
+    PARSE(&p, "-w", "web:rate=10", "-p", "1", "-r", "a.hsr", "--gogc=0", "--gctrace=2",
+          "--headless");
     expect_ok(&p);
     ck_assert_str_eq(p.o.workload, "web:rate=10");
     ck_assert_int_eq(p.o.procs, 1);
@@ -184,7 +206,7 @@ START_TEST(test_short_and_equals_forms)
     ck_assert_int_eq(p.o.gogc, 0);
     ck_assert_int_eq(p.o.gctrace, 2);
     done(&p);
-    PARSE(&p, "-p4", "-wheap", "--gctrace=0", "--gogc", "2147483647");
+    PARSE(&p, "-p4", "-wheap", "--gctrace=0", "--gogc", "2147483647", "--headless");
     expect_ok(&p);
     ck_assert_int_eq(p.o.procs, 4);
     ck_assert_str_eq(p.o.workload, "heap");
@@ -328,6 +350,24 @@ static const bad_case bad[] = {
     {{"--attach-bin", "x"}, "--attach-bin"},
     {{"--replay", "r", "--attach", "1"}, "--replay"},
     {{"--attach", "1", "--replay", "r"}, "--replay"},
+    {{"--max-heap", "1"}, "--max-heap"},
+    {{"--max-heap", "4095KiB"}, "--max-heap"},
+    {{"--replay", "r", "--at", "3"}, "--at"},
+    {{"--replay", "r", "--export-cast", "a.cast", "--at", "3"}, "--at"},
+    /* options that would do nothing in the mode chosen */
+    {{"--headless", "--step", "--duration", "2s"}, "--step"},
+    {{"--replay", "r", "-w", "churn", "--screenshot", "a.txt"}, "--workload"},
+    {{"--verify", "--replay", "r"}, "--verify"},
+    {{"--replay", "r", "--headless"}, "--headless"},
+    {{"--replay", "r", "--screenshot", "a.txt", "--duration", "2s"}, "--duration"},
+    {{"--gctrace"}, "--gctrace"},
+    {{"--stats-json", "s.json"}, "--stats-json"},
+    {{"--headless", "--fps", "10"}, "--fps"},
+    {{"--headless", "--view", "ps"}, "--view"},
+    {{"--attach", "1", "--record", "r.hsr"}, "--record"},
+    {{"--attach", "1", "--gogc", "50"}, "--gogc"},
+    {{"--attach", "1", "--headless", "--view", "ps"}, "--view"},
+    {{"--attach", "1", "--stats-json", "s.json"}, "--stats-json"},
 };
 
 START_TEST(test_bad_usage)
@@ -444,6 +484,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_defaults);
     tcase_add_test(tc, test_every_runtime_option);
     tcase_add_test(tc, test_every_replay_option);
+    tcase_add_test(tc, test_options_in_their_modes);
     tcase_add_test(tc, test_every_attach_option);
     tcase_add_test(tc, test_short_and_equals_forms);
     tcase_add_test(tc, test_unambiguous_prefix);

@@ -21,6 +21,18 @@ run --headless --procs 1 --duration 2s --seed 3 --record "$rec"
 grep -q "^heapscope: recorded [0-9]* frames to $rec" "$tmp/err" || fail "--record: no report: $(cat "$tmp/err")"
 frames=$(sed -n 's/^heapscope: recorded \([0-9]*\) frames.*/\1/p' "$tmp/err")
 [ "${frames:-0}" -ge 20 ] || fail "--record: only ${frames:-0} frames in 2 s at 30 fps"
+# The count printed is the count the reader finds in the file (the last
+# frame, recorded as the run ends, included): frame frames-1 is the last.
+run --replay "$rec" --screenshot "$tmp/x.txt" --at 99999999
+found=$(sed -n 's/.*past the end of the recording (\([0-9]*\) frames.*/\1/p' "$tmp/err")
+[ "$found" = "$frames" ] || fail "--record said $frames frames, the reader finds ${found:-none}: $(cat "$tmp/err")"
+run --replay "$rec" --screenshot "$tmp/x.txt" --at $((frames - 1))
+[ "$rc" = 0 ] || fail "--at $((frames - 1)), the last frame: exit $rc: $(cat "$tmp/err")"
+
+# Good input but no terminal: --replay says it needs one.
+run --replay "$rec"
+[ "$rc" = 2 ] || fail "--replay with no terminal: exit $rc, want 2"
+grep -q "standard output is not one" "$tmp/err" || fail "--replay with no terminal: $(cat "$tmp/err")"
 
 # Screenshots in every format, by time and by frame, of two views.
 for ext in txt ansi svg html; do

@@ -69,6 +69,22 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
+/* The spinner on P 0, running; spinner_stop ends it. */
+static void spinner_start(spinner *sp, pthread_t *th, hs_runtime *rt)
+{
+    *sp = (spinner){.rt = rt, .pp = hs_runtime_p(rt, 0)};
+    pthread_create(th, NULL, spinner_main, sp);
+    while (atomic_load_u64(&sp->count) == 0)
+        sleep_ms(1);
+}
+
+static void spinner_stop(spinner *sp, pthread_t th)
+{
+    hs_gc_set_stepping(sp->rt, false);
+    atomic_store_u32(&sp->stop, 1);
+    pthread_join(th, NULL);
+}
+
 /* Held: the phase is ph and the mutator does not move. */
 static void expect_held(hs_runtime *rt, spinner *sp, hs_gcphase ph)
 {
@@ -85,14 +101,13 @@ static void expect_held(hs_runtime *rt, spinner *sp, hs_gcphase ph)
 START_TEST(test_step_through_a_cycle)
 {
     hs_runtime *rt = gc_rt_new(1, -1);
-    spinner sp = {.rt = rt, .pp = hs_runtime_p(rt, 0)};
+    spinner sp;
     pthread_t th;
-    pthread_create(&th, NULL, spinner_main, &sp);
-    while (atomic_load_u64(&sp.count) == 0)
-        sleep_ms(1);
+    spinner_start(&sp, &th, rt);
     hs_gc_set_stepping(rt, true);
     hs_gc_step(rt, HS_STEP_PHASE, 0); /* off: starts a cycle */
     expect_held(rt, &sp, HS_PHASE_SWEEP_TERMINATION);
+    ck_assert_uint_eq(hs_gc_step_state(rt).cycle, 1); /* its first phase is the new cycle's */
     expect_colors(rt, chainLen, 0, 0);
     hs_gc_step(rt, HS_STEP_PHASE, 0);
     expect_held(rt, &sp, HS_PHASE_MARK);
@@ -142,10 +157,34 @@ START_TEST(test_step_through_a_cycle)
     hs_gc_step(rt, HS_STEP_CYCLE, 0);
     expect_held(rt, &sp, HS_PHASE_OFF);
     ck_assert_uint_eq(hs_gc_get_summary(rt).cycles, 2);
-    hs_gc_set_stepping(rt, false);
-    atomic_store_u32(&sp.stop, 1);
-    pthread_join(th, NULL);
+    spinner_stop(&sp, th);
     ck_assert(!hs_gc_get_summary(rt).verify_failed);
+    hs_runtime_free(rt);
+}
+END_TEST
+
+/* Steps asked for faster than they end are queued, none lost: three phase
+ * steps in a row go three phases on, five object steps of 1 scan five. */
+START_TEST(test_steps_asked_quickly_all_count)
+{
+    hs_runtime *rt = gc_rt_new(1, -1);
+    spinner sp;
+    pthread_t th;
+    spinner_start(&sp, &th, rt);
+    hs_gc_set_stepping(rt, true);
+    hs_gc_step(rt, HS_STEP_PHASE, 0);
+    expect_held(rt, &sp, HS_PHASE_SWEEP_TERMINATION);
+    hs_gc_step(rt, HS_STEP_PHASE, 0); /* to mark */
+    for (int i = 0; i < 5; i++)
+        hs_gc_step(rt, HS_STEP_OBJECTS, 1);
+    expect_held(rt, &sp, HS_PHASE_MARK);
+    ck_assert_uint_eq(hs_gc_step_state(rt).objects_scanned, 5);
+    expect_colors(rt, chainLen - 6, 1, 5);
+    for (int i = 0; i < 3; i++)
+        hs_gc_step(rt, HS_STEP_PHASE, 0); /* the rest of mark, mark termination, sweep */
+    expect_held(rt, &sp, HS_PHASE_OFF);
+    ck_assert_uint_eq(hs_gc_get_summary(rt).cycles, 1);
+    spinner_stop(&sp, th);
     hs_runtime_free(rt);
 }
 END_TEST
@@ -176,11 +215,9 @@ START_TEST(test_holds_are_not_pauses)
     cfg.sys = &jc.sys;
     hs_runtime *rt = NULL;
     ck_assert_int_eq(hs_runtime_new(&cfg, &rt), HS_OK);
-    spinner sp = {.rt = rt, .pp = hs_runtime_p(rt, 0)};
+    spinner sp;
     pthread_t th;
-    pthread_create(&th, NULL, spinner_main, &sp);
-    while (atomic_load_u64(&sp.count) == 0)
-        sleep_ms(1);
+    spinner_start(&sp, &th, rt);
     hs_gc_set_stepping(rt, true);
     hs_gc_step(rt, HS_STEP_PHASE, 0);
     /* Five holds: a cycle's phases (the jumps may also bring the periodic
@@ -190,9 +227,7 @@ START_TEST(test_holds_are_not_pauses)
         atomic_add_i64(&jc.offset, 1000000000000LL);
         hs_gc_step(rt, HS_STEP_PHASE, 0);
     }
-    hs_gc_set_stepping(rt, false);
-    atomic_store_u32(&sp.stop, 1);
-    pthread_join(th, NULL);
+    spinner_stop(&sp, th);
     int64_t pauses[16];
     size_t n = hs_gc_pauses(rt, pauses, 16);
     ck_assert_uint_ge(n, 2);
@@ -207,11 +242,9 @@ END_TEST
 START_TEST(test_world_pause)
 {
     hs_runtime *rt = gc_rt_new(2, -1);
-    spinner sp = {.rt = rt, .pp = hs_runtime_p(rt, 0)};
+    spinner sp;
     pthread_t th;
-    pthread_create(&th, NULL, spinner_main, &sp);
-    while (atomic_load_u64(&sp.count) == 0)
-        sleep_ms(1);
+    spinner_start(&sp, &th, rt);
     hs_world_pause(rt);
     uint64_t before = atomic_load_u64(&sp.count);
     sleep_ms(20);
@@ -231,6 +264,7 @@ static Suite *make_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_step_through_a_cycle);
+    tcase_add_test(tc, test_steps_asked_quickly_all_count);
     tcase_add_test(tc, test_holds_are_not_pauses);
     tcase_add_test(tc, test_world_pause);
     suite_add_tcase(s, tc);

@@ -8,6 +8,6 @@
 b="${top_builddir:-.}"
 s="${srcdir:-.}"
 exec "$s/tests/no_runtime.sh" "the recorder" "$b/src/record/libhsrecord.a" "$s/src/record" \
-    hs_snapshot_check '"record/[a-z]*\.h" "heapscope/record.h" "heapscope/snapshot.h"' \
+    hs_snapshot_check '"record/[a-z_]*\.h" "heapscope/record.h" "heapscope/snapshot.h"' \
     "$b/src/runtime/libhsruntime.a" "$b/src/snapshot/libhssnapshot.a" \
     "$b/src/workload/libhsworkload.a" "$b/src/ui/libhsui.a" "$b/src/cli/libhscli.a"

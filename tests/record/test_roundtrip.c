@@ -2,9 +2,13 @@
  * test_roundtrip.c — what goes into a recording comes out byte for byte:
  * real snapshots of a churning runtime, decoded in order, out of order and
  * from any keyframe spacing; markers with their captions and frames; a
- * snapshot laid out unlike a capture (stored raw) among delta-coded ones.
+ * snapshot laid out unlike a capture (stored raw) among delta-coded ones;
+ * the transform itself in both format versions it reads, over real frames
+ * and over frames that mark, allocate black and sweep; where the writer
+ * puts keyframes.
  */
 #include "recutil.h"
+#include "record/delta.h"
 
 static snapset set; /* one capture for every test of the suite: read-only */
 
@@ -164,6 +168,181 @@ START_TEST(test_empty_recording)
 }
 END_TEST
 
+/* cur coded against prev (NULL: a keyframe) in format version format (0:
+ * the newest), decoded by a decoder of its own: byte for byte cur.  The
+ * transformed bytes are returned (the caller frees them). */
+static uint8_t *transform_roundtrip(const hs_snapshot *prev, const hs_snapshot *cur,
+                                    uint32_t format)
+{
+    delta_ctx enc = {.format = format}, dec = {.format = format};
+    uint8_t *diff = malloc(cur->size), *script = NULL;
+    hs_snapshot *back = malloc(cur->size);
+    ck_assert(delta_canonical(cur, cur->size));
+    ck_assert(delta_encode(&enc, prev, cur, diff));
+    script = malloc(4 * enc.script_len + 4);
+    for (size_t w = 0; w < enc.script_len; w++)
+        memcpy(script + 4 * w, &enc.script[w], 4); /* little-endian, as every snapshot */
+    ck_assert(delta_set_script(&dec, script, enc.script_len, enc.event_shift));
+    char why[160];
+    ck_assert_msg(delta_decode(&dec, prev, diff, cur->size, back, why, sizeof(why)), "%s", why);
+    ck_assert_msg(memcmp(back, cur, cur->size) == 0, "the transform of format %u lost bytes",
+                  format);
+    delta_ctx_destroy(&enc);
+    delta_ctx_destroy(&dec);
+    free(script);
+    free(back);
+    return diff;
+}
+
+/* Version 3 predicts every allocation count from the span's own cells:
+ * its column of the transformed span table is all zeros. */
+static void expect_counts_free(const hs_snapshot *s, const uint8_t *diff)
+{
+    const uint8_t *col = diff + s->spans_off + offsetof(hs_snap_span, alloc_count) * s->nspans;
+    for (uint32_t i = 0; i < s->nspans; i++)
+        ck_assert_msg(col[2 * i] == 0 && col[2 * i + 1] == 0,
+                      "span %u's allocation count was not predicted exactly", i);
+}
+
+START_TEST(test_transform_formats)
+{
+    for (size_t i = 0; i < set.n; i++) {
+        const hs_snapshot *prev = i % 10 == 0 ? NULL : set.s[i - 1];
+        free(transform_roundtrip(prev, set.s[i], 2));
+        uint8_t *diff = transform_roundtrip(prev, set.s[i], 0);
+        expect_counts_free(set.s[i], diff);
+        free(diff);
+    }
+}
+END_TEST
+
+static uint64_t next_rand(uint64_t *rng)
+{
+    *rng = *rng * 6364136223846793005ull + 1442695040888963407ull;
+    return *rng >> 33;
+}
+
+static unsigned cell_at(const uint8_t *c, uint32_t k)
+{
+    return (c[k / 4] >> (2 * (k % 4))) & 3;
+}
+
+static void set_cell(uint8_t *c, uint32_t k, unsigned v)
+{
+    c[k / 4] = (uint8_t)((c[k / 4] & ~(3u << (2 * (k % 4)))) | v << (2 * (k % 4)));
+}
+
+/* The frame after s while marking: about a third of the white cells turn
+ * gray or black, gray cells black, and each span allocates black up to a
+ * later free index (free cells below it turn black, as a mark phase
+ * allocates); each span's count follows its cells. */
+static hs_snapshot *marked_after(const hs_snapshot *s, uint64_t *rng)
+{
+    hs_snapshot *n = snap_copy(s);
+    n->phase = 2; /* mark */
+    n->t_ns += 33000000;
+    n->seq++;
+    hs_snap_span *sp = (hs_snap_span *)(void *)((uint8_t *)n + n->spans_off);
+    uint8_t *cells = (uint8_t *)n + n->cells_off;
+    for (uint32_t i = 0; i < n->nspans; i++) {
+        if (sp[i].flags & HS_SPAN_CELLS_UNKNOWN)
+            continue;
+        uint8_t *c = cells + sp[i].cells;
+        uint32_t fi = sp[i].freeindex + (uint32_t)next_rand(rng) % 4;
+        fi = fi < sp[i].nelems ? fi : sp[i].nelems;
+        unsigned used = 0;
+        for (uint32_t k = 0; k < sp[i].nelems; k++) {
+            unsigned v = cell_at(c, k), r = (unsigned)next_rand(rng) % 6;
+            if (v == HS_CELL_WHITE && r < 2)
+                v = r == 0 ? HS_CELL_GRAY : HS_CELL_BLACK;
+            else if (v == HS_CELL_GRAY && r < 4)
+                v = HS_CELL_BLACK;
+            else if (v == HS_CELL_FREE && k >= sp[i].freeindex && k < fi)
+                v = HS_CELL_BLACK;
+            set_cell(c, k, v);
+            used += v != HS_CELL_FREE;
+        }
+        sp[i].freeindex = (uint16_t)fi;
+        sp[i].alloc_count = (uint16_t)used;
+    }
+    return n;
+}
+
+START_TEST(test_transform_marking)
+{
+    /* Three frames of one mark phase, from a real capture, each coded
+     * against the one before and alone, in both formats. */
+    uint64_t rng = 7;
+    hs_snapshot *f[4] = {snap_copy(set.s[set.n / 2])};
+    for (int k = 1; k < 4; k++)
+        f[k] = marked_after(f[k - 1], &rng);
+    size_t changed = 0;
+    for (int k = 1; k < 4; k++) {
+        changed += memcmp((uint8_t *)f[k] + f[k]->cells_off, (uint8_t *)f[k - 1] + f[k]->cells_off,
+                          f[k]->ncell_bytes) != 0;
+        for (int key = 0; key < 2; key++) {
+            const hs_snapshot *prev = key ? NULL : f[k - 1];
+            free(transform_roundtrip(prev, f[k], 2));
+            uint8_t *diff = transform_roundtrip(prev, f[k], 0);
+            expect_counts_free(f[k], diff);
+            free(diff);
+        }
+    }
+    ck_assert_uint_eq(changed, 3); /* the cells did move */
+    for (int k = 0; k < 4; k++)
+        free(f[k]);
+}
+END_TEST
+
+/* Keyframes at frames keys[] (ended by SIZE_MAX) of a recording of frames
+ * copies of base, each a frame later, marking at frame mark (SIZE_MAX:
+ * never), with a keyframe budget of 1 MiB. */
+static void expect_keyframes(const hs_snapshot *base, size_t frames, size_t mark,
+                             const size_t *keys)
+{
+    char path[256], why[256];
+    rec_tmp_path(path, sizeof(path), "keys");
+    hs_recorder_opts o = {.queue_bytes = (size_t)1 << 30, .keyframe_mib = 1};
+    hs_recorder *r = hs_recorder_open(path, &o, why, sizeof(why));
+    ck_assert_msg(r != NULL, "%s", why);
+    hs_snapshot *f = snap_copy(base);
+    for (size_t i = 0; i < frames; i++) {
+        f->phase = i == mark ? 2 : 0;
+        hs_recorder_add(r, f);
+        hs_recorder_flush(r);
+        f->t_ns += 33000000;
+        f->seq++;
+    }
+    ck_assert_int_eq(hs_recorder_close(r, why, sizeof(why)), 0);
+    hs_recording *rec = rec_open_ok(path);
+    ck_assert_uint_eq(hs_recording_frames(rec), frames);
+    for (size_t i = 0, k = 0; i < frames; i++) {
+        bool key = keys[k] == i;
+        k += key;
+        ck_assert_msg(hs_recording_is_keyframe(rec, i) == key, "frame %zu: keyframe %d", i, !key);
+        ck_assert_ptr_nonnull(hs_recording_frame(rec, i, why, sizeof(why)));
+    }
+    hs_recording_close(rec);
+    unlink(path);
+    free(f);
+}
+
+START_TEST(test_keyframe_at_marking)
+{
+    /* The budget brings a keyframe at frame due (its deltas would hold
+     * more than 1 MiB); a frame that marks once they hold 7/8 of it takes
+     * the keyframe early, and one that marks sooner does not (nor the frame
+     * after it, whose delta holds the end of the marking). */
+    const hs_snapshot *base = set.s[0];
+    size_t budget = (size_t)1 << 20, due = budget / base->size + 1,
+           early = budget / 8 * 7 / base->size + 1;
+    ck_assert_msg(early >= 2 && early + 1 < due, "snapshots of %u bytes leave no room", base->size);
+    expect_keyframes(base, due + 1, SIZE_MAX, (const size_t[]){0, due, SIZE_MAX});
+    expect_keyframes(base, due + 1, due - 1, (const size_t[]){0, due - 1, SIZE_MAX});
+    expect_keyframes(base, due + 1, early - 2, (const size_t[]){0, due, SIZE_MAX});
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("record-roundtrip");
@@ -177,6 +356,9 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_markers);
     tcase_add_test(tc, test_raw_among_deltas);
     tcase_add_test(tc, test_empty_recording);
+    tcase_add_test(tc, test_transform_formats);
+    tcase_add_test(tc, test_transform_marking);
+    tcase_add_test(tc, test_keyframe_at_marking);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -209,12 +209,12 @@ static void *watch_main(void *arg)
 {
     watcher *w = arg;
     uint64_t last = 0;
-    while (!atomic_load_u32(&w->stop)) {
+    do { /* at least once, however late this thread gets a CPU */
         hs_recorder_stats st = hs_recorder_get_stats(w->r);
         ck_assert_uint_ge(st.frames_written, last);
         last = st.frames_written;
         w->polls++;
-    }
+    } while (!atomic_load_u32(&w->stop));
     return NULL;
 }
 

@@ -147,7 +147,7 @@ ENVIRONMENT="TERM=xterm-256color NO_COLOR=1"
 start --workload churn --procs 1 --step --seed 1
 wait_for "○ white: unmarked" || fail "NO_COLOR=1: no glyph legend"
 wait_for "STEP: held at sweep termination" || fail "--step: not held at sweep termination"
-screen | grep -qF "GC sweep termination  cycle 0" || fail "--step: the GC bar does not say sweep termination"
+screen | grep -qF "GC sweep termination  cycle 1" || fail "--step: the GC bar does not say sweep termination"
 phases=""
 tm send-keys -t hs s
 wait_for "STEP: held at mark " || fail "s: not held at mark"

@@ -400,25 +400,27 @@ START_TEST(freeze_and_step_frames)
     ck_assert_uint_eq(hs_ui_shown_seq(ui), 2);
     hs_ui_key(ui, '.');
     ck_assert_uint_eq(hs_ui_shown_seq(ui), 3);
-    feed_seq(ui, 6); /* the source runs on; the screen does not move */
+    feed_seq(ui, 6); /* the source runs on; the screen and the ring do not move */
     ck_assert_uint_eq(hs_ui_shown_seq(ui), 3);
     press(ui, ',', 10);
     ck_assert_uint_eq(hs_ui_shown_seq(ui), 1); /* stops at the oldest */
     press(ui, '.', 10);
-    ck_assert_uint_eq(hs_ui_shown_seq(ui), 6); /* and at the newest */
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 5); /* and at the newest kept when frozen */
     hs_ui_key(ui, ',');
     hs_canvas *cv = hs_canvas_new(W, H);
     hs_ui_render(ui, cv, 700000000LL);
-    ck_assert_int_eq(find_row(cv, "FROZEN 100 ms behind now, frame 5 of 6"), H - 1);
+    /* 200 ms behind frame 6, the newest seen; the count stays still */
+    ck_assert_int_eq(find_row(cv, "FROZEN 200 ms behind now, frame 4 of 5"), H - 1);
     hs_ui_key(ui, HS_KEY_END);
     ck_assert(!hs_ui_frozen(ui));
-    ck_assert_uint_eq(hs_ui_shown_seq(ui), 6);
-    hs_ui_render(ui, cv, 700000000LL);
+    feed_seq(ui, 7);
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 7);
+    hs_ui_render(ui, cv, 800000000LL);
     ck_assert_int_eq(find_row(cv, "LIVE running"), H - 1);
     /* A frame fed twice, or older than the newest, is not kept again. */
-    feed_seq(ui, 6);
+    feed_seq(ui, 7);
     feed_seq(ui, 2);
-    ck_assert_uint_eq(hs_ui_shown_seq(ui), 6);
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 7);
     hs_canvas_free(cv);
     hs_ui_free(ui);
 }
@@ -456,12 +458,20 @@ START_TEST(history_is_bounded)
 }
 END_TEST
 
-START_TEST(frozen_frame_dropped_by_ring)
+/* Frozen on the oldest frame of a full ring, new snapshots drop nothing:
+ * the frame stays, and so do its neighbours. */
+START_TEST(frozen_frame_stays)
 {
     hs_ui *ui = ui_fed((hs_ui_opts){.fps = 1, .history_s = 3, .colors = 0}, 3);
     ck_assert_uint_eq(freeze_back(ui, 2), 1);
-    feed_seq(ui, 4); /* drops frame 1: the oldest kept is shown */
+    for (uint64_t seq = 4; seq < 10; seq++)
+        feed_seq(ui, seq);
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 1);
+    hs_ui_key(ui, '.');
     ck_assert_uint_eq(hs_ui_shown_seq(ui), 2);
+    hs_ui_key(ui, HS_KEY_END);
+    feed_seq(ui, 10);
+    ck_assert_uint_eq(hs_ui_shown_seq(ui), 10);
     hs_ui_free(ui);
 }
 END_TEST
@@ -522,8 +532,9 @@ START_TEST(controls_reach_the_source)
     hs_ui_key(ui, ' ');
     hs_ui_key(ui, 'g');
     hs_ui_key(ui, '+');
+    hs_ui_key(ui, '+'); /* before a snapshot shows 110: from 110, not from the 100 shown */
     hs_ui_key(ui, 's'); /* not stepping yet: stepping on, and a cycle */
-    ck_assert_str_eq(c.log, "pause;gc;gogc 110;stepping on;gc;");
+    ck_assert_str_eq(c.log, "pause;gc;gogc 110;gogc 120;stepping on;gc;");
     c.log[0] = '\0';
     feed_state(ui, 2, true, true, true);
     hs_ui_key(ui, ' ');
@@ -537,7 +548,8 @@ START_TEST(controls_reach_the_source)
     hs_ui_key(ui, 'c');
     hs_ui_key(ui, '-');
     hs_ui_key(ui, 'x');
-    ck_assert_str_eq(c.log, "resume;step 0 0;step 1 100;step 1 1000;step 1 10;step 2 0;gogc 90;"
+    /* The snapshot still says 100, but 120 was asked for a moment ago. */
+    ck_assert_str_eq(c.log, "resume;step 0 0;step 1 100;step 1 1000;step 1 10;step 2 0;gogc 110;"
                             "stepping off;");
     /* The status line shortens what matters least first: the snapshot's
      * details, then the banner's keys; the hint on the right always shows. */
@@ -588,6 +600,10 @@ START_TEST(status_messages_settle)
     ck_assert_pstr_eq(row, "LIVE  STEP mode: waiting for a cycle (s starts one)   snapshot #4 at 0.0 s, "
                            "age 0 ns                      ? help  q quit");
     hs_canvas_free(cv);
+    c.log[0] = '\0';
+    feed_state(ui, 3000, false, false, false); /* 3 s on, still 100: the source did not take it */
+    hs_ui_key(ui, '-');
+    ck_assert_str_eq(c.log, "gogc 90;");
     hs_ui_free(ui);
 }
 END_TEST
@@ -874,7 +890,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, views_switch);
     tcase_add_test(tc, freeze_and_step_frames);
     tcase_add_test(tc, history_is_bounded);
-    tcase_add_test(tc, frozen_frame_dropped_by_ring);
+    tcase_add_test(tc, frozen_frame_stays);
     tcase_add_test(tc, controls_reach_the_source);
     tcase_add_test(tc, status_messages_settle);
     tcase_add_test(tc, frozen_status_at_80_columns);
