@@ -292,13 +292,12 @@ static hs_recording *open_recording(const hs_options *o, FILE *err)
     return r;
 }
 
+#define CUT_OFF_NOTE "the recording was cut off: it plays to its last complete frame"
+
+/* ctx: the hs_recording. */
 static void replay_note(void *ctx, char *buf, size_t n)
 {
-    player *p = ctx;
-    if (hs_recording_truncated(p->rec))
-        snprintf(buf, n, "the recording was cut off: it plays to its last complete frame");
-    else
-        buf[0] = '\0';
+    snprintf(buf, n, "%s", hs_recording_truncated(ctx) ? CUT_OFF_NOTE : "");
 }
 
 static int run_ui(const hs_options *o, FILE *err, hs_recording *rec)
@@ -321,7 +320,7 @@ static int run_ui(const hs_options *o, FILE *err, hs_recording *rec)
     } else {
         hs_transport tr = {&p, t_play, t_step, t_seek, t_speed, t_state};
         hs_ui_opts uo = {.fps = o->fps, .colors = 256, .transport = &tr, .note = replay_note,
-                         .note_ctx = &p, .view = o->view, .duration_ns = (int64_t)o->duration_ns};
+                         .note_ctx = rec, .view = o->view, .duration_ns = (int64_t)o->duration_ns};
         char why[256] = "";
         if (hs_ui_run(p.pub, NULL, &uo, why, sizeof(why)) != 0) {
             fprintf(err, "heapscope: %s; --screenshot and --export-cast need no terminal.\n", why);
@@ -349,7 +348,51 @@ typedef struct exporter {
     hs_ui *ui;
     hs_canvas *cv;
     int64_t t0;
+    size_t cur;   /* the frame fed last */
+    bool playing; /* a cast plays; a screenshot is one frame held */
 } exporter;
+
+/* The exports' transport: it takes no keys, and tells the status line which
+ * frame of the recording is on screen, as the interactive replay does. */
+static void x_play(void *ctx, bool on)
+{
+    (void)ctx, (void)on;
+}
+
+static void x_step(void *ctx, long frames)
+{
+    (void)ctx, (void)frames;
+}
+
+static void x_seek(void *ctx, hs_seek where)
+{
+    (void)ctx, (void)where;
+}
+
+static void x_speed(void *ctx, int dir)
+{
+    (void)ctx, (void)dir;
+}
+
+static hs_transport_state x_state(void *ctx)
+{
+    const exporter *x = ctx;
+    size_t n = hs_recording_frames(x->rec);
+    hs_transport_state st = {.playing = x->playing,
+                             .speed = 1,
+                             .frame = x->cur,
+                             .frames = n,
+                             .t_ns = hs_recording_frame_time(x->rec, x->cur) - x->t0,
+                             .end_ns = hs_recording_frame_time(x->rec, n - 1) - x->t0};
+    for (size_t k = 0; k < hs_recording_markers(x->rec); k++) { /* the last one passed */
+        int64_t t;
+        size_t f;
+        const char *cap;
+        if (hs_recording_marker(x->rec, k, &t, &f, &cap) && f <= x->cur)
+            snprintf(st.marker, sizeof(st.marker), "%s", cap);
+    }
+    return st;
+}
 
 static bool feed(exporter *x, size_t i, const hs_snapshot **out)
 {
@@ -359,6 +402,7 @@ static bool feed(exporter *x, size_t i, const hs_snapshot **out)
         fprintf(x->err, "heapscope: --replay: %s\n", why);
         return false;
     }
+    x->cur = i;
     hs_ui_feed(x->ui, s, s->t_ns);
     if (out != NULL)
         *out = s;
@@ -478,7 +522,11 @@ static int cast(exporter *x)
 static int run_export(const hs_options *o, FILE *err, hs_recording *rec)
 {
     exporter x = {.o = o, .err = err, .rec = rec, .t0 = hs_recording_frame_time(rec, 0)};
-    hs_ui_opts uo = {.fps = o->fps, .colors = 256, .view = o->view};
+    hs_transport tr = {&x, x_play, x_step, x_seek, x_speed, x_state};
+    hs_ui_opts uo = {.fps = o->fps, .colors = 256, .view = o->view, .transport = &tr,
+                     .note = replay_note, .note_ctx = rec};
+    if (hs_recording_truncated(rec)) /* said on the status line too, as in --replay */
+        fprintf(err, "heapscope: note: %s\n", CUT_OFF_NOTE);
     x.ui = hs_ui_new(&uo, NULL);
     x.cv = hs_canvas_new(o->size_cols ? o->size_cols : DEFAULT_COLS,
                          o->size_rows ? o->size_rows : DEFAULT_ROWS);
@@ -492,6 +540,7 @@ static int run_export(const hs_options *o, FILE *err, hs_recording *rec)
     if (rc == 0 && o->export_cast != NULL) {
         hs_ui_free(x.ui); /* a fresh UI: the cast starts from the first frame */
         x.ui = hs_ui_new(&uo, NULL);
+        x.playing = true;
         rc = x.ui != NULL ? cast(&x) : EXIT_RUNTIME;
     }
     hs_ui_free(x.ui);

@@ -124,6 +124,7 @@ void ui_say(hs_ui *ui, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(ui->msg, sizeof(ui->msg), fmt, ap);
     va_end(ap);
+    ui->msg_world = 0;
     ui->msg_until_ns = ui->now_ns + MESSAGE_NS;
 }
 
@@ -259,6 +260,7 @@ static void control_key(hs_ui *ui, const hs_snapshot *s, int key)
             bool paused = s != NULL && s->world_paused;
             c->pause(c->ctx, !paused);
             ui_say(ui, paused ? "resuming the world" : "stopping the world at the next safe points");
+            ui->msg_world = paused ? -1 : 1;
         }
         break;
     case 'g':
@@ -274,8 +276,7 @@ static void control_key(hs_ui *ui, const hs_snapshot *s, int key)
             break;
         if (s == NULL || !s->step_enabled) {
             c->stepping(c->ctx, true);
-            c->gc(c->ctx);
-            ui_say(ui, "step mode: holding at each GC phase (x leaves it)");
+            c->gc(c->ctx); /* the status line's STEP banner says the rest */
         } else if (!s->step_held && s->phase == 0) {
             c->gc(c->ctx);
             ui_say(ui, "step mode: starting a cycle to step through");
@@ -422,7 +423,7 @@ bool hs_ui_key(hs_ui *ui, int key)
         return true;
     }
     if (ui->help && key != 'q' && key != HS_KEY_F10) {
-        ui->help = false; /* any key closes help */
+        ui->help = help_key(ui, key); /* scroll keys scroll it, any other closes it */
         return true;
     }
     if (transport_key(ui, key) || view_key(ui, s, key))
@@ -434,6 +435,7 @@ bool hs_ui_key(hs_ui *ui, int key)
         return false;
     case '?':
         ui->help = true;
+        ui->help_scroll = 0;
         break;
     case HS_KEY_TAB:
         ui->view = (ui->view + 1) % HS_VIEW_COUNT;
@@ -490,17 +492,20 @@ void hs_ui_click(hs_ui *ui, int x, int y)
 
 /* ---- drawing ----------------------------------------------------------------------------- */
 
+/* What the terminal needs first, so that even a tiny one shows it; the text
+ * wraps at words to the width. */
 static void draw_too_small(hs_canvas *cv)
 {
-    char line[128];
-    snprintf(line, sizeof(line), "heapscope needs a terminal of at least %dx%d;", HS_UI_MIN_COLS,
-             HS_UI_MIN_ROWS);
-    int y = cv->h / 2 - 1;
-    cv_text(cv, 0, y < 0 ? 0 : y, cv->w, STYLE_BOLD, line);
-    snprintf(line, sizeof(line), "this one is %dx%d. It keeps running: make it bigger.", cv->w,
-             cv->h);
-    cv_text(cv, 0, y + 1, cv->w, STYLE_PLAIN, line);
-    cv_text(cv, 0, y + 2, cv->w, STYLE_PLAIN, "q quits.");
+    char need[96];
+    const char *rest = "heapscope keeps running: make the terminal bigger. q quits.";
+    snprintf(need, sizeof(need), "needs %dx%d; this is %dx%d.", HS_UI_MIN_COLS, HS_UI_MIN_ROWS,
+             cv->w, cv->h);
+    int n1 = cv_wrap(NULL, 0, 0, cv->w, cv->h, STYLE_BOLD, need);
+    int n2 = cv_wrap(NULL, 0, 0, cv->w, cv->h, STYLE_PLAIN, rest);
+    int y = (cv->h - n1 - n2) / 2;
+    y = y < 0 ? 0 : y;
+    y += cv_wrap(cv, 0, y, cv->w, cv->h - y, STYLE_BOLD, need);
+    cv_wrap(cv, 0, y, cv->w, cv->h - y, STYLE_PLAIN, rest);
 }
 
 void hs_ui_render(hs_ui *ui, hs_canvas *cv, int64_t now_ns)

@@ -96,6 +96,62 @@ int cv_text(hs_canvas *cv, int x, int y, int maxw, style st, const char *s)
     return col;
 }
 
+int cv_width(const char *s)
+{
+    int n = 0;
+    while (*s != '\0') {
+        utf8_next(&s);
+        n++;
+    }
+    return n;
+}
+
+/* The columns of the word at s (up to a space or the end), and its end. */
+static int word_at(const char *s, const char **end)
+{
+    int n = 0;
+    while (*s != '\0' && *s != ' ') {
+        utf8_next(&s);
+        n++;
+    }
+    *end = s;
+    return n;
+}
+
+int cv_wrap(hs_canvas *cv, int x, int y, int w, int maxrows, style st, const char *s)
+{
+    int row = 0, col = 0;
+    if (w < 1)
+        return 0;
+    while (*s != '\0' && row < maxrows) {
+        if (*s == ' ') {
+            s++;
+            continue;
+        }
+        const char *end;
+        int len = word_at(s, &end);
+        if (col > 0 && col + 1 + len > w) { /* the word goes on the next row */
+            col = 0;
+            if (++row == maxrows)
+                break;
+        } else if (col > 0) {
+            col++; /* the space before it */
+        }
+        while (s < end) { /* a word longer than a row is cut where the row ends */
+            if (col == w) {
+                col = 0;
+                if (++row == maxrows)
+                    break;
+            }
+            uint32_t ch = utf8_next(&s);
+            if (cv != NULL)
+                cv_put(cv, x + col, y + row, ch, st);
+            col++;
+        }
+    }
+    return col > 0 && row < maxrows ? row + 1 : row;
+}
+
 int cv_printf(hs_canvas *cv, int x, int y, int maxw, style st, const char *fmt, ...)
 {
     char buf[512];

@@ -34,6 +34,11 @@ void cv_put(hs_canvas *cv, int x, int y, uint32_t ch, style st);
 void cv_fill(hs_canvas *cv, int x, int y, int w, int h, uint32_t ch, style st);
 /* Text at (x, y), at most maxw columns; returns the columns written. */
 int cv_text(hs_canvas *cv, int x, int y, int maxw, style st, const char *s);
+/* Columns s takes (one per character: the UI draws no wide characters). */
+int cv_width(const char *s);
+/* s word-wrapped into w columns from (x, y), at most maxrows rows; returns the
+ * rows it takes.  cv NULL measures without drawing. */
+int cv_wrap(hs_canvas *cv, int x, int y, int w, int maxrows, style st, const char *s);
 __attribute__((format(printf, 6, 7))) int cv_printf(hs_canvas *cv, int x, int y, int maxw,
                                                      style st, const char *fmt, ...);
 
@@ -176,6 +181,7 @@ struct hs_ui {
 
     hs_ui_view view;
     bool help;
+    int help_scroll; /* the first row of help's text shown */
     bool frozen;
     uint64_t shown_seq; /* while frozen: the frame on screen */
     int64_t now_ns;     /* of the render or key being handled */
@@ -192,6 +198,7 @@ struct hs_ui {
     char rejected_why[160];
     char msg[160];
     int64_t msg_until_ns;
+    int msg_world; /* 1: msg goes once a frame shows the world stopped; -1: running */
     int step_n; /* objects per `n` */
     /* The GOGC last asked for, until a snapshot shows it (-2: none pending):
      * `+` pressed twice before the next snapshot goes up by 20. */
@@ -248,6 +255,7 @@ void gcbar_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r);  /* gcb
 void status_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r); /* gcbar.c */
 void tabs_draw(hs_ui *ui, hs_canvas *cv, rect r);                         /* gcbar.c */
 void help_draw(hs_ui *ui, hs_canvas *cv, rect r);                         /* help.c */
+bool help_key(hs_ui *ui, int key); /* false: the key closes help */
 
 void view_heap_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r);
 bool view_heap_key(hs_ui *ui, const hs_snapshot *s, int key);

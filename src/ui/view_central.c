@@ -13,7 +13,28 @@
 
 #include "ui/uistate.h"
 
-#define BAR_W 10
+#define BAR_W_MAX 10
+
+/* Columns fitted to the width: each set's bar shrinks (to nothing at the
+ * narrowest) before a number is cut. */
+typedef struct layout {
+    int bx, colw, barw; /* where the sets start, a set's columns, its bar's */
+    int tx, numw, totw; /* where the object counts start, their widths */
+} layout;
+
+static layout layout_for(rect r)
+{
+    layout l = {.bx = r.x + 1 + 24};
+    bool narrow = r.w < 130;
+    l.numw = narrow ? 7 : 8;
+    l.totw = narrow ? 10 : 12;
+    int tail = 2 * (l.numw + 1) + l.totw;
+    l.colw = (r.x + r.w - l.bx - tail) / 4;
+    l.colw = l.colw > BAR_W_MAX + 7 ? BAR_W_MAX + 7 : l.colw < 7 ? 7 : l.colw;
+    l.barw = l.colw - 7; /* a count of 5 and a space on each side */
+    l.tx = l.bx + 4 * l.colw;
+    return l;
+}
 
 typedef struct class_row {
     uint32_t set[4]; /* partial swept, partial unswept, full swept, full unswept */
@@ -36,45 +57,60 @@ static class_row row_of(const hs_snapshot *s, int cl)
     return r;
 }
 
-static void bar(hs_ui *ui, hs_canvas *cv, int x, int y, uint32_t v, uint32_t max, uint16_t color)
+static void bar(hs_ui *ui, hs_canvas *cv, int x, int y, const layout *l, uint32_t v, uint32_t max,
+                uint16_t color)
 {
-    double cells = max ? (double)v * BAR_W / max : 0;
+    double cells = max ? (double)v * l->barw / max : 0;
     style st = ui_style(ui, color, HS_COLOR_DEFAULT, 0);
-    for (int i = 0; i < BAR_W; i++) {
+    for (int i = 0; i < l->barw; i++) {
         double part = cells - i;
         uint32_t ch = part >= 1 ? G_FULL : part > 0 ? 0x258f - (uint32_t)(part * 7) : ' ';
         if (v > 0 && i == 0 && part <= 0)
             ch = 0x258f; /* a non-zero count always shows */
         if (ui->pal.colors == 0 && ch != ' ')
             ch = '=';
-        cv_put(cv, x + i, y, ch, st);
+        cv_put(cv, x + 1 + i, y, ch, st);
     }
-    cv_printf(cv, x + BAR_W, y, 6, STYLE_PLAIN, "%5u", v);
+    cv_printf(cv, x + 1 + l->barw, y, 6, STYLE_PLAIN, "%5u", v);
+}
+
+/* Two header rows: the groups, then the columns, each over its numbers. */
+static void header(const compare_sums *cmp, hs_canvas *cv, rect r, const layout *l)
+{
+    static const char *const sets[4] = {"swept", "unswept", "swept", "unswept"};
+    style head = STYLE_BOLD;
+    int x = r.x + 1, end = r.x + r.w;
+    cv_text(cv, x, r.y + 1, end - x, head, "class   size pages objs");
+    cv_text(cv, l->bx + 1, r.y, end - l->bx - 1, head, "partial spans");
+    cv_text(cv, l->bx + 2 * l->colw + 1, r.y, end - l->bx - 2 * l->colw - 1, head, "full spans");
+    for (int k = 0; k < 4; k++)
+        cv_printf(cv, l->bx + k * l->colw, r.y + 1, l->colw, head, "%*s", l->colw - 1, sets[k]);
+    int x2 = l->tx;
+    cv_text(cv, x2 + 1, r.y, end - x2 - 1, head, "objects");
+    x2 += cv_printf(cv, x2, r.y + 1, end - x2, head, "%*s %*s", l->numw, "in use", l->numw, "free");
+    if (cmp != NULL)
+        cv_text(cv, x2, r.y + 1, end - x2, head, "   since the pin: allocated, freed");
+    else if (x2 + 1 + l->totw <= end) { /* spans handed out since the start */
+        cv_printf(cv, x2, r.y, end - x2, head, " %*s", l->totw, "to mcaches");
+        cv_printf(cv, x2, r.y + 1, end - x2, head, " %*s", l->totw, "(total)");
+    }
 }
 
 void view_central_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
 {
-    static const char *const sets[4] = {"partial swept", "partial unswept", "full swept",
-                                        "full unswept"};
     static const uint16_t colors[4] = {114, 107, 75, 61};
-    style head = STYLE_BOLD, dim = ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0);
+    style dim = ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0);
     int x = r.x + 1;
-    cv_text(cv, x, r.y, r.w, head, "class   size pages objs");
-    int bx = x + 24;
-    for (int k = 0; k < 4; k++)
-        cv_printf(cv, bx + k * (BAR_W + 7), r.y, BAR_W + 6, head, "%s", sets[k]);
-    int tx = bx + 4 * (BAR_W + 7);
+    layout l = layout_for(r);
     const compare_sums *cmp = compare_sums_for(ui, s);
-    cv_text(cv, tx, r.y, r.x + r.w - tx, head,
-            cmp ? "  in use     free   since the pin: allocated, freed"
-                : "  in use     free   to mcaches");
+    header(cmp, cv, r, &l);
     uint32_t max = 1;
     for (int cl = 1; cl < HS_SNAP_NUM_CLASSES; cl++) {
         class_row cr = row_of(s, cl);
         for (int k = 0; k < 4; k++)
             max = cr.set[k] > max ? cr.set[k] : max;
     }
-    int rows = r.h - 2;
+    int rows = r.h - 3;
     int last = HS_SNAP_NUM_CLASSES - 1;
     if (ui->central_scroll > last - rows)
         ui->central_scroll = last - rows > 0 ? last - rows : 0;
@@ -87,21 +123,21 @@ void view_central_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
         const hs_snap_central *c = &hs_snap_centrals(s)[cl << 1];
         class_row cr = row_of(s, cl);
         bool any = cr.set[0] + cr.set[1] + cr.set[2] + cr.set[3] + cr.inuse > 0 || cr.nmalloc > 0;
-        int y = r.y + 1 + i;
+        int y = r.y + 2 + i;
         cv_printf(cv, x, y, 24, any ? STYLE_PLAIN : dim, "%5d %6u %5u %4u", cl, c->elemsize,
                   c->npages, c->nelems);
         for (int k = 0; k < 4; k++)
-            bar(ui, cv, bx + k * (BAR_W + 7), y, cr.set[k], max, colors[k]);
+            bar(ui, cv, l.bx + k * l.colw, y, &l, cr.set[k], max, colors[k]);
+        int n = cv_printf(cv, l.tx, y, r.x + r.w - l.tx, any ? STYLE_PLAIN : dim,
+                          "%*" PRIu64 " %*" PRIu64, l.numw, cr.inuse, l.numw, cr.free);
         if (cmp != NULL) {
             char a[32], f[32];
-            int n = cv_printf(cv, tx, y, r.x + r.w - tx, any ? STYLE_PLAIN : dim,
-                              "%8" PRIu64 " %8" PRIu64 "   ", cr.inuse, cr.free);
-            cv_printf(cv, tx + n, y, r.x + r.w - tx - n,
-                      cmp->alloc[cl] || cmp->freed[cl] ? STYLE_BOLD : dim, "+%-9s -%s",
+            cv_printf(cv, l.tx + n, y, r.x + r.w - l.tx - n,
+                      cmp->alloc[cl] || cmp->freed[cl] ? STYLE_BOLD : dim, "   +%-9s -%s",
                       fmt_bytes(a, sizeof(a), cmp->alloc[cl]), fmt_bytes(f, sizeof(f), cmp->freed[cl]));
         } else {
-            cv_printf(cv, tx, y, r.x + r.w - tx, any ? STYLE_PLAIN : dim,
-                      "%8" PRIu64 " %8" PRIu64 " %12" PRIu64, cr.inuse, cr.free, cr.nmalloc);
+            cv_printf(cv, l.tx + n, y, r.x + r.w - l.tx - n, any ? STYLE_PLAIN : dim, " %*" PRIu64,
+                      l.totw, cr.nmalloc);
         }
     }
     cv_printf(cv, x, r.y + r.h - 1, r.w - 1, dim,

@@ -23,7 +23,6 @@
 #include "ui/uistate.h"
 
 #define LABEL_W 12
-#define LEGEND_ROWS 3
 #define MAX_SHIFT 13 /* one cell per arena */
 
 typedef struct geom {
@@ -214,13 +213,21 @@ static void draw_change_legend(hs_ui *ui, hs_canvas *cv, rect r)
             ui->pal.colors >= 256 ? "(unchanged pages dimmed)" : "(other cells unchanged)");
 }
 
-static void draw_legend(hs_ui *ui, hs_canvas *cv, rect r)
+/* What a 256-color cell holds: two halves, each of 2^shift pages. */
+static const char *halves_note(int shift, char *buf, size_t n)
 {
-    if (ui->pin != NULL) {
-        draw_change_legend(ui, cv, r);
-        r.y++;
-        r.h--;
-    }
+    if (shift == 0)
+        snprintf(buf, n, "(older spans fade; each cell shows two pages, one above the other)");
+    else
+        snprintf(buf, n, "(older spans fade; each cell shows two runs of %d pages, one above the other)",
+                 1 << shift);
+    return buf;
+}
+
+/* The states and their names, flowing over as many rows as the width needs
+ * (cv NULL: only counts them); returns the rows. */
+static int legend_states(hs_ui *ui, hs_canvas *cv, rect r, int shift)
+{
     static const map_state order[] = {MAP_FREE, MAP_RELEASED, MAP_UNUSED, MAP_LARGE,
                                       MAP_UNSWEPT, MAP_WHITE, MAP_GRAY, MAP_BLACK,
                                       MAP_QUEUED, MAP_SCANNING};
@@ -232,12 +239,16 @@ static void draw_legend(hs_ui *ui, hs_canvas *cv, rect r)
         const char *name = source_state_name(ui, order[i]);
         if (name == NULL)
             continue;
-        int need = 3 + (int)strlen(name);
-        if (x + need > end) {
+        int need = 3 + cv_width(name);
+        if (x + need > end && x > r.x) {
             x = r.x;
             y++;
         }
         look l = {.st = order[i]};
+        if (cv == NULL) {
+            x += need;
+            continue;
+        }
         if (ui->pal.colors == 0) {
             cv_put(cv, x, y, pal_map_glyph(order[i]), STYLE_PLAIN);
         } else {
@@ -246,9 +257,38 @@ static void draw_legend(hs_ui *ui, hs_canvas *cv, rect r)
         }
         x += 2 + cv_text(cv, x + 2, y, end - x - 2, STYLE_PLAIN, name) + 1;
     }
-    /* The size classes' ramp. */
-    y++;
-    x = r.x + cv_text(cv, r.x, y, r.w, STYLE_PLAIN, "size classes 8 B ");
+    if (ui->pal.colors >= 256) { /* half blocks: say what the halves are */
+        char buf[120];
+        const char *note = halves_note(shift, buf, sizeof(buf));
+        if (x + cv_width(note) > end && x > r.x) {
+            x = r.x;
+            y++;
+        }
+        if (cv != NULL)
+            cv_text(cv, x, y, end - x, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0), note);
+    }
+    return y - r.y + 1;
+}
+
+/* Rows the legend takes at width w. */
+static int legend_rows(hs_ui *ui, int w, int shift)
+{
+    return (ui->pin != NULL) + legend_states(ui, NULL, (rect){0, 0, w, 1}, shift) + 1;
+}
+
+static void draw_legend(hs_ui *ui, hs_canvas *cv, rect r, int shift)
+{
+    if (ui->pin != NULL) {
+        draw_change_legend(ui, cv, r);
+        r.y++;
+        r.h--;
+    }
+    int y = r.y + legend_states(ui, cv, r, shift), end = r.x + r.w;
+    /* The size classes' ramp, named in full where there is room. */
+    int x = r.x;
+    if (ui->pal.colors == 0 || r.w >= 17 + HS_SNAP_NUM_CLASSES - 1 + 7)
+        x += cv_text(cv, x, y, r.w, STYLE_PLAIN, "size classes ");
+    x += cv_text(cv, x, y, end - x, STYLE_PLAIN, "8 B ");
     if (ui->pal.colors == 0) {
         x += cv_text(cv, x, y, end - x, STYLE_PLAIN, "# (see the Central view for each)");
     } else {
@@ -258,52 +298,59 @@ static void draw_legend(hs_ui *ui, hs_canvas *cv, rect r)
                    (style){look_color(ui, &l), HS_COLOR_DEFAULT, 0});
         }
     }
-    x += cv_text(cv, x, y, end - x, STYLE_PLAIN, " 32 KiB");
-    if (ui->pal.colors >= 256)
-        cv_text(cv, x, y, end - x, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0),
-                "   (older spans fade; each cell is two rows of pages)");
+    cv_text(cv, x, y, end - x, STYLE_PLAIN, " 32 KiB");
 }
 
 /* The line under the map: what the cursor is on. */
 static void draw_cursor_info(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r,
                              const geom *g)
 {
-    char a[32], buf[240];
+    char a[32], buf[240], head[120];
     int64_t p = ui->cursor;
-    snprintf(buf, sizeof(buf), "%d page%s per cell (%s), z/Z zoom, arrows move, Enter opens a span: ",
-             1 << g->shift, g->shift ? "s" : "", ui->zoom < 0 ? "fit" : "zoomed");
-    int x = r.x + cv_text(cv, r.x, r.y, r.w, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0), buf);
-    if (p < 0 || (uint64_t)p >= s->npages)
-        return;
-    uint64_t addr = hs_snap_arenas(s)[p / HS_SNAP_PAGES_PER_ARENA].base +
-                    (uint64_t)(p % HS_SNAP_PAGES_PER_ARENA) * HS_SNAP_PAGE_SIZE;
-    int32_t si = snap_span_at_page(s, p);
-    if (si < 0) {
-        static const char *const st[] = {"never used", "free", "released to the OS", "?", "?"};
-        uint8_t ps = hs_snap_pages(s)[p];
-        snprintf(buf, sizeof(buf), "page %#" PRIx64 ": %s", addr, ps < 5 ? st[ps] : "?");
-    } else {
-        const hs_snap_span *sp = &hs_snap_spans(s)[si];
-        int cl = sp->spanclass >> 1;
-        if (cl == 0)
-            snprintf(buf, sizeof(buf), "span %#" PRIx64 ": large object of %s, %u pages",
-                     sp->start, fmt_bytes(a, sizeof(a), sp->elemsize), sp->npages);
-        else
-            snprintf(buf, sizeof(buf), "span %#" PRIx64 ": class %d (%u B%s), %u/%u objects, %u page%s",
-                     sp->start, cl, sp->elemsize, sp->spanclass & 1 ? ", noscan" : "",
-                     sp->alloc_count, sp->nelems, sp->npages, sp->npages == 1 ? "" : "s");
+    buf[0] = '\0';
+    if (p >= 0 && (uint64_t)p < s->npages) {
+        uint64_t addr = hs_snap_arenas(s)[p / HS_SNAP_PAGES_PER_ARENA].base +
+                        (uint64_t)(p % HS_SNAP_PAGES_PER_ARENA) * HS_SNAP_PAGE_SIZE;
+        int32_t si = snap_span_at_page(s, p);
+        if (si < 0) {
+            static const char *const st[] = {"never used", "free", "released to the OS", "?", "?"};
+            uint8_t ps = hs_snap_pages(s)[p];
+            snprintf(buf, sizeof(buf), "page %#" PRIx64 ": %s", addr, ps < 5 ? st[ps] : "?");
+        } else {
+            const hs_snap_span *sp = &hs_snap_spans(s)[si];
+            int cl = sp->spanclass >> 1;
+            if (cl == 0)
+                snprintf(buf, sizeof(buf), "span %#" PRIx64 ": large object of %s, %u pages",
+                         sp->start, fmt_bytes(a, sizeof(a), sp->elemsize), sp->npages);
+            else
+                snprintf(buf, sizeof(buf),
+                         "span %#" PRIx64 ": class %d (%u B%s), %u/%u objects, %u page%s", sp->start,
+                         cl, sp->elemsize, sp->spanclass & 1 ? ", noscan" : "", sp->alloc_count,
+                         sp->nelems, sp->npages, sp->npages == 1 ? "" : "s");
+        }
     }
+    /* The keys are in ? help too: what the cursor is on comes first. */
+    const char *keys = ", z/Z zoom, arrows move, Enter opens a span: ";
+    snprintf(head, sizeof(head), "%d page%s per %scell (%s)", 1 << g->shift, g->shift ? "s" : "",
+             g->halves == 2 ? "half " : "", ui->zoom < 0 ? "fit" : "zoomed");
+    int x = r.x + cv_text(cv, r.x, r.y, r.w, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0), head);
+    if (cv_width(head) + cv_width(keys) + cv_width(buf) > r.w)
+        keys = ": ";
+    x += cv_text(cv, x, r.y, r.x + r.w - x, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0), keys);
     cv_text(cv, x, r.y, r.x + r.w - x, STYLE_BOLD, buf);
 }
 
 void view_heap_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
 {
     ui->shown_gcmode = (int)s->gcmode;
-    rect map = {r.x, r.y, r.w, r.h - LEGEND_ROWS - 1};
     if (s->narenas == 0) {
         cv_text(cv, r.x + 2, r.y + 1, r.w - 2, STYLE_PLAIN, "no arena yet: nothing allocated");
         return;
     }
+    /* The legend's rows depend on the zoom (its note names the pages a
+     * half holds) only in length: measure it at fit's worst, 2^13 pages. */
+    int lrows = legend_rows(ui, r.w, MAX_SHIFT);
+    rect map = {r.x, r.y, r.w, r.h - lrows - 1};
     int shift = ui->zoom < 0 ? fit_shift(ui, s, map) : ui->zoom;
     geom g = geometry(ui, s, map, shift);
     if (ui->cursor < 0 || (uint64_t)ui->cursor >= s->npages)
@@ -349,7 +396,7 @@ void view_heap_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
     ui->map.label_w = LABEL_W;
     rect info = {r.x, map.y + map.h, r.w, 1};
     draw_cursor_info(ui, s, cv, info, &g);
-    draw_legend(ui, cv, (rect){r.x, info.y + 1, r.w, LEGEND_ROWS});
+    draw_legend(ui, cv, (rect){r.x, info.y + 1, r.w, lrows}, g.shift);
 }
 
 /* ---- keys and clicks ---------------------------------------------------------------------- */

@@ -130,8 +130,12 @@ static void grid(hs_ui *ui, const hs_snapshot *s, const hs_snap_span *sp, hs_can
     int32_t bi = before ? snap_span_by_addr(before, sp->start) : -1;
     uint32_t cache_end = (sp->freeindex & ~63u) + 64;
     const hs_snap_span *pinned = ui->pin != NULL ? compare_match(ui->pin, sp) : NULL;
-    cv_printf(cv, r.x, r.y, r.w, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0),
-              large ? "%u pages, one object" : "%u objects, %d a row", n, cols);
+    if (large)
+        cv_printf(cv, r.x, r.y, r.w, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0),
+                  "%u page%s, one object", n, n == 1 ? "" : "s");
+    else
+        cv_printf(cv, r.x, r.y, r.w, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0),
+                  "%u object%s, %d a row", n, n == 1 ? "" : "s", cols);
     /* Green Tea: the span's tail holds its inline marks (and the pointer
      * bitmap in scan spans), never objects: drawn reserved, in object slots. */
     uint32_t reserved = 0;

@@ -59,7 +59,7 @@ tm new-session -d -s hs -x 160 -y 48 \
     { echo "test_tmux_attach: cannot start tmux" >&2; exit 99; }
 
 wait_for "heapscope │ GC" || fail "no GC bar"
-wait_for "per cell (fit), z/Z zoom" || fail "no arena map"
+wait_for "cell (fit), z/Z zoom" || fail "no arena map"
 wait_for "pid $tpid, frozen" || fail "the status line does not name the pid and the freeze"
 wait_for "allocated, unmarked" || fail "the legend does not say allocated, unmarked"
 screen | grep -q "gray" && fail "the legend shows gray"

@@ -41,12 +41,16 @@ for ext in txt ansi svg html; do
 done
 grep -q "heapscope │ GC" "$tmp/shot.txt" || fail "the .txt screenshot has no GC bar"
 [ "$(wc -l <"$tmp/shot.txt")" = 48 ] || fail "the .txt screenshot is not 48 lines"
+# A replayed frame says so, and where in the recording it is: never LIVE.
+grep -q "REPLAY ❚❚ x1  frame [0-9]* of [0-9]*  1.0[0-9] s / " "$tmp/shot.txt" ||
+    fail "the screenshot's status line does not say REPLAY: $(tail -n 1 "$tmp/shot.txt")"
+grep -q "LIVE" "$tmp/shot.txt" && fail "a screenshot of a recording says LIVE"
 grep -q $'\033\\[0;1;38;5;75mheapscope' "$tmp/shot.ansi" || fail "the .ansi screenshot has no colors"
 head -c 5 "$tmp/shot.svg" | grep -q '<svg' || fail "the .svg screenshot is not SVG"
 grep -q '<!DOCTYPE html>' "$tmp/shot.html" || fail "the .html screenshot is not HTML"
 run --replay "$rec" --screenshot "$tmp/c.txt" --at 10 --view central --size 100x30
 [ "$rc" = 0 ] || fail "--at 10 --view central: exit $rc: $(cat "$tmp/err")"
-grep -q "partial swept" "$tmp/c.txt" || fail "--view central did not draw the central view"
+grep -q "partial spans" "$tmp/c.txt" || fail "--view central did not draw the central view"
 [ "$(wc -l <"$tmp/c.txt")" = 30 ] || fail "--size 100x30 did not make 30 lines"
 
 # A cast of the whole recording.
@@ -57,6 +61,8 @@ head -n 1 "$cast" | grep -q '^{"version": 2, "width": 120, "height": 40, "timest
     fail "--export-cast: bad header: $(head -n 1 "$cast")"
 grep -q '^\[[0-9.]*, "m", "GC [0-9]*: mark"\]$' "$cast" || fail "--export-cast: no GC phase markers"
 [ "$(grep -c '"o"' "$cast")" -ge 10 ] || fail "--export-cast: too few output events"
+grep -q "REPLAY ▶ x1  frame 1 of [0-9]*" "$cast" || fail "--export-cast: the first frame does not say REPLAY"
+grep -q "LIVE" "$cast" && fail "--export-cast: a frame says LIVE"
 if command -v asciinema >/dev/null && command -v script >/dev/null; then
     # asciinema opens /dev/tty: give it one.
     script -qec "asciinema cat $cast" /dev/null >"$tmp/played" 2>&1 || fail "asciinema cat refused the cast"
@@ -70,6 +76,14 @@ size=$(stat -c %s "$rec")
 head -c $((size / 2)) "$rec" >"$tmp/half.hsr"
 run --replay "$tmp/half.hsr" --screenshot "$tmp/half.txt"
 [ "$rc" = 0 ] || fail "a cut-off recording: exit $rc: $(cat "$tmp/err")"
+grep -q "^heapscope: note: the recording was cut off" "$tmp/err" ||
+    fail "--screenshot of a cut-off recording: no note on stderr: $(cat "$tmp/err")"
+run --replay "$tmp/half.hsr" --export-cast "$tmp/half.cast"
+[ "$rc" = 0 ] || fail "a cut-off recording's cast: exit $rc: $(cat "$tmp/err")"
+grep -q "^heapscope: note: the recording was cut off" "$tmp/err" ||
+    fail "--export-cast of a cut-off recording: no note on stderr: $(cat "$tmp/err")"
+run --replay "$rec" --screenshot "$tmp/x.txt"
+[ -s "$tmp/err" ] && fail "a whole recording: something on stderr: $(cat "$tmp/err")"
 
 # Bad input.
 printf 'not a recording at all\n' >"$tmp/junk.hsr"

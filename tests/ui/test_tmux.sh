@@ -75,7 +75,7 @@ wait_exit() {
 start
 wait_for "heapscope │ GC" || fail "heapscope alone: no GC bar"
 wait_for "│ web " || fail "heapscope alone: the workload is not web"
-wait_for "per cell (fit), z/Z zoom" || fail "heapscope alone: no arena map"
+wait_for "cell (fit), z/Z zoom" || fail "heapscope alone: no arena map"
 tm send-keys -t hs q
 wait_exit || fail "heapscope alone: q did not quit"
 [ "$(cat "$tmp/rc" 2>/dev/null)" = 0 ] || fail "heapscope alone: exit status $(cat "$tmp/rc"), want 0"
@@ -86,7 +86,7 @@ wait_exit || fail "heapscope alone: q did not quit"
 # is taken (as under the sanitizers): the map is found by its caption.
 start --workload churn:live=4MiB,garbage=16 --procs 2 --gogc off --seed 1
 wait_for "heapscope │ GC" || fail "no GC bar"
-wait_for "per cell (fit), z/Z zoom" || fail "no arena map"
+wait_for "cell (fit), z/Z zoom" || fail "no arena map"
 wait_for "LIVE running" || fail "no status line"
 [ "$(cycle)" = 0 ] || fail "a cycle ran with GOGC off before g: $(cycle)"
 tm send-keys -t hs g
@@ -104,17 +104,30 @@ tm send-keys -t hs '?'
 wait_for "heapscope keys" || fail "? shows no help"
 tm send-keys -t hs x
 wait_gone "heapscope keys" || fail "a key did not close the help"
-for v in 2:"allocCache" 3:"partial swept" 4:"noscan" 5:"heap goal" 1:"z/Z zoom"; do
+for v in 2:"allocCache" 3:"partial spans" 4:"noscan" 5:"heap goal" 1:"z/Z zoom"; do
     tm send-keys -t hs "${v%%:*}"
     wait_for "${v#*:}" || fail "view ${v%%:*} does not show '${v#*:}'"
 done
 tm resize-window -t hs -x 80 -y 24
-wait_for "heapscope │ GC" || fail "no GC bar at 80x24"
-screen | grep -qF "needs a terminal" && fail "80x24 is said to be too small"
+wait_for "│ GOGC off │ 2 Ps │ alloc " || fail "no whole GC bar at 80x24"
+screen | grep -qF "needs 80x24" && fail "80x24 is said to be too small"
+# At 80x24 every view keeps the hint, and help scrolls to its last line.
+for v in 1 2 3 4 5; do
+    tm send-keys -t hs "$v"
+    sleep 0.3
+    screen | tail -n 1 | grep -qF "? help  q quit" || fail "view $v at 80x24: no '? help  q quit'"
+done
+tm send-keys -t hs 1 '?'
+wait_for "heapscope keys" || fail "? shows no help at 80x24"
+tm send-keys -t hs PgDn PgDn
+wait_for "reds to 32 KiB" || fail "help at 80x24 does not scroll to its end"
+tm send-keys -t hs x
+wait_gone "heapscope keys" || fail "a key did not close the help at 80x24"
 tm resize-window -t hs -x 70 -y 20
-wait_for "needs a terminal of at least 80x24" || fail "70x20 not said to be too small"
+wait_for "needs 80x24; this is 70x20." || fail "70x20 not said to be too small"
 tm resize-window -t hs -x 20 -y 5
-wait_for "heapscope needs a" || fail "20x5 not said to be too small"
+wait_for "needs 80x24; this is" || fail "20x5 not said to be too small"
+wait_for "20x5." || fail "20x5: its size is not said"
 # 100 resizes in about a second: it keeps up and keeps running.
 for _ in $(seq 50); do
     tm resize-window -t hs -x 100 -y 30
@@ -202,7 +215,7 @@ wait_for "frame 2 of " || fail "--replay: . did not step a frame"
 tm send-keys -t hs ]
 wait_for "big moment" || fail "--replay: ] did not reach the marker"
 tm send-keys -t hs 3
-wait_for "partial swept" || fail "--replay: the central view does not work"
+wait_for "partial spans" || fail "--replay: the central view does not work"
 tm send-keys -t hs q
 wait_exit || fail "--replay: q did not quit"
 [ "$(cat "$tmp/rc" 2>/dev/null)" = 0 ] || fail "--replay: exit status $(cat "$tmp/rc")"

@@ -108,6 +108,78 @@ START_TEST(golden_views_color)
 }
 END_TEST
 
+static int find_row(const hs_canvas *cv, const char *text);
+
+/* The stated minimum, 80x24: every view and the help whole, the status
+ * line's hint on every view. */
+START_TEST(golden_views_80x24)
+{
+    static const char *const names[] = {"heap-80x24", "span-80x24", "central-80x24",
+                                        "procs-80x24", "timeline-80x24"};
+    hs_ui *ui = ui_with_frames(256, NULL, 3);
+    hs_canvas *cv = hs_canvas_new(HS_UI_MIN_COLS, HS_UI_MIN_ROWS);
+    ck_assert(hs_ui_key(ui, '1' + _i));
+    hs_ui_render(ui, cv, NOW_NS);
+    expect_golden(cv, names[_i]);
+    char row[1024];
+    hs_canvas_row_text(cv, HS_UI_MIN_ROWS - 1, row, sizeof(row));
+    ck_assert_ptr_nonnull(strstr(row, "? help  q quit"));
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
+/* Help at 80x24 scrolls to its last line; at 160x48 it fits whole, its
+ * text wrapped to the box. */
+START_TEST(golden_help_80x24)
+{
+    hs_ui *ui = ui_with_frames(256, NULL, 1);
+    hs_canvas *cv = hs_canvas_new(HS_UI_MIN_COLS, HS_UI_MIN_ROWS);
+    hs_ui_key(ui, '?');
+    hs_ui_render(ui, cv, NOW_NS);
+    expect_golden(cv, "help-80x24");
+    ck_assert_int_ge(find_row(cv, "heapscope keys 1-17 of 28   (up / down scroll"), 0);
+    ck_assert_int_eq(find_row(cv, "reds to 32 KiB"), -1);
+    hs_ui_key(ui, HS_KEY_PGDN);
+    hs_ui_key(ui, HS_KEY_PGDN);
+    hs_ui_render(ui, cv, NOW_NS);
+    ck_assert_int_ge(find_row(cv, "heapscope keys 12-28 of 28"), 0);
+    ck_assert_int_ge(find_row(cv, "Quit       q or F10"), 0);
+    ck_assert_int_ge(find_row(cv, "reds to 32 KiB"), 0);
+    hs_ui_key(ui, 'x'); /* any other key closes it */
+    hs_ui_render(ui, cv, NOW_NS);
+    ck_assert_int_eq(find_row(cv, "heapscope keys"), -1);
+    hs_canvas_resize(cv, 160, 48);
+    hs_ui_key(ui, '?');
+    hs_ui_render(ui, cv, NOW_NS);
+    ck_assert_int_ge(find_row(cv, "heapscope keys   (any key closes this)"), 0);
+    ck_assert_int_ge(find_row(cv, "reds to 32 KiB"), 0);
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
+/* One object is one object. */
+START_TEST(span_of_one_object)
+{
+    hs_ui_opts o = {.colors = 0};
+    hs_ui *ui = hs_ui_new(&o, NULL);
+    hs_snapshot *s = canned_snapshot(1, NOW_NS);
+    hs_snap_span *sp = (hs_snap_span *)((char *)s + s->spans_off);
+    sp[0].nelems = 1;
+    sp[0].alloc_count = 1;
+    sp[0].freeindex = 1;
+    hs_ui_feed(ui, s, NOW_NS);
+    free(s);
+    hs_canvas *cv = hs_canvas_new(W, H);
+    hs_ui_key(ui, '2');
+    hs_ui_render(ui, cv, NOW_NS);
+    ck_assert_int_ge(find_row(cv, "1 object, 32 a row"), 0);
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
 START_TEST(golden_help)
 {
     hs_ui *ui = ui_with_frames(0, NULL, 1);
@@ -154,12 +226,24 @@ START_TEST(too_small_says_so)
     hs_ui *ui = ui_with_frames(256, NULL, 1);
     hs_canvas *cv = hs_canvas_new(60, 20);
     hs_ui_render(ui, cv, NOW_NS);
-    ck_assert_int_ge(find_row(cv, "needs a terminal of at least 80x24"), 0);
-    ck_assert_int_ge(find_row(cv, "this one is 60x20"), 0);
+    ck_assert_int_ge(find_row(cv, "needs 80x24; this is 60x20."), 0);
+    ck_assert_int_ge(find_row(cv, "make the terminal bigger. q quits."), 0);
+    /* Wrapped at words, the size it needs first: */
+    hs_canvas_resize(cv, 40, 12);
+    hs_ui_render(ui, cv, NOW_NS);
+    ck_assert_int_eq(find_row(cv, "needs 80x24; this is 40x12."), 4);
+    ck_assert_int_eq(find_row(cv, "heapscope keeps running: make the"), 5);
+    ck_assert_int_eq(find_row(cv, "terminal bigger. q quits."), 6);
+    hs_canvas_resize(cv, 20, 5);
+    hs_ui_render(ui, cv, NOW_NS);
+    ck_assert_int_eq(find_row(cv, "needs 80x24; this is"), 0);
+    ck_assert_int_eq(find_row(cv, "20x5."), 1);
     hs_canvas_resize(cv, 80, 24); /* exactly the minimum: the views */
     hs_ui_render(ui, cv, NOW_NS);
-    ck_assert_int_eq(find_row(cv, "needs a terminal"), -1);
-    ck_assert_int_eq(find_row(cv, "heapscope │ GC mark"), 0);
+    ck_assert_int_eq(find_row(cv, "needs 80x24"), -1);
+    ck_assert_int_eq(find_row(cv, "GC mark #3 │ heap 5.00M→8.00M │ mark ██░░░ 30% │ GOGC 100 │ "
+                                  "2 Ps │ alloc 0B/s"),
+                     0);
     hs_canvas_free(cv);
     hs_ui_free(ui);
 }
@@ -342,6 +426,22 @@ START_TEST(freeze_and_step_frames)
 }
 END_TEST
 
+/* At 80 columns a frozen frame's banner drops its keys before the hint goes. */
+START_TEST(frozen_status_at_80_columns)
+{
+    hs_ui *ui = ui_fed((hs_ui_opts){.fps = 10, .colors = 0}, 5);
+    hs_ui_key(ui, ',');
+    hs_canvas *cv = hs_canvas_new(HS_UI_MIN_COLS, HS_UI_MIN_ROWS);
+    hs_ui_render(ui, cv, 700000000LL);
+    char row[1024];
+    hs_canvas_row_text(cv, HS_UI_MIN_ROWS - 1, row, sizeof(row));
+    ck_assert_pstr_eq(row, " FROZEN 100 ms back, 4/5  running  #4 at 0.4 s, age 300 ms"
+                           "        ? help  q quit");
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
 START_TEST(history_is_bounded)
 {
     /* 3 frames by count (1 fps x 3 s)... */
@@ -451,9 +551,54 @@ START_TEST(controls_reach_the_source)
     /* The snapshot still says 100, but 120 was asked for a moment ago. */
     ck_assert_str_eq(c.log, "resume;step 0 0;step 1 100;step 1 1000;step 1 10;step 2 0;gogc 110;"
                             "stepping off;");
-    hs_canvas *cv = hs_canvas_new(W, H);
+    /* The status line shortens what matters least first: the snapshot's
+     * details, then the banner's keys; the hint on the right always shows. */
+    hs_canvas *cv = hs_canvas_new(160, H);
     hs_ui_render(ui, cv, 2000000);
-    ck_assert_int_ge(find_row(cv, "STEP: held at mark (s phase, n 10 objects"), 0);
+    char row[2048];
+    hs_canvas_row_text(cv, H - 1, row, sizeof(row));
+    ck_assert_pstr_eq(row, "LIVE  STEP: held at mark (s phase, n 10 objects, c cycle, x off)   step mode "
+                           "off: the collector runs freely  snapshot #2 at 0.0 s, age 0 ns       ? help  q quit");
+    hs_canvas_resize(cv, W, H);
+    hs_ui_render(ui, cv, 2000000);
+    hs_canvas_row_text(cv, H - 1, row, sizeof(row));
+    ck_assert_pstr_eq(row, "LIVE  STEP: held at mark   step mode off: the collector runs freely"
+                           "  #2 at 0.0 s, age 0 ns                ? help  q quit");
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
+/* space's message stays until a frame shows the world stopped, then goes:
+ * the banner says it.  Entering step mode says nothing the banner does not. */
+START_TEST(status_messages_settle)
+{
+    calls c = {{0}};
+    hs_control ctl = {&c, f_pause, f_gc, f_stepping, f_step, f_gogc};
+    hs_ui_opts o = {.colors = 0};
+    hs_ui *ui = hs_ui_new(&o, &ctl);
+    hs_canvas *cv = hs_canvas_new(W, H);
+    feed_state(ui, 1, false, false, false);
+    hs_ui_key(ui, ' ');
+    hs_ui_render(ui, cv, 1000000);
+    ck_assert_int_eq(find_row(cv, "stopping the world at the next safe points"), H - 1);
+    feed_state(ui, 2, true, false, false);
+    hs_ui_render(ui, cv, 2000000);
+    ck_assert_int_eq(find_row(cv, "WORLD STOPPED"), H - 1);
+    ck_assert_int_eq(find_row(cv, "stopping the world"), -1);
+    hs_ui_key(ui, ' ');
+    hs_ui_render(ui, cv, 2000000);
+    ck_assert_int_eq(find_row(cv, "resuming the world"), H - 1);
+    feed_state(ui, 3, false, false, false);
+    hs_ui_render(ui, cv, 3000000);
+    ck_assert_int_eq(find_row(cv, "resuming the world"), -1);
+    hs_ui_key(ui, 's');
+    feed_state(ui, 4, false, true, false);
+    hs_ui_render(ui, cv, 4000000);
+    char row[2048];
+    hs_canvas_row_text(cv, H - 1, row, sizeof(row));
+    ck_assert_pstr_eq(row, "LIVE  STEP mode: waiting for a cycle (s starts one)   snapshot #4 at 0.0 s, "
+                           "age 0 ns                      ? help  q quit");
     hs_canvas_free(cv);
     c.log[0] = '\0';
     feed_state(ui, 3000, false, false, false); /* 3 s on, still 100: the source did not take it */
@@ -717,6 +862,12 @@ START_TEST(green_tea_views)
     hs_ui_render(ui, cv, 1000000000);
     ck_assert_int_ge(find_row(cv, "span queue: ring 3, chain 1; steals 2"), 0);
     ck_assert_int_ge(find_row(cv, "scanning span 0xc00000c000"), 0);
+    hs_canvas_resize(cv, HS_UI_MIN_COLS, HS_UI_MIN_ROWS); /* below the fills, whole */
+    hs_ui_render(ui, cv, 1000000000);
+    ck_assert_int_ge(find_row(cv, "         span queue: ring 3, chain 1; steals 2"), 0);
+    ck_assert_int_ge(find_row(cv, "         span queue: ring 0, chain 0; steals 0  "
+                                  "scanning span 0xc00000c000"),
+                     0);
     hs_canvas_free(cv);
     hs_ui_free(ui);
 }
@@ -729,6 +880,9 @@ static Suite *make_suite(void)
     tcase_add_loop_test(tc, golden_views_mono, 0, HS_VIEW_COUNT);
     tcase_add_loop_test(tc, golden_views_color, 0, HS_VIEW_COUNT);
     tcase_add_test(tc, golden_help);
+    tcase_add_loop_test(tc, golden_views_80x24, 0, HS_VIEW_COUNT);
+    tcase_add_test(tc, golden_help_80x24);
+    tcase_add_test(tc, span_of_one_object);
     tcase_add_test(tc, too_small_says_so);
     tcase_add_test(tc, cell_counts_agree_with_cells);
     tcase_add_test(tc, colors_of_cells);
@@ -738,6 +892,8 @@ static Suite *make_suite(void)
     tcase_add_test(tc, history_is_bounded);
     tcase_add_test(tc, frozen_frame_stays);
     tcase_add_test(tc, controls_reach_the_source);
+    tcase_add_test(tc, status_messages_settle);
+    tcase_add_test(tc, frozen_status_at_80_columns);
     tcase_add_test(tc, controls_missing_say_so);
     tcase_add_test(tc, select_and_walk_spans);
     tcase_add_test(tc, click_opens_a_span);
