@@ -227,7 +227,11 @@ static void expect_cycles(const phaselog *pl)
 
 START_TEST(test_every_phase_change_seen_at_30hz)
 {
-    hs_snapshotter *ss = hs_snapshotter_new(NULL);
+    /* Each snapshot carries the events of a window (1 s by default); 5 s
+     * here, so a reader or capture thread kept off its CPU for a second on a
+     * loaded machine still finds every event it missed. */
+    hs_snapshotter_opts so = {.event_window_ns = 5000000000LL};
+    hs_snapshotter *ss = hs_snapshotter_new(&so);
     hs_runtime *rt = snap_rt_new(1, -1, ss);
     ck_assert(hs_snapshotter_start(ss, rt));
     hs_p *pp = hs_runtime_p(rt, 0);
