@@ -234,11 +234,14 @@ void tabs_draw(hs_ui *ui, hs_canvas *cv, rect r)
     const hs_snapshot *s = ui_shown(ui);
     if (s != NULL && s->gcmode == 1) { /* Green Tea: this cycle's scans, as gctrace=2 counts them */
         char line[200];
-        snprintf(line, sizeof(line),
-                 "  span scans %" PRIu64 " one, %" PRIu64 " sparse, %" PRIu64
-                 " dense; objects %" PRIu64 " singly, %" PRIu64 " in spans",
-                 s->scan_spans_one, s->scan_spans_sparse, s->scan_spans_dense, s->scan_objs_single,
-                 s->scan_span_objs_sparse + s->scan_span_objs_dense);
+        if (source_attached(s))
+            snprintf(line, sizeof(line), "  span scans: %s", SOURCE_UNREADABLE);
+        else
+            snprintf(line, sizeof(line),
+                     "  span scans %" PRIu64 " one, %" PRIu64 " sparse, %" PRIu64
+                     " dense; objects %" PRIu64 " singly, %" PRIu64 " in spans",
+                     s->scan_spans_one, s->scan_spans_sparse, s->scan_spans_dense,
+                     s->scan_objs_single, s->scan_span_objs_sparse + s->scan_span_objs_dense);
         cv_text(cv, x, r.y, r.x + r.w - x, STYLE_PLAIN, line);
     }
 }

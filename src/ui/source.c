@@ -18,6 +18,11 @@ static bool attached(const hs_snapshot *s)
     return s != NULL && s->source == HS_SOURCE_ATTACH;
 }
 
+bool source_attached(const hs_snapshot *s)
+{
+    return attached(s);
+}
+
 const char *source_state_name(const hs_ui *ui, map_state st)
 {
     const frame *f = ui_shown_frame(ui);

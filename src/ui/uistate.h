@@ -93,6 +93,11 @@ const char *pal_map_name(map_state st);
  * (source.c): NULL for a state the source does not have. */
 const char *source_state_name(const hs_ui *ui, map_state st);
 const char *source_cell_name(const hs_snapshot *s, hs_cell c);
+/* From a running Go program (--attach): the counters Go keeps no record of
+ * (per-P allocation counts, mark time, span queues and scans, GC CPU) are
+ * said to be unreadable, never drawn as zeros. */
+bool source_attached(const hs_snapshot *s);
+#define SOURCE_UNREADABLE "not readable from a running Go program"
 void source_status(const hs_snapshot *s, char *buf, size_t n);
 /* Accent colors for text. */
 enum {

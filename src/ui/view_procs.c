@@ -91,17 +91,21 @@ void view_procs_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
         else
             snprintf(buf, sizeof(buf), "no tiny block");
         cx += cv_printf(cv, cx, y, r.x + r.w - cx, STYLE_PLAIN, "%-32s", buf);
-        snprintf(buf, sizeof(buf),
-                 "allocs tiny %" PRIu64 " small %" PRIu64 " large %" PRIu64 "  assist %s  worker %s",
-                 p->tiny_allocs, p->small_allocs, p->large_allocs, fmt_ns(a, sizeof(a), p->assist_ns),
-                 fmt_ns(b, sizeof(b), p->mark_worker_ns));
+        if (source_attached(s))
+            snprintf(buf, sizeof(buf), "allocs tiny %" PRIu64 "; small, large, mark time: %s",
+                     p->tiny_allocs, SOURCE_UNREADABLE);
+        else
+            snprintf(buf, sizeof(buf),
+                     "allocs tiny %" PRIu64 " small %" PRIu64 " large %" PRIu64 "  assist %s  worker %s",
+                     p->tiny_allocs, p->small_allocs, p->large_allocs,
+                     fmt_ns(a, sizeof(a), p->assist_ns), fmt_ns(b, sizeof(b), p->mark_worker_ns));
         if (wide) /* beside the status, or in the block's spare row */
             cv_text(cv, cx, y, r.x + r.w - cx, STYLE_PLAIN, buf);
         else
             cv_text(cv, x + LABEL_W, y + 3, r.x + r.w - x - LABEL_W, STYLE_PLAIN, buf);
         fill_row(ui, s, p, 0, cv, x, y + 1);
         fill_row(ui, s, p, 1, cv, x, y + 2);
-        if (s->gcmode == 1) { /* Green Tea: its span queue, right of the fills or below */
+        if (s->gcmode == 1 && !source_attached(s)) { /* Green Tea: its span queue */
             int qx = x + LABEL_W + HS_SNAP_NUM_CLASSES + 1, qy = y + 1;
             if (!wide) {
                 qx = x + LABEL_W;

@@ -171,7 +171,11 @@ void view_timeline_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
     cv_printf(cv, lx, ly++, 22, dim, "now: %s", fmt_bytes(a, sizeof(a), s->heap_live));
     cv_printf(cv, lx, ly++, 22, dim, "goal: %s", fmt_bytes(b2, sizeof(b2), s->heap_goal));
     sparkline(ui, cv, x0, y0 + chart_h + 2, b, cols, false, 150, "alloc");
-    sparkline(ui, cv, x0, y0 + chart_h + 3, b, cols, true, 203, "GC");
+    if (source_attached(s))
+        cv_text(cv, x0, y0 + chart_h + 3, cols, ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0),
+                "GC CPU: " SOURCE_UNREADABLE);
+    else
+        sparkline(ui, cv, x0, y0 + chart_h + 3, b, cols, true, 203, "GC");
     cv_printf(cv, x0, y0 + chart_h + 1, cols, dim, "-%.0f s", (double)WINDOW_NS / 1e9);
     cv_text(cv, x0 + cols - 3, y0 + chart_h + 1, 4, dim, "now");
 }

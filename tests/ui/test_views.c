@@ -817,6 +817,35 @@ END_TEST
 
 /* Green Tea: queued and scanned spans on the map, the inline block in the
  * span view, each P's span queue, the scan counts on the GC bar. */
+/* From a running Go program, what Go keeps no count of is said so, never
+ * drawn as a zero: per-P allocations and mark time, span queues and scans,
+ * the GC CPU sparkline. */
+START_TEST(attached_counts_not_zero)
+{
+    hs_ui_opts o = {.colors = 0};
+    hs_ui *ui = hs_ui_new(&o, NULL);
+    hs_snapshot *s = canned_snapshot(1, 1000000000);
+    s->source = HS_SOURCE_ATTACH;
+    s->gcmode = 1;
+    hs_ui_feed(ui, s, 1000000000);
+    free(s);
+    hs_canvas *cv = hs_canvas_new(160, 48);
+    hs_ui_render(ui, cv, 1000000000);
+    ck_assert_int_ge(find_row(cv, "span scans: not readable from a running Go program"), 0);
+    ck_assert_int_lt(find_row(cv, "span scans 0 one"), 0);
+    hs_ui_key(ui, '4');
+    hs_ui_render(ui, cv, 1000000000);
+    ck_assert_int_ge(find_row(cv, "small, large, mark time: not readable"), 0);
+    ck_assert_int_lt(find_row(cv, "small 0 large 0"), 0);
+    ck_assert_int_lt(find_row(cv, "span queue: ring"), 0);
+    hs_ui_key(ui, '5');
+    hs_ui_render(ui, cv, 1000000000);
+    ck_assert_int_ge(find_row(cv, "GC CPU: not readable from a running Go program"), 0);
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
 START_TEST(green_tea_views)
 {
     hs_ui_opts o = {.colors = 256};
@@ -901,6 +930,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, pin_and_compare);
     tcase_add_test(tc, replay_transport);
     tcase_add_test(tc, green_tea_views);
+    tcase_add_test(tc, attached_counts_not_zero);
     suite_add_tcase(s, tc);
     return s;
 }
