@@ -189,9 +189,10 @@ bool hs_ui_frozen(const hs_ui *ui);
 /* ---- the terminal program ------------------------------------------------------- */
 
 /* Run the visualizer on this terminal until the user quits (or the duration
- * passes), showing the newest snapshot of pub.  Returns 0, or 1 with why
- * filled when the terminal could not be used; the terminal is restored in
- * every case, and on SIGINT, SIGTERM and SIGHUP, which end the loop. */
+ * passes), showing the newest snapshot of pub.  Returns 0, 1 with why
+ * filled when the terminal could not be used, or 128 + N when signal N
+ * (SIGINT, SIGTERM or SIGHUP) ended it, as a shell reports a command a
+ * signal ended; the terminal is restored in every case. */
 int hs_ui_run(hs_snapshot_publisher *pub, const hs_control *ctl, const hs_ui_opts *o, char *why,
               size_t n);
 

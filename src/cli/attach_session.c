@@ -86,11 +86,12 @@ static int run_ui(attached *s)
                      .recording = cli_session_rec_status,
                      .record_ctx = &s->rec};
     char why[256] = "";
-    if (hs_ui_run(s->pub, NULL, &uo, why, sizeof why) != 0) {
+    int rc = hs_ui_run(s->pub, NULL, &uo, why, sizeof why);
+    if (rc == 1) {
         fprintf(s->err, "heapscope: %s; --headless runs without a terminal.\n", why);
         return EXIT_USAGE;
     }
-    return 0;
+    return rc; /* 0, or 128 + the signal that ended it */
 }
 
 /* ---- headless ------------------------------------------------------------------------- */

@@ -235,10 +235,11 @@ int hs_live_run(const hs_options *o, FILE *err)
                          .recording = cli_session_rec_status,
                          .record_ctx = &l.rec};
         char why[256] = "";
-        if (hs_ui_run(hs_snapshotter_publisher(l.ss), &ctl, &uo, why, sizeof(why)) != 0) {
+        rc = hs_ui_run(hs_snapshotter_publisher(l.ss), &ctl, &uo, why, sizeof(why));
+        if (rc == 1) {
             fprintf(err, "heapscope: %s; --headless runs without a terminal.\n", why);
             rc = EXIT_USAGE;
-        }
+        } /* else 0, or 128 + the signal that ended the view */
     }
     int frc = finish(&l);
     rc = rc != 0 ? rc : frc;

@@ -322,9 +322,12 @@ static int run_ui(const hs_options *o, FILE *err, hs_recording *rec)
         hs_ui_opts uo = {.fps = o->fps, .colors = 256, .transport = &tr, .note = replay_note,
                          .note_ctx = rec, .view = o->view, .duration_ns = (int64_t)o->duration_ns};
         char why[256] = "";
-        if (hs_ui_run(p.pub, NULL, &uo, why, sizeof(why)) != 0) {
+        int urc = hs_ui_run(p.pub, NULL, &uo, why, sizeof(why));
+        if (urc == 1) {
             fprintf(err, "heapscope: %s; --screenshot and --export-cast need no terminal.\n", why);
             rc = EXIT_USAGE;
+        } else if (urc != 0) {
+            rc = urc; /* 128 + the signal that ended the view */
         }
         pthread_mutex_lock(&p.lock);
         p.stop = true;

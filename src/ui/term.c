@@ -350,11 +350,11 @@ static bool read_keys(hs_ui *ui, term *t, bool *any)
     return true;
 }
 
-/* True when a quitting signal came. */
-static bool signalled(term *t)
+/* The quitting signal that came, or 0. */
+static int signalled(term *t)
 {
     struct signalfd_siginfo si;
-    return read(t->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si);
+    return read(t->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si) ? (int)si.ssi_signo : 0;
 }
 
 int hs_ui_run(hs_snapshot_publisher *pub, const hs_control *ctl, const hs_ui_opts *o, char *why,
@@ -382,6 +382,7 @@ int hs_ui_run(hs_snapshot_publisher *pub, const hs_control *ctl, const hs_ui_opt
     int64_t period = 1000000000LL / fps, start = mono_ns(), next = start;
     int64_t drawn = 0; /* when the last frame was drawn */
     uint64_t seen = 0; /* the last snapshot fed */
+    int sig = 0; /* the signal that ended the loop */
     bool running = true, asked = true;
     while (running) {
         int64_t now = mono_ns();
@@ -415,7 +416,7 @@ int hs_ui_run(hs_snapshot_publisher *pub, const hs_control *ctl, const hs_ui_opt
         struct pollfd pf[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = t.sigfd, .events = POLLIN}};
         int64_t wait = (next - mono_ns()) / 1000000;
         poll(pf, 2, wait < 0 ? 0 : wait > 1000 ? 1000 : (int)wait + 1);
-        if (signalled(&t))
+        if ((sig = signalled(&t)) != 0)
             break;
         if (!read_keys(ui, &t, &asked))
             running = false;
@@ -426,5 +427,5 @@ int hs_ui_run(hs_snapshot_publisher *pub, const hs_control *ctl, const hs_ui_opt
     }
     hs_ui_free(ui);
     close_term(&t);
-    return 0;
+    return sig != 0 ? 128 + sig : 0;
 }

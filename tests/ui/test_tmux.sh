@@ -188,6 +188,7 @@ phases="$phases off"
 pid=$(pgrep -P "$(tm display -p -t hs '#{pane_pid}')" | head -n 1)
 [ -n "$pid" ] && kill -TERM "$pid"
 wait_exit || fail "SIGTERM did not end the live view"
+[ "$(cat "$tmp/rc")" = 143 ] || fail "SIGTERM: exit status $(cat "$tmp/rc"), want 143"
 wait_for "EXITED"
 [ "$(tm display -p -t hs '#{alternate_on}')" = 0 ] || fail "SIGTERM: the terminal is still in the alternate screen"
 
@@ -227,6 +228,7 @@ wait_for "z/Z zoom" || fail "no arena map"
 pid=$(pgrep -P "$(tm display -p -t hs '#{pane_pid}')" | head -n 1)
 [ -n "$pid" ] && kill -HUP "$pid"
 wait_exit || fail "SIGHUP did not end the live view"
+[ "$(cat "$tmp/rc")" = 129 ] || fail "SIGHUP: exit status $(cat "$tmp/rc"), want 129"
 wait_for "EXITED"
 [ "$(tm display -p -t hs '#{alternate_on}')" = 0 ] || fail "SIGHUP: the terminal is still in the alternate screen"
 
