@@ -815,8 +815,6 @@ START_TEST(replay_transport)
 }
 END_TEST
 
-/* Green Tea: queued and scanned spans on the map, the inline block in the
- * span view, each P's span queue, the scan counts on the GC bar. */
 /* From a running Go program, what Go keeps no count of is said so, never
  * drawn as a zero: per-P allocations and mark time, span queues and scans,
  * the GC CPU sparkline. */
@@ -846,6 +844,8 @@ START_TEST(attached_counts_not_zero)
 }
 END_TEST
 
+/* Green Tea: queued and scanned spans on the map, the inline block in the
+ * span view, each P's span queue, the scan counts on the GC bar. */
 START_TEST(green_tea_views)
 {
     hs_ui_opts o = {.colors = 256};
