@@ -78,6 +78,8 @@ typedef struct hs_attach_info {
     uint64_t torn_spans;                 /* spans whose read tore, over all frames */
     int64_t last_frame_ns, max_frame_ns; /* time to read and build a frame */
     int64_t last_pause_ns, max_pause_ns; /* --freeze: time the program was stopped */
+    uint32_t forced_gcs;                 /* memstats.numforcedgc: cycles runtime.GC() asked for */
+    uint64_t tiny_allocs;                /* tiny blocks allocated, counted in Mallocs too */
 } hs_attach_info;
 hs_attach_info hs_attach_get_info(hs_attach *a);
 

@@ -193,10 +193,16 @@ static hs_attach_status check_binary(hs_attach *a, char *why, size_t n)
         return HS_ATTACH_BAD;
     if (strcmp(sym.version, a->bin.version) != 0 ||
         (sym.build_id[0] && a->bin.build_id[0] && strcmp(sym.build_id, a->bin.build_id) != 0)) {
-        snprintf(why, n, "--attach-bin %s is not the build that runs as process %d (%s %s, %s)",
-                 a->o.binary, (int)a->pid, sym.version,
-                 strcmp(sym.version, a->bin.version) ? "against" : "but another build id",
-                 a->bin.version);
+        if (strcmp(sym.version, a->bin.version) != 0)
+            snprintf(why, n,
+                     "--attach-bin %s is not the build that runs as process %d (it was built "
+                     "by %s, the process by %s)",
+                     a->o.binary, (int)a->pid, sym.version, a->bin.version);
+        else
+            snprintf(why, n,
+                     "--attach-bin %s is not the build that runs as process %d (both %s, but "
+                     "their build ids differ)",
+                     a->o.binary, (int)a->pid, sym.version);
         return HS_ATTACH_BAD;
     }
     if (!sym.has_dwarf) {
@@ -315,6 +321,8 @@ static void note_pause(hs_attach *a, int64_t pause, int64_t took, uint32_t torn)
     in->torn_spans += torn;
     in->last_frame_ns = took;
     in->max_frame_ns = took > in->max_frame_ns ? took : in->max_frame_ns;
+    in->forced_gcs = a->frame.numforcedgc; /* the frame just published */
+    in->tiny_allocs = a->frame.tiny_allocs;
     if (a->o.freeze) {
         in->last_pause_ns = pause;
         in->max_pause_ns = pause > in->max_pause_ns ? pause : in->max_pause_ns;

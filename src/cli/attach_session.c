@@ -156,7 +156,9 @@ static void collect(attached *s, hs_run_stats *st, const char *label, const char
     m->Mallocs = snap->Mallocs;
     m->Frees = snap->Frees;
     m->TotalAlloc = snap->TotalAlloc;
+    m->TinyAllocs = in.tiny_allocs;
     st->gc.cycles = (uint32_t)snap->NumGC;
+    st->gc.forced = in.forced_gcs;
     st->gc.pause_total_ns = snap->pause_total_ns;
     st->gc.pause_max_ns = snap->pause_max_ns;
     st->pauses = (hs_pause_stats){.count = snap->pauses,

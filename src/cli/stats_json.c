@@ -15,6 +15,10 @@
  *   /gc/gogc:percent          -1 for off (Go stores -1; its metric shows it
  *                             as an unsigned number)
  *
+ * For a running Go program (s->attached) a key whose value heapscope does
+ * not read from it (the memory limit, the metadata and total memory, the
+ * mark workers' CPU, the scan counts) is null, never a made-up 0.
+ *
  * heapscope's own keys have no slash: workload, outcome, procs, seed,
  * wall_seconds, peak_rss_bytes, peak_heap_*, operations, checks, pauses,
  * gcmode and scan (hs_scan_stats of all cycles, and span_steals).
@@ -51,6 +55,11 @@ static void key_u64(FILE *f, const char *key, uint64_t v)
 static void key_i64(FILE *f, const char *key, int64_t v)
 {
     fprintf(f, ",\n  \"%s\": %" PRId64, key, v);
+}
+
+static void key_null(FILE *f, const char *key)
+{
+    fprintf(f, ",\n  \"%s\": null", key);
 }
 
 static void key_seconds(FILE *f, const char *key, int64_t ns)
@@ -101,6 +110,10 @@ static void write_gc(FILE *f, const hs_run_stats *s)
     key_u64(f, "/gc/heap/objects:objects", m->HeapObjects);
     key_u64(f, "/gc/heap/tiny/allocs:objects", m->TinyAllocs);
     key_i64(f, "/gc/gogc:percent", s->gogc < 0 ? -1 : s->gogc);
+    if (s->attached) {
+        key_null(f, "/gc/gomemlimit:bytes");
+        return;
+    }
     key_i64(f, "/gc/gomemlimit:bytes",
             s->memory_limit == 0 || s->memory_limit > GO_MAX_MEMLIMIT ? GO_MAX_MEMLIMIT
                                                                       : (int64_t)s->memory_limit);
@@ -113,6 +126,12 @@ static void write_memory(FILE *f, const hs_run_stats *s)
     key_u64(f, "/memory/classes/heap/free:bytes", sub0(m->HeapIdle, m->HeapReleased));
     key_u64(f, "/memory/classes/heap/released:bytes", m->HeapReleased);
     key_u64(f, "/memory/classes/heap/unused:bytes", sub0(m->HeapInuse, m->HeapAlloc));
+    if (s->attached) {
+        key_null(f, "/memory/classes/metadata/mspan/inuse:bytes");
+        key_null(f, "/memory/classes/metadata/mcache/inuse:bytes");
+        key_null(f, "/memory/classes/total:bytes");
+        return;
+    }
     key_u64(f, "/memory/classes/metadata/mspan/inuse:bytes", m->MSpanInuse);
     key_u64(f, "/memory/classes/metadata/mcache/inuse:bytes", m->MCacheInuse);
     key_u64(f, "/memory/classes/total:bytes", m->Sys);
@@ -122,6 +141,10 @@ static void write_scan(FILE *f, const hs_run_stats *s)
 {
     const hs_gc_summary *g = &s->gc;
     fprintf(f, ",\n  \"gcmode\": \"%s\"", g->gcmode == HS_GC_GREENTEA ? "greentea" : "classic");
+    if (s->attached) {
+        key_null(f, "scan");
+        return;
+    }
     fprintf(f,
             ",\n  \"scan\": {\"objs_single\": %" PRIu64 ", \"span_objs_sparse\": %" PRIu64
             ", \"span_objs_dense\": %" PRIu64 ", \"spans_one\": %" PRIu64
@@ -134,6 +157,13 @@ static void write_scan(FILE *f, const hs_run_stats *s)
 static void write_cpu(FILE *f, const hs_run_stats *s)
 {
     const hs_gc_summary *g = &s->gc;
+    if (s->attached) {
+        key_null(f, "/cpu/classes/gc/mark/assist:cpu-seconds");
+        key_null(f, "/cpu/classes/gc/mark/dedicated:cpu-seconds");
+        key_null(f, "/cpu/classes/gc/mark/idle:cpu-seconds");
+        key_seconds(f, "/cpu/classes/gc/pause:cpu-seconds", g->pause_total_ns * s->procs);
+        return;
+    }
     key_seconds(f, "/cpu/classes/gc/mark/assist:cpu-seconds", g->mark_assist_ns);
     key_seconds(f, "/cpu/classes/gc/mark/dedicated:cpu-seconds",
                 g->mark_dedicated_ns + g->mark_fractional_ns);

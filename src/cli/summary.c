@@ -18,7 +18,7 @@
  *
  * For a running Go program (s->attached, set from the snapshots' source,
  * HS_SOURCE_ATTACH) the lines it cannot fill are left out or say so: no
- * memory limit, no forced-cycle count, no scan counts, no checks.
+ * memory limit, no scan counts, no checks.
  */
 #include <config.h>
 
@@ -66,10 +66,7 @@ static void print_limits(FILE *out, const hs_run_stats *s)
 static void print_gc(FILE *out, const hs_run_stats *s)
 {
     const hs_pause_stats *p = &s->pauses;
-    if (s->attached) /* the snapshot carries no count of forced cycles */
-        line(out, "GC cycles", "%" PRIu32, s->gc.cycles);
-    else
-        line(out, "GC cycles", "%" PRIu32 " (%" PRIu32 " forced)", s->gc.cycles, s->gc.forced);
+    line(out, "GC cycles", "%" PRIu32 " (%" PRIu32 " forced)", s->gc.cycles, s->gc.forced);
     if (p->count == 0)
         line(out, "STW pauses", "none");
     else

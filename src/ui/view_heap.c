@@ -22,19 +22,37 @@
 
 #include "ui/uistate.h"
 
-#define LABEL_W 12
 #define MAX_SHIFT 13 /* one cell per arena */
+#define LABEL_DIGITS_MIN 10
 
 typedef struct geom {
+    int label_w;         /* the row labels' columns, the gap after them included */
     int cols, halves, shift;
     int groups;          /* per arena */
     int rows_per_arena;  /* cell rows */
     int rows_total;
 } geom;
 
+/* Wide enough for the highest arena's whole address: heapscope's own heap
+ * and Go's before 1.26 start at 0xc000000000 (10 hex digits), but Go 1.26
+ * puts its heap at a random base of up to 12 digits, which a fixed width
+ * would cut short. */
+static int label_width(const hs_snapshot *s)
+{
+    const hs_snap_arena *ar = hs_snap_arenas(s);
+    uint64_t top = 0;
+    for (uint32_t i = 0; i < s->narenas; i++)
+        top = ar[i].base > top ? ar[i].base : top;
+    int digits = LABEL_DIGITS_MIN;
+    while (digits < 16 && top >> (4 * digits) != 0)
+        digits++;
+    return digits + 2;
+}
+
 static geom geometry(const hs_ui *ui, const hs_snapshot *s, rect map, int shift)
 {
-    geom g = {.cols = map.w - LABEL_W, .halves = ui->pal.colors >= 256 ? 2 : 1};
+    int label_w = label_width(s);
+    geom g = {.label_w = label_w, .cols = map.w - label_w, .halves = ui->pal.colors >= 256 ? 2 : 1};
     if (g.cols < 1)
         g.cols = 1;
     g.shift = shift;
@@ -374,7 +392,7 @@ void view_heap_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
         const hs_snap_arena *ar = &hs_snap_arenas(s)[first / HS_SNAP_PAGES_PER_ARENA];
         uint64_t addr = ar->base + (uint64_t)(first - ar->first_page) * HS_SNAP_PAGE_SIZE;
         bool arena_start = row % g.rows_per_arena == 0;
-        cv_printf(cv, map.x, map.y + y, LABEL_W - 1,
+        cv_printf(cv, map.x, map.y + y, g.label_w - 1,
                   arena_start ? STYLE_BOLD : ui_style(ui, C_DIM, HS_COLOR_DEFAULT, 0), "%010" PRIx64,
                   addr);
         for (int col = 0; col < g.cols; col++) {
@@ -386,14 +404,14 @@ void view_heap_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
             if (bot >= 0)
                 lb = cell_look(ui, s, bot, k);
             bool cursor = top == cur_group || bot == cur_group;
-            draw_cell(ui, cv, map.x + LABEL_W + col, map.y + y, &lt, bot >= 0 ? &lb : NULL, cursor);
+            draw_cell(ui, cv, map.x + g.label_w + col, map.y + y, &lt, bot >= 0 ? &lb : NULL, cursor);
         }
     }
     ui->map.area = map;
     ui->map.cols = g.cols;
     ui->map.halves = g.halves;
     ui->map.shift = g.shift;
-    ui->map.label_w = LABEL_W;
+    ui->map.label_w = g.label_w;
     rect info = {r.x, map.y + map.h, r.w, 1};
     draw_cursor_info(ui, s, cv, info, &g);
     draw_legend(ui, cv, (rect){r.x, info.y + 1, r.w, lrows}, g.shift);
@@ -511,10 +529,12 @@ bool view_heap_key(hs_ui *ui, const hs_snapshot *s, int key)
 bool view_heap_click(hs_ui *ui, const hs_snapshot *s, int x, int y)
 {
     rect a = ui->map.area;
-    if (s->narenas == 0 || x < a.x + LABEL_W || y < a.y || y >= a.y + a.h)
+    if (s->narenas == 0 || y < a.y || y >= a.y + a.h)
         return false;
     geom g = geometry(ui, s, a, ui->map.shift);
-    int64_t p = page_of(s, &g, ui->heap_scroll + (y - a.y), x - a.x - LABEL_W, 0);
+    if (x < a.x + g.label_w)
+        return false;
+    int64_t p = page_of(s, &g, ui->heap_scroll + (y - a.y), x - a.x - g.label_w, 0);
     if (p < 0)
         return false;
     ui->cursor = p;

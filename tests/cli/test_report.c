@@ -339,6 +339,41 @@ START_TEST(test_json_valid_with_keys)
 }
 END_TEST
 
+/* A running Go program's run: the forced cycles it read, and null, never 0,
+ * for what heapscope does not read from it; the summary likewise. */
+START_TEST(test_attached_says_what_it_read)
+{
+    hs_run_stats s = canned();
+    s.attached = true;
+    char *t = capture_json(&s);
+    json j;
+    ck_assert_msg(j_parse(&j, t), "not JSON:\n%s", t);
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+        ck_assert_msg(j_get(&j, required[i]) != NULL, "JSON lacks %s", required[i]);
+    expect_number(&j, "/gc/cycles/forced:gc-cycles", "2");
+    expect_number(&j, "/gc/cycles/automatic:gc-cycles", "7");
+    expect_number(&j, "/gc/heap/tiny/allocs:objects", "100");
+    expect_number(&j, "/cpu/classes/gc/pause:cpu-seconds", "0.002000000");
+    static const char *const unread[] = {
+        "/gc/gomemlimit:bytes",
+        "/memory/classes/metadata/mspan/inuse:bytes",
+        "/memory/classes/metadata/mcache/inuse:bytes",
+        "/memory/classes/total:bytes",
+        "/cpu/classes/gc/mark/assist:cpu-seconds",
+        "/cpu/classes/gc/mark/dedicated:cpu-seconds",
+        "/cpu/classes/gc/mark/idle:cpu-seconds",
+        "scan",
+    };
+    for (size_t i = 0; i < sizeof unread / sizeof unread[0]; i++)
+        expect_number(&j, unread[i], "null");
+    free(t);
+    t = capture_summary(&s);
+    ck_assert_msg(strstr(t, "\nGC cycles     9 (2 forced)\n") != NULL, "%s", t);
+    ck_assert_msg(strstr(t, "memory limit") == NULL && strstr(t, "checks") == NULL, "%s", t);
+    free(t);
+}
+END_TEST
+
 START_TEST(test_json_off_and_limits)
 {
     hs_run_stats s = canned();
@@ -378,6 +413,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_summary_ok);
     tcase_add_test(tc, test_summary_failed);
     tcase_add_test(tc, test_json_valid_with_keys);
+    tcase_add_test(tc, test_attached_says_what_it_read);
     tcase_add_test(tc, test_json_off_and_limits);
     tcase_add_test(tc, test_json_reader_rejects);
     suite_add_tcase(s, tc);

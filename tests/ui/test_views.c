@@ -668,6 +668,29 @@ START_TEST(click_opens_a_span)
 }
 END_TEST
 
+/* Go 1.26 puts its heap at a random base of up to 12 hex digits: the row
+ * labels show the whole address, and the map moves right to make room. */
+START_TEST(high_addresses_labelled_whole)
+{
+    hs_ui_opts o = {.fps = 30, .colors = 256};
+    hs_ui *ui = hs_ui_new(&o, NULL);
+    hs_snapshot *s = canned_snapshot(1, NOW_NS - 100000000LL);
+    hs_snap_arena *ar = (hs_snap_arena *)((char *)s + s->arenas_off);
+    ar[0].base = 0x2aee78000000;
+    hs_ui_feed(ui, s, NOW_NS - 99000000LL);
+    free(s);
+    hs_canvas *cv = hs_canvas_new(W, H);
+    hs_ui_render(ui, cv, NOW_NS);
+    int y = find_row(cv, "2aee78000000  ");
+    ck_assert_int_ge(y, 0);
+    ck_assert_int_lt(find_row(cv, "2aee7800000 "), 0);
+    hs_ui_click(ui, 14 + 3, y); /* pages 6-7: span 3, two columns further right */
+    ck_assert_int_eq(hs_ui_current_view(ui), HS_VIEW_SPAN);
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
 START_TEST(bad_snapshot_is_refused)
 {
     hs_ui *ui = ui_with_frames(0, NULL, 1);
@@ -926,6 +949,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, controls_missing_say_so);
     tcase_add_test(tc, select_and_walk_spans);
     tcase_add_test(tc, click_opens_a_span);
+    tcase_add_test(tc, high_addresses_labelled_whole);
     tcase_add_test(tc, bad_snapshot_is_refused);
     tcase_add_test(tc, pin_and_compare);
     tcase_add_test(tc, replay_transport);
