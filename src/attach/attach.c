@@ -181,6 +181,15 @@ static hs_attach_status check_binary(hs_attach *a, char *why, size_t n)
     if (a->o.binary == NULL) {
         if (a->bin.has_dwarf)
             return HS_ATTACH_OK;
+        if (a->bin.link_stripped) {
+            snprintf(why, n,
+                     "%s was linked with -ldflags -s or -w, which leave out the DWARF "
+                     "heapscope reads, and a build without them is laid out differently; "
+                     "build it without them (strip(1) a copy for a smaller file, and give "
+                     "heapscope the unstripped one with --attach-bin PATH)",
+                     shown);
+            return HS_ATTACH_BAD;
+        }
         snprintf(why, n,
                  "%s has no DWARF debugging information (built with -ldflags='-s -w', or "
                  "stripped); give heapscope the unstripped build of the same program with "

@@ -30,6 +30,7 @@ typedef struct go_binary {
     uint64_t entry;     /* e_entry */
     bool pie;           /* ET_DYN */
     bool has_dwarf;
+    bool link_stripped; /* built with -ldflags -s or -w (its build settings say so) */
 } go_binary;
 
 /* Read path's ELF (shown_as names it in messages).  0; HS_ATTACH_BAD with

@@ -8,7 +8,11 @@
  *      the version as a varint-length-prefixed string right after it;
  *   3. its build id (.note.go.buildid), so --attach-bin can be checked
  *      against the running program;
- *   4. whether it has DWARF (.debug_info, compressed or not);
+ *   4. whether it has DWARF (.debug_info, compressed or not), and whether
+ *      the linker was told to leave it out: the build settings that follow
+ *      the version in .go.buildinfo (Go 1.18 and later) keep the -ldflags,
+ *      and a program linked with -s or -w has no unstripped twin (the same
+ *      build without them is laid out differently);
  *   5. its entry point: for a PIE build the load bias is the process's
  *      AT_ENTRY (from /proc/PID/auxv) minus this.
  */
@@ -81,6 +85,31 @@ static bool read_version(Elf *e, go_binary *b)
     return true;
 }
 
+/* Do the build settings in .go.buildinfo say -ldflags with -s or -w?  The
+ * line is "build\t-ldflags=VALUE", VALUE quoted when it has spaces. */
+static bool read_link_stripped(Elf *e)
+{
+    static const char key[] = "build\t-ldflags=";
+    const Elf_Data *d = section_data(e, ".go.buildinfo");
+    if (d == NULL || d->d_buf == NULL)
+        return false;
+    const char *p = memmem(d->d_buf, d->d_size, key, sizeof key - 1);
+    if (p == NULL)
+        return false;
+    const char *end = (const char *)d->d_buf + d->d_size;
+    p += sizeof key - 1;
+    while (p < end && *p != '\n') {
+        while (p < end && (*p == ' ' || *p == '"'))
+            p++;
+        const char *w = p;
+        while (p < end && *p != ' ' && *p != '"' && *p != '\n')
+            p++;
+        if (p - w == 2 && w[0] == '-' && (w[1] == 's' || w[1] == 'w'))
+            return true;
+    }
+    return false;
+}
+
 /* The note's descriptor: the build id string. */
 static void read_build_id(Elf *e, go_binary *b)
 {
@@ -116,6 +145,7 @@ static int inspect(Elf *e, const char *shown, go_binary *b, char *why, size_t n)
     b->entry = eh.e_entry;
     b->pie = eh.e_type == ET_DYN;
     b->has_dwarf = find_section(e, ".debug_info") != NULL || find_section(e, ".zdebug_info");
+    b->link_stripped = read_link_stripped(e);
     return HS_ATTACH_OK;
 }
 

@@ -92,8 +92,12 @@ expect_refused "there is no process with pid $dead" --headless --attach "$dead" 
 spawn cat
 expect_refused "is not a Go program" --headless --attach "$tpid" --duration 1s
 
+# Linked with -s -w: no unstripped twin exists (the build settings say so),
+# and the same program built without them is another build.
 start "$GO_SW"
-expect_refused "--attach-bin" --headless --attach "$tpid" --duration 1s
+expect_refused "linked with -ldflags -s or -w.*build it without them" --headless --attach "$tpid" --duration 1s
+expect_refused "is not the build that runs as process $tpid (both go1\.[0-9.]*, but their build ids differ)" \
+    --headless --attach "$tpid" --attach-bin "$GO_FULL" --duration 1s
 kill "$tpid"
 
 gofmt119=/usr/lib/go-1.19/bin/gofmt
