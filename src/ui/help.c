@@ -17,23 +17,53 @@
 #define LABEL_W 11
 #define HELP_BG 234
 
-static const char *const keys[][2] = {
-    {"Views", "1-5 or Tab: heap, span, central, Ps, timeline"},
-    {"Move", "arrows or h j k l; PgUp PgDn; Home; mouse click, wheel"},
-    {"Heap", "Enter opens the span under the cursor; z / Z zoom in / out; C mark colors"},
-    {"Span", "h / l: previous / next span by address"},
+/* What a row of keys needs of the source: a row whose keys this source
+ * cannot take (a running Go program is only read; a replay cannot be
+ * steered like the runtime; a live session has no transport) is left out,
+ * and one line says so. */
+typedef enum key_need { ANY, PAUSE, GC, STEP, RECORD, TRANSPORT } key_need;
+
+static const struct {
+    const char *label, *text;
+    key_need need;
+} keys[] = {
+    {"Views", "1-5 or Tab: heap, span, central, Ps, timeline", ANY},
+    {"Move", "arrows or h j k l; PgUp PgDn; Home; mouse click, wheel", ANY},
+    {"Heap", "Enter opens the span under the cursor; z / Z zoom in / out; C mark colors", ANY},
+    {"Span", "h / l: previous / next span by address", ANY},
     {"Freeze", "f freezes the display (the program runs on); , . one frame back / forward; "
-               "End returns to now; d pins this frame: the views show what changed since"},
-    {"World", "space stops the world at safe points / resumes it"},
-    {"GC", "g starts a cycle now; + / - change GOGC by 10"},
+               "End returns to now; d pins this frame: the views show what changed since",
+     ANY},
+    {"World", "space stops the world at safe points / resumes it", PAUSE},
+    {"GC", "g starts a cycle now; + / - change GOGC by 10", GC},
     {"Step", "s steps to the next phase (first s enters step mode and starts a cycle); "
              "n steps N objects of mark work, [ / ] divide / multiply N by 10; "
-             "c runs to the end of the cycle; x leaves step mode"},
-    {"Record", "R starts / stops recording; m drops a marker with a caption"},
+             "c runs to the end of the cycle; x leaves step mode",
+     STEP},
+    {"Record", "R starts / stops recording; m drops a marker with a caption", RECORD},
     {"Replay", "space play / pause; , . one frame; < > speed x0.25-x16; Home End; "
-               "[ ] previous / next marker; G next GC cycle"},
-    {"Quit", "q or F10"},
+               "[ ] previous / next marker; G next GC cycle",
+     TRANSPORT},
+    {"Quit", "q or F10", ANY},
 };
+
+static bool offered(const hs_ui *ui, key_need need)
+{
+    switch (need) {
+    case PAUSE:
+        return ui->ctl.pause != NULL;
+    case GC:
+        return ui->ctl.gc != NULL;
+    case STEP:
+        return ui->ctl.step != NULL;
+    case RECORD:
+        return ui->o.record != NULL;
+    case TRANSPORT:
+        return ui->o.transport != NULL;
+    default:
+        return true;
+    }
+}
 
 /* The legend's states, in columns as wide as a name needs; returns the rows. */
 static int legend(hs_ui *ui, hs_canvas *cv, int y, style text)
@@ -64,10 +94,19 @@ static int help_text(hs_ui *ui, hs_canvas *cv)
     style text = ui_style(ui, HS_COLOR_DEFAULT, HELP_BG, 0),
           title = ui_style(ui, C_TITLE, HELP_BG, HS_ATTR_BOLD);
     int y = 0, tw = cv->w - LABEL_W;
+    bool left_out = false;
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        cv_text(cv, 0, y, LABEL_W, text, keys[i][0]);
-        y += cv_wrap(cv, LABEL_W, y, tw, HELP_ROWS_MAX - y, text, keys[i][1]);
+        if (!offered(ui, keys[i].need)) {
+            left_out = true;
+            continue;
+        }
+        cv_text(cv, 0, y, LABEL_W, text, keys[i].label);
+        y += cv_wrap(cv, LABEL_W, y, tw, HELP_ROWS_MAX - y, text, keys[i].text);
     }
+    if (left_out)
+        y += cv_wrap(cv, LABEL_W, y, tw, HELP_ROWS_MAX - y, ui_style(ui, C_DIM, HELP_BG, 0),
+                     ui->o.transport != NULL ? "(a replay: the runtime's controls are left out)"
+                                             : "(keys this source does not take are left out)");
     y++;
     cv_text(cv, 0, y++, cv->w, title, "Legend");
     y += legend(ui, cv, y, text);

@@ -33,6 +33,9 @@ const char *source_state_name(const hs_ui *ui, map_state st)
         return "allocated, unmarked";
     case MAP_GRAY:
         return NULL; /* Go keeps no gray */
+    case MAP_QUEUED:
+    case MAP_SCANNING:
+        return NULL; /* nor which spans wait in its queues */
     case MAP_BLACK:
         return "marked";
     default:

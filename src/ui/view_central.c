@@ -75,7 +75,7 @@ static void bar(hs_ui *ui, hs_canvas *cv, int x, int y, const layout *l, uint32_
 }
 
 /* Two header rows: the groups, then the columns, each over its numbers. */
-static void header(const compare_sums *cmp, hs_canvas *cv, rect r, const layout *l)
+static void header(const compare_sums *cmp, hs_canvas *cv, rect r, const layout *l, bool attached)
 {
     static const char *const sets[4] = {"swept", "unswept", "swept", "unswept"};
     style head = STYLE_BOLD;
@@ -92,7 +92,8 @@ static void header(const compare_sums *cmp, hs_canvas *cv, rect r, const layout 
         cv_text(cv, x2, r.y + 1, end - x2, head, "   since the pin: allocated, freed");
     else if (x2 + 1 + l->totw <= end) { /* spans handed out since the start */
         cv_printf(cv, x2, r.y, end - x2, head, " %*s", l->totw, "to mcaches");
-        cv_printf(cv, x2, r.y + 1, end - x2, head, " %*s", l->totw, "(total)");
+        /* Go keeps no such count in its mcentral: said, never shown as zeros. */
+        cv_printf(cv, x2, r.y + 1, end - x2, head, " %*s", l->totw, attached ? "(no count)" : "(total)");
     }
 }
 
@@ -103,7 +104,8 @@ void view_central_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
     int x = r.x + 1;
     layout l = layout_for(r);
     const compare_sums *cmp = compare_sums_for(ui, s);
-    header(cmp, cv, r, &l);
+    bool attached = source_attached(s);
+    header(cmp, cv, r, &l, attached);
     uint32_t max = 1;
     for (int cl = 1; cl < HS_SNAP_NUM_CLASSES; cl++) {
         class_row cr = row_of(s, cl);
@@ -135,6 +137,8 @@ void view_central_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
             cv_printf(cv, l.tx + n, y, r.x + r.w - l.tx - n,
                       cmp->alloc[cl] || cmp->freed[cl] ? STYLE_BOLD : dim, "   +%-9s -%s",
                       fmt_bytes(a, sizeof(a), cmp->alloc[cl]), fmt_bytes(f, sizeof(f), cmp->freed[cl]));
+        } else if (attached) {
+            cv_printf(cv, l.tx + n, y, r.x + r.w - l.tx - n, dim, " %*s", l.totw, "-");
         } else {
             cv_printf(cv, l.tx + n, y, r.x + r.w - l.tx - n, any ? STYLE_PLAIN : dim, " %*" PRIu64,
                       l.totw, cr.nmalloc);

@@ -14,6 +14,7 @@
 #include "testutil.h"
 #include "heapscope/ui.h"
 #include "ui/canned.h"
+#include "ui/uistate.h"
 
 #define W 120
 #define H 36
@@ -68,10 +69,22 @@ static void expect_golden(const hs_canvas *cv, const char *name)
     free(want);
 }
 
-static hs_ui *ui_with_frames(int colors, const hs_control *ctl, int nframes)
+/* A source that takes every control and records: the simulator's live
+ * session, as far as the keys it offers go (help lists them all). */
+static void any_pause(void *ctx, bool on) { (void)ctx, (void)on; }
+static void any_gc(void *ctx) { (void)ctx; }
+static void any_step(void *ctx, hs_ctl_step k, uint64_t n) { (void)ctx, (void)k, (void)n; }
+static void any_gogc(void *ctx, int g) { (void)ctx, (void)g; }
+static bool any_record(void *ctx, bool on, char *why, size_t n)
 {
-    hs_ui_opts o = {.fps = 30, .colors = colors};
-    hs_ui *ui = hs_ui_new(&o, ctl);
+    (void)ctx, (void)on, (void)why, (void)n;
+    return true;
+}
+static const hs_control live_control = {NULL, any_pause, any_gc, any_pause, any_step, any_gogc};
+
+static hs_ui *ui_canned(const hs_ui_opts *o, const hs_control *ctl, int nframes)
+{
+    hs_ui *ui = hs_ui_new(o, ctl);
     ck_assert_ptr_nonnull(ui);
     for (int i = 1; i <= nframes; i++) {
         hs_snapshot *s = canned_snapshot((uint64_t)i, NOW_NS - 100000000LL * (nframes - i + 1));
@@ -79,6 +92,20 @@ static hs_ui *ui_with_frames(int colors, const hs_control *ctl, int nframes)
         free(s);
     }
     return ui;
+}
+
+static hs_ui *ui_with_frames(int colors, const hs_control *ctl, int nframes)
+{
+    hs_ui_opts o = {.fps = 30, .colors = colors};
+    return ui_canned(&o, ctl, nframes);
+}
+
+/* The simulator's live session (every control, recording), or a source
+ * that takes none of them. */
+static hs_ui *ui_live(int colors, int nframes, bool controlled)
+{
+    hs_ui_opts o = {.fps = 30, .colors = colors, .record = controlled ? any_record : NULL};
+    return ui_canned(&o, controlled ? &live_control : NULL, nframes);
 }
 
 static void render_golden(int colors, int view_key, const char *name)
@@ -133,17 +160,17 @@ END_TEST
  * text wrapped to the box. */
 START_TEST(golden_help_80x24)
 {
-    hs_ui *ui = ui_with_frames(256, NULL, 1);
+    hs_ui *ui = ui_live(256, 1, true);
     hs_canvas *cv = hs_canvas_new(HS_UI_MIN_COLS, HS_UI_MIN_ROWS);
     hs_ui_key(ui, '?');
     hs_ui_render(ui, cv, NOW_NS);
     expect_golden(cv, "help-80x24");
-    ck_assert_int_ge(find_row(cv, "heapscope keys 1-17 of 28   (up / down scroll"), 0);
+    ck_assert_int_ge(find_row(cv, "heapscope keys 1-17 of 27   (up / down scroll"), 0);
     ck_assert_int_eq(find_row(cv, "reds to 32 KiB"), -1);
     hs_ui_key(ui, HS_KEY_PGDN);
     hs_ui_key(ui, HS_KEY_PGDN);
     hs_ui_render(ui, cv, NOW_NS);
-    ck_assert_int_ge(find_row(cv, "heapscope keys 12-28 of 28"), 0);
+    ck_assert_int_ge(find_row(cv, "heapscope keys 11-27 of 27"), 0);
     ck_assert_int_ge(find_row(cv, "Quit       q or F10"), 0);
     ck_assert_int_ge(find_row(cv, "reds to 32 KiB"), 0);
     hs_ui_key(ui, 'x'); /* any other key closes it */
@@ -182,7 +209,7 @@ END_TEST
 
 START_TEST(golden_help)
 {
-    hs_ui *ui = ui_with_frames(0, NULL, 1);
+    hs_ui *ui = ui_live(0, 1, true);
     hs_canvas *cv = hs_canvas_new(W, H);
     hs_ui_key(ui, '?');
     hs_ui_render(ui, cv, NOW_NS);
@@ -208,6 +235,30 @@ static int find_row(const hs_canvas *cv, const char *text)
     }
     return -1;
 }
+
+/* Help lists the keys the source takes: a source with no control and no
+ * recorder (a running Go program, read only) has no World, GC, Step or
+ * Record rows, and one line says they were left out. */
+START_TEST(help_leaves_out_what_the_source_cannot_take)
+{
+    for (int controlled = 0; controlled < 2; controlled++) {
+        hs_ui *ui = ui_live(0, 1, controlled);
+        hs_canvas *cv = hs_canvas_new(W, H);
+        hs_ui_key(ui, '?');
+        hs_ui_render(ui, cv, NOW_NS);
+        static const char *const rows[] = {"World      space", "GC         g starts",
+                                           "Step       s steps", "Record     R starts"};
+        for (size_t k = 0; k < sizeof(rows) / sizeof(rows[0]); k++)
+            ck_assert_msg((find_row(cv, rows[k]) >= 0) == controlled, "%s, controlled %d", rows[k],
+                          controlled);
+        ck_assert_int_ge(find_row(cv, "Freeze     f freezes"), 0);
+        ck_assert_int_eq(find_row(cv, "Replay     space"), -1); /* no transport either way */
+        ck_assert_int_ge(find_row(cv, "(keys this source does not take are left out)"), 0);
+        hs_canvas_free(cv);
+        hs_ui_free(ui);
+    }
+}
+END_TEST
 
 /* The span view's cell of object i: its grid starts under the title (e.g.
  * "170 objects, "), 32 objects a row at this width, two columns each. */
@@ -254,7 +305,7 @@ END_TEST
 START_TEST(cell_counts_agree_with_cells)
 {
     hs_snapshot *s = canned_snapshot(1, 0);
-    uint8_t *cells = HS_SNAP_ARRAY(uint8_t, s, s->cells_off);
+    uint8_t *cells = (uint8_t *)s + s->cells_off;
     uint64_t x = 0x9e3779b97f4a7c15ull;
     for (uint32_t k = 0; k < s->nspans; k++) {
         const hs_snap_span *sp = &hs_snap_spans(s)[k];
@@ -840,7 +891,7 @@ END_TEST
 
 /* From a running Go program, what Go keeps no count of is said so, never
  * drawn as a zero: per-P allocations and mark time, span queues and scans,
- * the GC CPU sparkline. */
+ * the spans handed to mcaches, the GC CPU sparkline. */
 START_TEST(attached_counts_not_zero)
 {
     hs_ui_opts o = {.colors = 0};
@@ -854,6 +905,12 @@ START_TEST(attached_counts_not_zero)
     hs_ui_render(ui, cv, 1000000000);
     ck_assert_int_ge(find_row(cv, "span scans: not readable from a running Go program"), 0);
     ck_assert_int_lt(find_row(cv, "span scans 0 one"), 0);
+    ck_assert_int_lt(find_row(cv, "span in a span queue"), 0); /* nor its queues, in the legend */
+    ck_assert_int_lt(find_row(cv, "span being scanned"), 0);
+    hs_ui_key(ui, '3');
+    hs_ui_render(ui, cv, 1000000000);
+    ck_assert_int_ge(find_row(cv, "(no count)"), 0); /* spans handed to mcaches */
+    ck_assert_int_lt(find_row(cv, "(total)"), 0);
     hs_ui_key(ui, '4');
     hs_ui_render(ui, cv, 1000000000);
     ck_assert_int_ge(find_row(cv, "small, large, mark time: not readable"), 0);
@@ -932,6 +989,7 @@ static Suite *make_suite(void)
     tcase_add_loop_test(tc, golden_views_mono, 0, HS_VIEW_COUNT);
     tcase_add_loop_test(tc, golden_views_color, 0, HS_VIEW_COUNT);
     tcase_add_test(tc, golden_help);
+    tcase_add_test(tc, help_leaves_out_what_the_source_cannot_take);
     tcase_add_loop_test(tc, golden_views_80x24, 0, HS_VIEW_COUNT);
     tcase_add_test(tc, golden_help_80x24);
     tcase_add_test(tc, span_of_one_object);
