@@ -2,7 +2,8 @@
  * benchutil.c — a workload's throughput without the snapshotter and with it,
  * the loop snapshot_bench and ui_bench share (see benchutil.h).  Each run gets
  * a fresh runtime with seed 1, so the two sides do the same work; alternating
- * them spreads the machine's drift over both.
+ * them spreads the machine's drift over both, and each pair's ratio is taken
+ * while the machine ran at one speed.
  */
 #include "benchutil.h"
 
@@ -55,7 +56,7 @@ int bench_with_without(const char *prog, const char *spec, int runs, const bench
         return 1;
     }
     out->nprocs = (int)sysconf(_SC_NPROCESSORS_ONLN);
-    double with[benchMaxRuns], without[benchMaxRuns];
+    double with[benchMaxRuns], without[benchMaxRuns], ratio[benchMaxRuns];
     for (int i = 0; i < runs; i++) {
         if (!run_once(w, out->nprocs, NULL, &without[i]) ||
             !run_once(w, out->nprocs, obs, &with[i])) {
@@ -63,9 +64,13 @@ int bench_with_without(const char *prog, const char *spec, int runs, const bench
             hs_workload_free(w);
             return 1;
         }
+        ratio[i] = without[i] / with[i];
     }
     hs_workload_free(w);
     out->without = median(without, runs);
     out->with = median(with, runs);
+    out->ratio = median(ratio, runs); /* sorts ratio */
+    out->ratio_lo = ratio[runs / 4];
+    out->ratio_hi = ratio[(3 * runs) / 4 < runs ? (3 * runs) / 4 : runs - 1];
     return 0;
 }

@@ -73,7 +73,7 @@ static inline bool bench_runs_depth_option(int c, const char *arg, int maxRuns, 
 
 /* ---- with and without the snapshotter (benchutil.c) ------------------------------------- */
 
-enum { benchMaxRuns = 15 };
+enum { benchMaxRuns = 31 };
 
 /* What a benchmark adds to a run with the snapshotter: called once it has
  * started, just before it stops, and once it has stopped.  Any may be NULL. */
@@ -84,10 +84,16 @@ typedef struct bench_observer {
     void *arg;
 } bench_observer;
 
-/* The medians of the wall times of a workload, runs times each way. */
+/* The medians of the wall times of a workload, runs times each way, and
+ * the throughput ratio (without / with) of each pair of runs made one after
+ * the other: its median and quartiles.  This machine's speed shifts by 30%
+ * for seconds at a time (a virtual machine's neighbours), which moves the two
+ * medians apart when a shift falls on more runs of one side; a pair's two
+ * runs share the moment, so the median pair ratio is the figure to quote. */
 typedef struct bench_pair {
     int nprocs;
     double without, with;
+    double ratio, ratio_lo, ratio_hi;
 } bench_pair;
 
 /* Parse spec and run it on every CPU, headless and with the snapshotter at

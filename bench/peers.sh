@@ -275,7 +275,7 @@ other_table() {
     printf -- '- churn (3 s runs, median of %d): %s operations/s on 1 P, %s on 2 Ps: %sx; on 2 Ps max STW %s ms, p99 %s ms\n' \
         "$runs" "$o1" "$o2" "$churn_ratio" "$m2" "$p2"
     "$ui_bench" -n -r "$runs" -d 18 >"$tmp/ui" 2>&1 || true
-    view_ratio=$(awk '/with the view \/ headless/ {print $NF}' "$tmp/ui")
+    view_ratio=$(awk -F'headless: ' '/with the view \/ headless/ {split($2, v, " "); print v[1]}' "$tmp/ui")
     printf -- '- the live view (bench/ui_bench -n -r %d -d 18): %s\n' "$runs" \
         "$(grep -E 'median of|with the view /' "$tmp/ui" | tr '\n' ' ' | sed 's/ *$//')"
     echo

@@ -257,7 +257,9 @@ static int bench_throughput(const options *o)
         printf("its history ring's first fill (paid once, over a session's first seconds): "
                "%.0f ms of CPU for %.0f MiB\n",
                v.first_fill_ms, (double)v.ui->hist.size / (1 << 20));
-        printf("mutator throughput with the view / headless: %.3f\n", a / b);
+        printf("mutator throughput with the view / headless: %.3f (median of %d pairs of "
+               "runs side by side; quartiles %.3f-%.3f; ratio of the medians %.3f)\n",
+               r.ratio, o->runs, r.ratio_lo, r.ratio_hi, a / b);
     }
     viewer_close(&v);
     return rc;
