@@ -8,7 +8,10 @@
  *   2. the program's allocation rate while heapscope reads it at 10 fps,
  *      against its rate alone: the program runs one allocating goroutine
  *      with GOMAXPROCS=1 (a core left for the reader), and alone and
- *      attached alternate in 1 s windows, five of each; medians;
+ *      attached alternate in 1 s windows, nine of each; the median and
+ *      quartiles of each pair's ratio (a pair's windows share the
+ *      machine's speed of the moment, which moves by 30% for seconds
+ *      here), and the ratio of the medians;
  *   3. with --freeze, the pause each frame costs a 100 MiB program, idle
  *      and allocating on 2 Ps (whose heap then grows to its GC goal, and
  *      is mostly in mark): every frame of 5 s at 10 fps, median and max.
@@ -29,7 +32,7 @@
 #define FRAMES 20
 #define WARM 3
 #define WINDOW_S 1
-#define ROUNDS 5
+#define ROUNDS 9
 
 typedef struct prog {
     pid_t pid;
@@ -170,15 +173,18 @@ static void alloc_rate(const char *path)
         exit(1);
     }
     ask(&p, "churn");
-    double alone[ROUNDS], with[ROUNDS];
+    double alone[ROUNDS], with[ROUNDS], ratio[ROUNDS];
     for (int r = 0; r < ROUNDS; r++) {
         alone[r] = window_rate(&p, false);
         with[r] = window_rate(&p, true);
+        ratio[r] = with[r] / alone[r];
     }
-    double a = median(alone, ROUNDS), w = median(with, ROUNDS);
+    double a = median(alone, ROUNDS), w = median(with, ROUNDS), q = median(ratio, ROUNDS);
     printf("  allocation rate of a 100 MiB program (GOMAXPROCS=1): alone %.1f M objects/s, "
-           "read at 10 fps %.1f M objects/s: %.1f%%\n",
-           a / 1e6, w / 1e6, 100 * w / a);
+           "read at 10 fps %.1f M objects/s: %.1f%% (median of %d pairs of 1 s windows; "
+           "quartiles %.1f-%.1f%%; ratio of the medians %.1f%%)\n",
+           a / 1e6, w / 1e6, 100 * q, ROUNDS, 100 * ratio[ROUNDS / 4], 100 * ratio[3 * ROUNDS / 4],
+           100 * w / a);
     end(&p);
 }
 
