@@ -18,10 +18,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size > 4096)
         return 0;
+    static char prog[] = "heapscope";
     char *buf = malloc(size + 1);
+    if (buf == NULL)
+        return 0;
     memcpy(buf, data, size);
     buf[size] = '\0';
-    char *argv[65] = {"heapscope"};
+    char *argv[65] = {prog};
     int argc = 1;
     char *p = buf;
     for (size_t i = 0; i <= size && argc < 64; i++) {

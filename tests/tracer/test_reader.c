@@ -250,12 +250,12 @@ END_TEST
 /* The example of doc/trace-format.md, byte for byte. */
 START_TEST(test_doc_example)
 {
-    static const uint8_t want[] = {0x43, 0x00, 0x08, 0x01, 0x0a, 0x18, 0x80,
+    static const uint8_t bytes[] = {0x43, 0x00, 0x08, 0x01, 0x0a, 0x18, 0x80,
                                    0x40, 0x04, 0x14, 0x00, 0x45, 0x01};
     tg_example(&g);
-    ck_assert_uint_eq(g.len, HS_TRACE_HEADER_BYTES + sizeof want);
+    ck_assert_uint_eq(g.len, HS_TRACE_HEADER_BYTES + sizeof bytes);
     ck_assert_mem_eq(g.buf, "HSTRACE\0\x01\x00\x30\x00", 12);
-    ck_assert_mem_eq(g.buf + HS_TRACE_HEADER_BYTES, want, sizeof want);
+    ck_assert_mem_eq(g.buf + HS_TRACE_HEADER_BYTES, bytes, sizeof bytes);
 }
 END_TEST
 
