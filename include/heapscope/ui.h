@@ -122,8 +122,11 @@ typedef struct hs_ui_opts {
     int view;             /* the view to open (hs_ui_view) */
     int64_t duration_ns;  /* hs_ui_run quits after this long; 0: when the user quits */
     /* Asked once a frame for a word from the source's owner (the workload
-     * ended, ran out of memory) for the status line; "" for none.  May be NULL. */
-    void (*note)(void *ctx, char *buf, size_t n);
+     * ended, ran out of memory, the program exited) for the status line; ""
+     * for none.  True when the source has ended: no snapshot will come
+     * after the one on screen (the status line then says ENDED, not LIVE).
+     * May be NULL. */
+    bool (*note)(void *ctx, char *buf, size_t n);
     void *note_ctx;
     const hs_transport *transport; /* a replay's, or NULL */
     /* Recording, which the session owns (R starts and stops it, m drops a

@@ -64,13 +64,14 @@ static int64_t now_ns(void)
 }
 
 /* The status line's word once the program is gone. */
-static void note(void *ctx, char *buf, size_t n)
+static bool note(void *ctx, char *buf, size_t n)
 {
     attached *s = ctx;
     hs_attach_info in = hs_attach_get_info(s->a);
     buf[0] = '\0';
     if (in.exited)
         snprintf(buf, n, "process %d has exited: its last frame stays; q quits", s->o->attach_pid);
+    return in.exited;
 }
 
 static int run_ui(attached *s)

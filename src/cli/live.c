@@ -90,17 +90,18 @@ static void ctl_set_gogc(void *ctx, int gogc)
 }
 
 /* What the status line says about the workload once it has ended. */
-static void note(void *ctx, char *buf, size_t n)
+static bool note(void *ctx, char *buf, size_t n)
 {
     live *l = ctx;
     buf[0] = '\0';
     if (l->m == NULL || !hs_mutators_wait(l->m, 0))
-        return;
+        return false;
     hs_oom_info oom = hs_runtime_oom(l->rt);
     if (oom.happened)
         snprintf(buf, n, "out of memory: the heap reached --max-heap; q quits");
     else
         snprintf(buf, n, "the workload has ended; q quits");
+    return true;
 }
 
 /* ---- the session ------------------------------------------------------------------------- */

@@ -295,9 +295,10 @@ static hs_recording *open_recording(const hs_options *o, FILE *err)
 #define CUT_OFF_NOTE "the recording was cut off: it plays to its last complete frame"
 
 /* ctx: the hs_recording. */
-static void replay_note(void *ctx, char *buf, size_t n)
+static bool replay_note(void *ctx, char *buf, size_t n)
 {
     snprintf(buf, n, "%s", hs_recording_truncated(ctx) ? CUT_OFF_NOTE : "");
+    return false; /* a replay has its own banner */
 }
 
 static int run_ui(const hs_options *o, FILE *err, hs_recording *rec)

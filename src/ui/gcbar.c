@@ -281,9 +281,10 @@ static int status_world(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, int x, i
     return put(cv, x, y, end, ui_style(ui, C_GOOD, HS_COLOR_DEFAULT, 0), "running");
 }
 
-/* Where the shown frame is: live, frozen in the ring, or a replay's. */
+/* Where the shown frame is: live, frozen in the ring, a replay's, or the
+ * last of a source that has ended. */
 static int status_mode(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, int x, int y, int end,
-                       int level)
+                       int level, bool ended)
 {
     bool brief = level >= STATUS_SHORT_STEP;
     char a[32], b[32], buf[200];
@@ -315,6 +316,8 @@ static int status_mode(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, int x, in
             st.attr |= HS_ATTR_REVERSE;
         return put(cv, x, y, end, st, buf);
     }
+    if (ended)
+        return put(cv, x, y, end, ui_style(ui, C_WARN, HS_COLOR_DEFAULT, HS_ATTR_BOLD), "ENDED");
     return put(cv, x, y, end, ui_style(ui, C_GOOD, HS_COLOR_DEFAULT, HS_ATTR_BOLD), "LIVE");
 }
 
@@ -346,9 +349,11 @@ static int status_line(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r, i
 {
     char buf[200];
     int x = r.x, y = r.y;
-    x = status_mode(ui, s, cv, x, y, end, level);
+    char note[200] = "";
+    bool ended = ui->o.note != NULL && ui->o.note(ui->o.note_ctx, note, sizeof(note));
+    x = status_mode(ui, s, cv, x, y, end, level, ended);
     x = put(cv, x, y, end, STYLE_PLAIN, " ");
-    if (ui->o.transport == NULL)
+    if (ui->o.transport == NULL && !ended)
         x = status_world(ui, s, cv, x, y, end, level);
     /* What the user must see first: a word on what they asked, the recording,
      * the source's note; the snapshot's details after, as room allows. */
@@ -357,12 +362,9 @@ static int status_line(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r, i
         x = put(cv, x, y, end, ui_style(ui, 196, HS_COLOR_DEFAULT, HS_ATTR_BOLD), "● ");
         x = put(cv, x, y, end, STYLE_PLAIN, buf);
     }
-    if (ui->o.note != NULL) {
-        ui->o.note(ui->o.note_ctx, buf, sizeof(buf));
-        if (buf[0] != '\0') {
-            x = put(cv, x, y, end, STYLE_PLAIN, "  ");
-            x = put(cv, x, y, end, ui_style(ui, C_WARN, HS_COLOR_DEFAULT, HS_ATTR_BOLD), buf);
-        }
+    if (note[0] != '\0') {
+        x = put(cv, x, y, end, STYLE_PLAIN, "  ");
+        x = put(cv, x, y, end, ui_style(ui, C_WARN, HS_COLOR_DEFAULT, HS_ATTR_BOLD), note);
     }
     if (ui->msg[0] != '\0' && ui->now_ns < ui->msg_until_ns) {
         x = put(cv, x, y, end, STYLE_PLAIN, "  ");

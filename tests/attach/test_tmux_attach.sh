@@ -88,6 +88,9 @@ echo exit >&"$tin"
 wait "$tpid"
 tpid=""
 wait_for "has exited" || fail "the program's exit is not on the status line"
+# The last frame stays, and the status line no longer calls it live.
+wait_for "ENDED " || fail "the status line does not say ENDED: $(tm capture-pane -p -t hs | tail -1)"
+tm capture-pane -p -t hs | tail -1 | grep -q "LIVE" && fail "the status line still says LIVE after the exit"
 tm send-keys -t hs q
 for _ in $(seq 200); do [ -s "$tmp/rc" ] && break; sleep 0.1; done
 [ "$(cat "$tmp/rc" 2>/dev/null)" = 0 ] || fail "q: exit status $(cat "$tmp/rc" 2>/dev/null), stderr $(cat "$tmp/err")"

@@ -889,6 +889,34 @@ START_TEST(replay_transport)
 }
 END_TEST
 
+/* A source that has ended (the workload finished, the program exited):
+ * its last frame stays, the status line says ENDED and its note, not LIVE
+ * and whether the world runs. */
+static bool ended_note(void *ctx, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", (const char *)ctx);
+    return buf[0] != '\0';
+}
+
+START_TEST(ended_source_says_so)
+{
+    static char words[] = "the workload has ended; q quits", none[] = "";
+    for (int ended = 0; ended < 2; ended++) {
+        hs_ui_opts o = {.fps = 30, .colors = 0, .note = ended_note, .note_ctx = ended ? words : none};
+        hs_ui *ui = ui_canned(&o, NULL, 1);
+        hs_canvas *cv = hs_canvas_new(W, H);
+        hs_ui_render(ui, cv, NOW_NS);
+        char row[1024];
+        hs_canvas_row_text(cv, H - 1, row, sizeof(row));
+        ck_assert_msg((strncmp(row, "ENDED ", 6) == 0) == ended, "%s", row);
+        ck_assert_msg((strncmp(row, "LIVE running", 12) == 0) == !ended, "%s", row);
+        ck_assert_msg((strstr(row, "the workload has ended") != NULL) == ended, "%s", row);
+        hs_canvas_free(cv);
+        hs_ui_free(ui);
+    }
+}
+END_TEST
+
 /* From a running Go program, what Go keeps no count of is said so, never
  * drawn as a zero: per-P allocations and mark time, span queues and scans,
  * the spans handed to mcaches, the GC CPU sparkline. */
@@ -1013,6 +1041,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, replay_transport);
     tcase_add_test(tc, green_tea_views);
     tcase_add_test(tc, attached_counts_not_zero);
+    tcase_add_test(tc, ended_source_says_so);
     suite_add_tcase(s, tc);
     return s;
 }
