@@ -110,7 +110,7 @@ static int bench_throughput(const options *o, const char *spec)
 
 static bool parse_options(int argc, char **argv, options *o)
 {
-    *o = (options){.captures = 15, .runs = 3, .depth = 18};
+    *o = (options){.captures = 15, .runs = 11, .depth = 18};
     int c;
     while ((c = getopt(argc, argv, "c:r:d:")) != -1) {
         if (c == '?') /* an unknown option, or one without its value */

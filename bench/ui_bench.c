@@ -185,6 +185,7 @@ static void viewer_close(viewer *v)
 static void *viewer_main(void *arg)
 {
     viewer *v = arg;
+    pthread_setname_np(pthread_self(), "hs-view"); /* to be told apart in a profile */
     double next = now_seconds();
     /* As the live view's loop (src/ui/term.c): a frame for each new snapshot,
      * only the cells that changed sent to the screen. */
@@ -267,7 +268,7 @@ static int bench_throughput(const options *o)
 
 static bool parse_options(int argc, char **argv, options *o)
 {
-    *o = (options){.frames = 31, .runs = 3, .depth = 18};
+    *o = (options){.frames = 31, .runs = 11, .depth = 18};
     int c;
     while ((c = getopt(argc, argv, "nf:r:d:")) != -1) {
         if (c == 'n') {
