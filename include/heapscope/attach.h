@@ -10,9 +10,14 @@
  * table of every global, constant and field the reader needs, with the
  * alternatives of each Go version; no offset is written by hand.
  *
- * A Go heap keeps no gray-versus-black record, so cells are HS_CELL_FREE,
- * HS_CELL_WHITE (allocated, unmarked) or HS_CELL_BLACK (marked), and the
- * snapshots say HS_SOURCE_ATTACH.  Reads of a running program can tear; a
+ * A Go heap mostly keeps no gray-versus-black record, so cells are
+ * HS_CELL_FREE, HS_CELL_WHITE (allocated, unmarked) or HS_CELL_BLACK
+ * (marked), and the snapshots say HS_SOURCE_ATTACH.  The exception is Green
+ * Tea (Go 1.26+, or 1.25 with GOEXPERIMENT=greenteagc; the snapshot's gcmode
+ * 1): its spans of 16-512 B objects carry an inline block (flagged
+ * HS_SPAN_INLINE_MARKS) whose seen and scanned bits tell, during mark, in
+ * spans with pointers, HS_CELL_GRAY (seen, not yet scanned) from
+ * HS_CELL_BLACK.  Reads of a running program can tear; a
  * span whose counts do not agree with its bits keeps its last good state and
  * is counted in hs_snapshot.torn_spans.  With freeze, every thread of the
  * program is stopped (PTRACE_SEIZE + PTRACE_INTERRUPT) for the reads of each

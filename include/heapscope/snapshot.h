@@ -60,7 +60,8 @@ extern "C" {
 /* What produced the snapshot, and so what it knows. */
 typedef enum hs_snap_source {
     HS_SOURCE_RUNTIME = 1, /* heapscope's own runtime: exact tri-color cells */
-    HS_SOURCE_ATTACH = 2,  /* a running Go program: marked or not, no gray */
+    HS_SOURCE_ATTACH = 2,  /* a running Go program: marked or not; gray only in
+                            * HS_SPAN_INLINE_MARKS spans with pointers */
 } hs_snap_source;
 
 /* One object's cell, 2 bits. */

@@ -85,8 +85,9 @@ typedef struct go_layout {
     go_field ms_heap_stats, hd_tiny, hd_large_alloc, hd_large_count, hd_small_count, hd_large_free,
         hd_large_free_count, hd_small_free;
     go_field gc_heap_live, gc_heap_marked, gc_heap_goal, gc_percent;
-    /* runtime.spanInlineMarkBits (Go 1.25 and later; optional) */
-    go_field im_marks;
+    /* runtime.spanInlineMarkBits (Go 1.25 and later; optional): marks are
+     * the objects seen, scans those whose scan has begun */
+    go_field im_marks, im_scans;
     uint32_t im_size;
 } go_layout;
 
@@ -185,8 +186,12 @@ typedef struct rspan {
     uint8_t spanclass;
     bool torn;         /* its counts do not agree with its bits */
     bool inline_marks; /* Go 1.25+: marks at the end of the span */
+    bool scans_read;   /* and its inline scans were read (a scan span, in mark) */
     uint64_t alloc_bits, gcmark_bits;
-    uint32_t bits;     /* offset in the frame's bit buffer: alloc, then mark bytes */
+    /* offset in the frame's bit buffer of 4 runs of (nelems + 7) / 8 bytes:
+     * allocBits, gcmarkBits, the inline marks and the inline scans (zero
+     * where not read) */
+    uint32_t bits;
     int16_t cached_by; /* P id, or -1 */
 } rspan;
 
@@ -267,6 +272,10 @@ typedef struct fill_ctx {
  * spans are left to sweep. */
 enum { PHASE_OFF = 0, PHASE_MARK = 2, PHASE_MARK_TERMINATION = 3, PHASE_SWEEP = 4 };
 uint32_t frame_phase(const rframe *f);
+
+/* The cells of r (hs_cell, 4 a byte, low bits first) from its 4 runs of
+ * bits at bits (rspan.bits' layout), as fill.c's opening comment decides. */
+void span_cells(const rspan *r, const uint8_t *bits, uint8_t *cells);
 
 /* The snapshot of f, reserved from and published to pub; returns its torn
  * span count, or -1 when out of memory. */

@@ -3,9 +3,24 @@
  *
  * What the snapshot says and where it comes from:
  *   cells       free unless the slot is below freeindex or its allocBits bit
- *               is set; then HS_CELL_BLACK when its mark bit is set (gcmarkBits,
- *               or the inline marks), else HS_CELL_WHITE.  Never gray: Go does
- *               not record which marked objects are still queued;
+ *               is set; then HS_CELL_WHITE unless its mark bit is set
+ *               (gcmarkBits, or the inline marks), and marked, HS_CELL_BLACK,
+ *               except in one case: HS_CELL_GRAY for an inline mark without
+ *               its inline scan bit, read during mark in a span with pointers
+ *               (Go 1.25+ Green Tea spans of 16-512 B objects).  Go records
+ *               "seen, not yet scanned" there and nowhere else: every shading
+ *               site first tries the span path, which sets the mark and
+ *               queues the span (tryDeferToSpanScan); a span scan sets the
+ *               scan bits of the objects it takes (spanSetScans); allocation
+ *               during mark sets both (gcmarknewobject); a pointer-free
+ *               span's seen objects need no scan and get no scan bit, so
+ *               they are black.  Elsewhere (objects of 8 B or 576 B and up;
+ *               Go without Green Tea: up to 1.25 unless built with
+ *               GOEXPERIMENT=greenteagc, 1.26 with nogreenteagc) a marked
+ *               object may still wait in a work buffer Go keeps no record
+ *               of: black;
+ *   flags       HS_SPAN_INLINE_MARKS for spans with an inline block, drawn
+ *               reserved in the span view;
  *   sweep       the span's sweepgen against mheap_.sweepgen (mgcsweep.go):
  *               sg-2 needs sweeping, sg-1 is being swept, sg swept, sg+1
  *               cached before the sweep, sg+3 swept and cached;
@@ -97,18 +112,21 @@ static uint32_t spread(uint32_t x)
     return (x | x << 1) & 0x5555;
 }
 
-/* Cells 8 at a time: allocated gives 01 (white), allocated and marked 11
- * (black), free 00; the slots below freeindex count as allocated. */
-static void cells_of(const rspan *r, const uint8_t *alloc, const uint8_t *mark, uint8_t *cells)
+void span_cells(const rspan *r, const uint8_t *bits, uint8_t *cells)
 {
-    for (uint32_t k = 0; k * 8 < r->nelems; k++) {
+    uint32_t nb = (r->nelems + 7u) / 8;
+    const uint8_t *alloc = bits, *mark = bits + nb, *imarks = mark + nb, *iscans = imarks + nb;
+    bool gray = r->scans_read && !(r->spanclass & 1); /* pointer-free: seen is black */
+    for (uint32_t k = 0; k < nb; k++) {
         uint32_t a = alloc[k], first = k * 8, n = r->nelems - first < 8 ? r->nelems - first : 8;
         if (r->freeindex >= first + 8)
             a = 0xff;
         else if (r->freeindex > first)
             a |= (1u << (r->freeindex - first)) - 1;
         a &= (1u << n) - 1;
-        uint32_t c = spread(a) | spread(a & mark[k]) << 1;
+        uint32_t m = a & (mark[k] | imarks[k]), g = gray ? a & imarks[k] & ~iscans[k] : 0;
+        /* white 01, gray 10, black 11, free 00 */
+        uint32_t c = spread(a & ~g) | spread(m) << 1;
         cells[2 * k] = (uint8_t)c;
         if (n > 4)
             cells[2 * k + 1] = (uint8_t)(c >> 8);
@@ -119,7 +137,6 @@ static void cells_of(const rspan *r, const uint8_t *alloc, const uint8_t *mark, 
 static bool fill_cells(const rframe *f, const rspan *r, hs_snap_span *sp, uint8_t *cells,
                        const hs_snapshot *prev)
 {
-    size_t nb = (r->nelems + 7u) / 8;
     memset(cells, 0, (r->nelems + 3u) / 4);
     if (r->torn) {
         const hs_snap_span *old = prev_span(prev, r->start);
@@ -134,8 +151,7 @@ static bool fill_cells(const rframe *f, const rspan *r, hs_snap_span *sp, uint8_
         }
         return true;
     }
-    const uint8_t *alloc = f->bits + r->bits;
-    cells_of(r, alloc, alloc + nb, cells);
+    span_cells(r, f->bits + r->bits, cells);
     return false;
 }
 
@@ -200,8 +216,10 @@ static uint32_t fill_spans(const rframe *f, hs_snapshot *s, const offsets *o,
                              .cells = cell};
         sp->sweep = sweep_state(r->sweepgen, f->sweepgen);
         sp->cached_by = (uint8_t)(r->cached_by + 1);
+        if (r->inline_marks) /* Green Tea keeps marks in the span (Go 1.25+) */
+            sp->flags |= HS_SPAN_INLINE_MARKS;
         torn += fill_cells(f, r, sp, cells + cell, prev);
-        s->gcmode |= r->inline_marks; /* Green Tea keeps marks in the span (Go 1.25+) */
+        s->gcmode |= r->inline_marks;
         sp->central_set = central_set(sp);
         cell += (r->nelems + 3u) / 4;
         uint8_t st = r->spanclass >> 1 ? HS_PAGE_SMALL : HS_PAGE_LARGE;

@@ -123,6 +123,7 @@ static const entry table[] = {
     FIELD("runtime.gcController", "gcPercentHeapGoal|lastHeapGoal", gc_heap_goal),
     FIELD("runtime.gcController", "gcPercent", gc_percent),
     OPTFIELD("runtime.spanInlineMarkBits", "marks", im_marks),
+    OPTFIELD("runtime.spanInlineMarkBits", "scans", im_scans),
     {E_SIZE, "runtime.spanInlineMarkBits", NULL, true, L(im_size)},
 };
 

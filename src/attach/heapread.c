@@ -19,7 +19,11 @@
  *   5. the bits of each span: allocBits and gcmarkBits (page cache), and for
  *      spans with inline mark bits (Go 1.25+ small spans) the marks at the
  *      span's end, only while they can hold marks: during mark, or before
- *      the span's sweep moves them to gcmarkBits;
+ *      the span's sweep moves them to gcmarkBits; during mark, in spans
+ *      with pointers, the inline scans too, read just after the marks (a
+ *      scan bit is never set before its mark bit, so "marked then, not
+ *      scanned since" is what the two reads can say; the other order would
+ *      show an object allocated between them as gray);
  *   6. allp's Ps and their mcaches: each cached span and the tiny block.
  * allspans is not walked: it never shrinks (tens of thousands of dead
  * entries after minutes), and neither is the 4-million-entry arena index.
@@ -341,13 +345,29 @@ static void decode_spans(heapreader *r, rframe *f)
     f->nspans = kept;
 }
 
+/* Step 5's reads of s's inline block (its last im_size bytes: Go 1.25+
+ * spans are one page): the marks, then, during mark in a span with
+ * pointers, the scans (a pointer-free span's seen objects are black). */
+static void want_inline(const go_layout *l, rframe *f, rspan *s, pm_batch *b)
+{
+    size_t nb = (s->nelems + 7u) / 8;
+    uint64_t block = s->start + (uint64_t)s->npages * l->page_size - l->im_size;
+    uint8_t *marks = f->bits + s->bits + 2 * nb;
+    pm_batch_add(b, block + l->im_marks.off, marks, nb < l->im_marks.size ? nb : l->im_marks.size);
+    if (f->gcphase == 0 || (s->spanclass & 1) || !l->im_scans.ok)
+        return;
+    pm_batch_add(b, block + l->im_scans.off, marks + nb,
+                 nb < l->im_scans.size ? nb : l->im_scans.size);
+    s->scans_read = true;
+}
+
 /* Step 5. */
 static int read_bits(heapreader *r, rframe *f)
 {
     const go_layout *l = r->l;
     size_t need = 0;
     for (size_t i = 0; i < f->nspans; i++)
-        need += 3 * (size_t)((f->spans[i].nelems + 7) / 8);
+        need += 4 * (size_t)((f->spans[i].nelems + 7) / 8);
     if (!reserve((void **)&f->bits, &f->bits_cap, need ? need : 1, 1))
         return -ENOMEM;
     memset(f->bits, 0, need);
@@ -359,7 +379,7 @@ static int read_bits(heapreader *r, rframe *f)
         rspan *s = &f->spans[i];
         size_t nb = (s->nelems + 7u) / 8;
         s->bits = (uint32_t)off;
-        off += 3 * nb;
+        off += 4 * nb;
         if (!pm_pages_want(r->pages, s->alloc_bits, nb) ||
             !pm_pages_want(r->pages, s->gcmark_bits, nb))
             return -ENOMEM;
@@ -369,11 +389,8 @@ static int read_bits(heapreader *r, rframe *f)
         bool may_hold =
             (f->gcphase != 0 || s->sweepgen == f->sweepgen - 2 || s->sweepgen == f->sweepgen - 1) &&
             (s->alloc_count > 0 || s->freeindex > 0);
-        if (s->inline_marks && may_hold && l->im_marks.ok && l->im_size > 0) {
-            uint64_t end = s->start + (uint64_t)s->npages * l->page_size;
-            size_t len = nb < l->im_marks.size ? nb : l->im_marks.size;
-            pm_batch_add(b, end - l->im_size + l->im_marks.off, f->bits + s->bits + 2 * nb, len);
-        }
+        if (s->inline_marks && may_hold && l->im_marks.ok && l->im_size > 0)
+            want_inline(l, f, s, b);
     }
     f->nbits = off;
     int rc = pm_pages_fetch(r->pages, r->pid);
@@ -384,12 +401,10 @@ static int read_bits(heapreader *r, rframe *f)
     for (size_t i = 0; i < f->nspans; i++) {
         rspan *s = &f->spans[i];
         size_t nb = (s->nelems + 7u) / 8;
-        uint8_t *alloc = f->bits + s->bits, *mark = alloc + nb, *inl = mark + nb;
+        uint8_t *alloc = f->bits + s->bits;
         if (!pm_pages_get(r->pages, s->alloc_bits, alloc, nb) ||
-            !pm_pages_get(r->pages, s->gcmark_bits, mark, nb))
+            !pm_pages_get(r->pages, s->gcmark_bits, alloc + nb, nb))
             s->torn = true;
-        for (size_t k = 0; k < nb; k++)
-            mark[k] |= inl[k];
     }
     return 0;
 }

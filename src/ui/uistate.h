@@ -92,7 +92,8 @@ const char *pal_map_name(map_state st);
 /* Names and status words that depend on the source of the snapshot shown
  * (source.c): NULL for a state the source does not have. */
 const char *source_state_name(const hs_ui *ui, map_state st);
-const char *source_cell_name(const hs_snapshot *s, hs_cell c);
+/* The names of sp's cells (sp NULL: of any span of s). */
+const char *source_cell_name(const hs_snapshot *s, const hs_snap_span *sp, hs_cell c);
 /* From a running Go program (--attach): the counters Go keeps no record of
  * (per-P allocation counts, mark time, span queues and scans, GC CPU) are
  * said to be unreadable, never drawn as zeros. */

@@ -90,7 +90,7 @@ static void panel(hs_ui *ui, const hs_snapshot *s, const hs_snap_span *sp, hs_ca
     for (int c = 0; c < 4; c++) {
         style st = {pal_cell(&ui->pal, (hs_cell)c), HS_COLOR_DEFAULT, 0};
         cv_put(cv, r.x, y, ui->pal.colors ? (c ? G_FULL : G_DOT) : pal_cell_glyph((hs_cell)c), st);
-        cv_text(cv, r.x + 2, y++, w - 2, STYLE_PLAIN, source_cell_name(s, (hs_cell)c));
+        cv_text(cv, r.x + 2, y++, w - 2, STYLE_PLAIN, source_cell_name(s, sp, (hs_cell)c));
     }
     if (sp->flags & HS_SPAN_INLINE_MARKS) {
         cv_put(cv, r.x, y, G_MEDIUM, ui_style(ui, 60, HS_COLOR_DEFAULT, 0));

@@ -8,6 +8,10 @@
 //	       20 objects of 40000 B without pointers (large: 5-page spans).
 //	lines: "gc" runs runtime.GC() and answers "done N" (N = NumGC);
 //	       "churn" starts allocating garbage of 64 B and 1 KiB in a loop;
+//	       "mark" keeps a tree of 1,048,575 nodes of 24 B with pointers
+//	       (size class 3, scan: Green Tea's inline marks in Go 1.26) and
+//	       starts calling runtime.GC() in a loop, so that most of the
+//	       time is spent marking it: answers "marking";
 //	       "exit" (or end of input) exits.
 //
 // It prints "ready PID" once the objects are allocated and a GC has swept
@@ -21,6 +25,27 @@ import (
 	"runtime"
 )
 
+type node struct {
+	left, right *node
+	n           int
+}
+
+// tree: a complete binary tree of the given depth, children allocated
+// after their parent, so a span scan finds most of its pointers leading
+// to spans not yet scanned.
+func tree(depth int) *node {
+	if depth == 0 {
+		return nil
+	}
+	return &node{left: tree(depth - 1), right: tree(depth - 1), n: depth}
+}
+
+func collect() {
+	for {
+		runtime.GC()
+	}
+}
+
 type withPointer struct {
 	next *withPointer
 	pad  [6512]byte
@@ -31,6 +56,7 @@ var (
 	ptrs  []*withPointer
 	large []*[40000]byte
 	sink  []byte
+	root  *node
 )
 
 func keep() {
@@ -75,6 +101,10 @@ func main() {
 		case "churn":
 			go churn()
 			fmt.Println("churning")
+		case "mark":
+			root = tree(20)
+			go collect()
+			fmt.Println("marking")
 		case "exit":
 			return
 		}

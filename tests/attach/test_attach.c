@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach/attachint.h"
 #include "heapscope/attach.h"
 #include "testutil.h"
 
@@ -181,23 +182,147 @@ START_TEST(test_known_objects_frozen)
 }
 END_TEST
 
-/* A Go heap keeps no gray: cells are free, white or black, never gray. */
-START_TEST(test_no_gray_and_a_valid_picture)
+/* Go records gray only in the inline block of a Green Tea span with
+ * pointers (objects of 16-512 B), during mark: every gray cell of s is such
+ * a span's, allocated (gray is never free).  Returns how many there are. */
+static uint64_t gray_cells(const hs_snapshot *s)
+{
+    const hs_snap_span *sp = hs_snap_spans(s);
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < s->nspans; i++) {
+        uint64_t gray = 0;
+        for (uint32_t k = 0; k < sp[i].nelems; k++)
+            gray += hs_snap_cell(s, &sp[i], k) == HS_CELL_GRAY;
+        if (gray == 0)
+            continue;
+        ck_assert_msg(sp[i].flags & HS_SPAN_INLINE_MARKS, "gray in a span without inline marks");
+        ck_assert_msg(!(sp[i].spanclass & 1), "gray in a pointer-free span");
+        ck_assert(sp[i].elemsize >= 16 && sp[i].elemsize <= 512 && sp[i].npages == 1);
+        ck_assert_uint_eq(s->gcmode, 1);
+        n += gray;
+    }
+    ck_assert(n == 0 || s->phase == PHASE_MARK || s->phase == PHASE_MARK_TERMINATION);
+    return n;
+}
+
+/* The newest Go's target churning, read without freezing: a valid picture,
+ * gray only where Go records it. */
+START_TEST(test_gray_only_in_inline_spans)
 {
     target t = start_newest(true);
     hs_attach *a = open_ok(t.pid, NULL, false);
     hs_snapshot_publisher *pub = hs_snapshot_publisher_new();
     for (int f = 0; f < 20; f++) {
         const hs_snapshot *s = frame(a, pub);
-        const hs_snap_span *sp = hs_snap_spans(s);
-        for (uint32_t i = 0; i < s->nspans; i++)
-            for (uint32_t k = 0; k < sp[i].nelems; k++)
-                ck_assert_int_ne(hs_snap_cell(s, &sp[i], k), HS_CELL_GRAY);
+        gray_cells(s);
         hs_snapshot_release(s);
     }
     hs_attach_close(a);
     hs_snapshot_publisher_free(pub);
     end(&t);
+}
+END_TEST
+
+/* The minor version of the Go that built the program a reads: 26 for go1.26.1. */
+static int go_minor(hs_attach *a)
+{
+    hs_attach_info in = hs_attach_get_info(a);
+    int major = 0, minor = 0;
+    ck_assert_int_eq(sscanf(in.go_version, "go%d.%d", &major, &minor), 2);
+    return minor;
+}
+
+#define GRAY_TRIES 2000
+
+/* Each target marking a tree of a million 24 B objects in a loop, frozen
+ * frame after frame: Go 1.26+ (Green Tea by default) shows gray objects in
+ * some frame in mark, each where Go records gray; Go <= 1.24 never does.
+ * The frames sample the cycle wherever it is; marking takes most of the
+ * target's time, so a frame lands in mark and sees gray within a few
+ * frames.  GRAY_TRIES frames without gray fail, saying so. */
+START_TEST(test_gray_while_marking)
+{
+    char *list = targets(), *save = NULL, line[128];
+    for (char *p = strtok_r(list, " ", &save); p != NULL; p = strtok_r(NULL, " ", &save)) {
+        target t = start(p);
+        say(&t, "mark");
+        expect(&t, "marking", line, sizeof line);
+        hs_attach *a = open_ok(t.pid, NULL, true);
+        hs_snapshot_publisher *pub = hs_snapshot_publisher_new();
+        int minor = go_minor(a), tries = 0, in_mark = 0;
+        bool want = minor >= 26;
+        uint64_t gray = 0;
+        for (; tries < (want ? GRAY_TRIES : 40) && gray == 0; tries++) {
+            const hs_snapshot *s = frame(a, pub);
+            gray = gray_cells(s);
+            in_mark += s->phase == PHASE_MARK;
+            if (minor <= 24)
+                ck_assert_uint_eq(s->gcmode, 0);
+            hs_snapshot_release(s);
+            usleep(1000); /* let the target run between frames */
+        }
+        if (want)
+            ck_assert_msg(gray > 0, "%s: no gray in %d frozen frames (%d in mark)", p, tries,
+                          in_mark);
+        else if (minor <= 24)
+            ck_assert_msg(gray == 0, "%s: gray from Go 1.%d", p, minor);
+        hs_attach_close(a);
+        hs_snapshot_publisher_free(pub);
+        end(&t);
+    }
+    free(list);
+}
+END_TEST
+
+/* The cells of n objects from span_cells, as hs_cell values. */
+static void decide(const rspan *r, const uint8_t *bits, hs_cell *out)
+{
+    uint8_t cells[64] = {0};
+    span_cells(r, bits, cells);
+    for (uint32_t i = 0; i < r->nelems; i++)
+        out[i] = (hs_cell)(cells[i / 4] >> (2 * (i % 4)) & 3);
+}
+
+/* The cell decision on hand-made bits: 20 objects, slots 0-17 allocated
+ * (16 and 17 below freeindex 18, their allocBits clear). */
+START_TEST(test_cell_decision)
+{
+    enum { F = HS_CELL_FREE, W = HS_CELL_WHITE, G = HS_CELL_GRAY, B = HS_CELL_BLACK };
+    const uint8_t bits[4][3] = {
+        {0xff, 0xff, 0x00}, /* allocBits: 0-15 */
+        {0x00, 0x80, 0x00}, /* gcmarkBits: 15 (set by a sweep before, not by this mark) */
+        {0x0f, 0x03, 0x0a}, /* inline marks: 0-3, 8, 9, 17 and 19 (free: a zombie) */
+        {0x23, 0x02, 0x00}, /* inline scans: 0, 1, 5 (no mark: never in Go), 9 */
+    };
+    rspan r = {.nelems = 20, .freeindex = 18, .spanclass = 3 << 1, .inline_marks = true};
+    hs_cell got[20];
+    /* A scan span whose scans were read: seen and not scanned is gray. */
+    const int scan[20] = {B, B, G, G, W, W, W, W, G, B, W, W, W, W, W, B, W, G, F, F};
+    r.scans_read = true;
+    decide(&r, &bits[0][0], got);
+    for (int i = 0; i < 20; i++)
+        ck_assert_msg((int)got[i] == scan[i], "scan span, object %d: %d, want %d", i, got[i],
+                      scan[i]);
+    /* The same bits without scans read (out of mark), or in a pointer-free
+     * span (seen is black there): marked is black. */
+    const int marked[20] = {B, B, B, B, W, W, W, W, B, B, W, W, W, W, W, B, W, B, F, F};
+    for (int k = 0; k < 2; k++) {
+        r.scans_read = k == 0;
+        r.spanclass = (uint8_t)(3 << 1 | (k == 0));
+        decide(&r, &bits[0][0], got);
+        for (int i = 0; i < 20; i++)
+            ck_assert_msg((int)got[i] == marked[i], "case %d, object %d: %d, want %d", k, i, got[i],
+                          marked[i]);
+    }
+    /* A span of 8 objects all allocated by freeindex, every one seen, none
+     * scanned: all gray; no byte beyond its 2 cell bytes is written. */
+    const uint8_t full[4] = {0x00, 0x00, 0xff, 0x00};
+    rspan e = {.nelems = 8, .freeindex = 8, .spanclass = 2 << 1, .scans_read = true};
+    uint8_t cells[3] = {0, 0, 0x5a};
+    span_cells(&e, full, cells);
+    ck_assert_uint_eq(cells[0], 0xaa);
+    ck_assert_uint_eq(cells[1], 0xaa);
+    ck_assert_uint_eq(cells[2], 0x5a);
 }
 END_TEST
 
@@ -400,7 +525,9 @@ static Suite *make_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_known_objects_frozen);
-    tcase_add_test(tc, test_no_gray_and_a_valid_picture);
+    tcase_add_test(tc, test_gray_only_in_inline_spans);
+    tcase_add_test(tc, test_gray_while_marking);
+    tcase_add_test(tc, test_cell_decision);
     tcase_add_test(tc, test_gc_raises_cycle);
     tcase_add_test(tc, test_freeze_leaves_target_running);
     tcase_add_test(tc, test_exit_mid_session);

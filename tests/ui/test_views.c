@@ -952,6 +952,43 @@ START_TEST(attached_counts_not_zero)
 }
 END_TEST
 
+/* From a running Go program, gray is named where Go records it: a Go 1.26+
+ * frame (Green Tea, gcmode 1) has gray in the heap legend and, in the span
+ * view of a span with an inline block and pointers, gray and black as seen
+ * and scanned, with the block drawn reserved; a Go <= 1.24 frame (gcmode 0)
+ * and a span without inline marks say there is no gray. */
+START_TEST(attached_gray_where_go_records_it)
+{
+    for (int mode = 0; mode < 2; mode++) {
+        hs_ui_opts o = {.colors = 256};
+        hs_ui *ui = hs_ui_new(&o, NULL);
+        hs_snapshot *s = canned_snapshot(1, 1000000000);
+        s->source = HS_SOURCE_ATTACH;
+        s->gcmode = (uint32_t)mode;
+        hs_snap_span *sp = (hs_snap_span *)((char *)s + s->spans_off);
+        if (mode == 1)
+            sp[0].flags |= HS_SPAN_INLINE_MARKS;
+        hs_ui_feed(ui, s, 1000000000);
+        free(s);
+        hs_canvas *cv = hs_canvas_new(160, 48);
+        hs_ui_render(ui, cv, 1000000000);
+        bool gray = mode == 1;
+        ck_assert_int_eq(find_row(cv, "gray: seen, not scanned (16–512 B)") >= 0, gray);
+        ck_assert_int_eq(find_row(cv, "marked (16–512 B: and scanned)") >= 0, gray);
+        ck_assert_int_ge(find_row(cv, "allocated, unmarked"), 0);
+        hs_ui_key(ui, HS_KEY_ENTER); /* span 0: 48 B objects with pointers */
+        ck_assert_int_eq(hs_ui_current_view(ui), HS_VIEW_SPAN);
+        hs_ui_render(ui, cv, 1000000000);
+        ck_assert_int_eq(find_row(cv, "gray: seen, not scanned") >= 0, gray);
+        ck_assert_int_eq(find_row(cv, "black: seen and scanned") >= 0, gray);
+        ck_assert_int_eq(find_row(cv, "reserved: inline mark block") >= 0, gray);
+        ck_assert_int_eq(find_row(cv, "(no gray: Go does not record it)") >= 0, !gray);
+        hs_canvas_free(cv);
+        hs_ui_free(ui);
+    }
+}
+END_TEST
+
 /* Green Tea: queued and scanned spans on the map, the inline block in the
  * span view, each P's span queue, the scan counts on the GC bar. */
 START_TEST(green_tea_views)
@@ -1042,6 +1079,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, green_tea_views);
     tcase_add_test(tc, attached_counts_not_zero);
     tcase_add_test(tc, ended_source_says_so);
+    tcase_add_test(tc, attached_gray_where_go_records_it);
     suite_add_tcase(s, tc);
     return s;
 }
