@@ -85,6 +85,10 @@ typedef struct go_layout {
     go_field ms_heap_stats, hd_tiny, hd_large_alloc, hd_large_count, hd_small_count, hd_large_free,
         hd_large_free_count, hd_small_free;
     go_field gc_heap_live, gc_heap_marked, gc_heap_goal, gc_percent;
+    /* the mark's progress as the pacer reckons it (optional): the scan work
+     * done this cycle against what the last cycle scanned */
+    go_field gc_heap_scan_work, gc_stack_scan_work, gc_globals_scan_work, gc_last_heap_scan,
+        gc_last_stack_scan, gc_globals_scan;
     /* runtime.spanInlineMarkBits (Go 1.25 and later; optional): marks are
      * the objects seen, scans those whose scan has begun */
     go_field im_marks, im_scans;
@@ -219,6 +223,7 @@ typedef struct rframe {
     uint32_t sweepgen, gcphase, cycles, numgc, numforcedgc, gomaxprocs;
     int32_t gogc;
     uint64_t heap_live, heap_marked, heap_goal, pause_total;
+    uint64_t scan_done, scan_expected; /* 0 when not read */
     uint64_t pause_ns[256];
     uint64_t mallocs, frees, total_alloc, tiny_allocs; /* 0 without heapStats */
     uint64_t grown[64][2]; /* the page allocator's inUse ranges: [base, limit) */

@@ -365,6 +365,8 @@ static void fill_header(const rframe *f, fill_ctx *c, hs_snapshot *s, const offs
     s->heap_live = f->heap_live;
     s->heap_goal = f->heap_goal;
     s->heap_marked = f->heap_marked;
+    s->scan_work_done = f->scan_done; /* the GC bar's mark progress */
+    s->scan_work_expected = f->scan_expected;
     s->narenas = (uint32_t)f->narenas;
     s->arenas_off = (uint32_t)o->arenas;
     s->npages = (uint32_t)(f->narenas * HS_SNAP_PAGES_PER_ARENA);

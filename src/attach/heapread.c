@@ -54,6 +54,7 @@
 typedef struct globals {
     uint64_t sweepgen, all_arenas[3], allp[3], gcphase, cycles, heap_live, heap_marked, goal;
     uint64_t gogc, numgc, numforced, pause_total, gomaxprocs;
+    uint64_t scan_work[3], scan_last[3]; /* heap, stack, globals */
     uint64_t *l1; /* mheap_.arenas */
     size_t nl1;
     uint64_t in_use[3]; /* mheap_.pages.inUse.ranges */
@@ -108,6 +109,14 @@ static void want_u64(pm_batch *b, uint64_t base, go_field fl, uint64_t *dst)
     pm_batch_add(b, base + fl.off, dst, fl.size < 8 ? fl.size : 8);
 }
 
+/* The same for a field the table may not have found (0 then). */
+static void want_opt_u64(pm_batch *b, uint64_t base, go_field fl, uint64_t *dst)
+{
+    *dst = 0;
+    if (fl.ok)
+        want_u64(b, base, fl, dst);
+}
+
 static void want_var(pm_batch *b, go_var v, uint64_t *dst)
 {
     *dst = 0;
@@ -141,6 +150,12 @@ static int read_globals(heapreader *r, rframe *f, globals *g)
     want_u64(b, l->gc_controller.addr, l->gc_heap_marked, &g->heap_marked);
     want_u64(b, l->gc_controller.addr, l->gc_heap_goal, &g->goal);
     want_u64(b, l->gc_controller.addr, l->gc_percent, &g->gogc);
+    const go_field work[3] = {l->gc_heap_scan_work, l->gc_stack_scan_work, l->gc_globals_scan_work},
+                   last[3] = {l->gc_last_heap_scan, l->gc_last_stack_scan, l->gc_globals_scan};
+    for (int k = 0; k < 3; k++) {
+        want_opt_u64(b, l->gc_controller.addr, work[k], &g->scan_work[k]);
+        want_opt_u64(b, l->gc_controller.addr, last[k], &g->scan_last[k]);
+    }
     want_u64(b, l->memstats.addr, l->ms_numgc, &g->numgc);
     want_u64(b, l->memstats.addr, l->ms_numforcedgc, &g->numforced);
     want_u64(b, l->memstats.addr, l->ms_pause_total, &g->pause_total);
@@ -170,6 +185,15 @@ static int read_globals(heapreader *r, rframe *f, globals *g)
     f->numforcedgc = (uint32_t)g->numforced;
     f->pause_total = g->pause_total;
     f->gomaxprocs = (uint32_t)g->gomaxprocs;
+    /* The pacer's own reckoning (mgcpacer.go, revise): the scan work done
+     * this cycle, flushed by the workers as they go, against the heap, stack
+     * and globals the last cycle scanned. */
+    f->scan_done = f->scan_expected = 0;
+    if (l->gc_heap_scan_work.ok && l->gc_last_heap_scan.ok)
+        for (int k = 0; k < 3; k++) {
+            f->scan_done += (int64_t)g->scan_work[k] > 0 ? g->scan_work[k] : 0;
+            f->scan_expected += g->scan_last[k];
+        }
     sum_heap_stats(l, g, f);
     return 0;
 }

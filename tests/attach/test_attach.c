@@ -249,18 +249,25 @@ START_TEST(test_gray_while_marking)
         expect(&t, "marking", line, sizeof line);
         hs_attach *a = open_ok(t.pid, NULL, true);
         hs_snapshot_publisher *pub = hs_snapshot_publisher_new();
-        int minor = go_minor(a), tries = 0, in_mark = 0;
+        int minor = go_minor(a), tries = 0, in_mark = 0, progress = 0;
         bool want = minor >= 26;
         uint64_t gray = 0;
-        for (; tries < (want ? GRAY_TRIES : 40) && gray == 0; tries++) {
+        for (; tries < (want ? GRAY_TRIES : 40) && (gray == 0 || progress == 0); tries++) {
             const hs_snapshot *s = frame(a, pub);
-            gray = gray_cells(s);
+            gray += gray_cells(s);
             in_mark += s->phase == PHASE_MARK;
+            /* The mark's progress, as Go's pacer reckons it: work done
+             * against what the last cycle scanned (the tree: megabytes). */
+            if (s->phase == PHASE_MARK) {
+                ck_assert_uint_gt(s->scan_work_expected, 1u << 20);
+                progress += s->scan_work_done > 0;
+            }
             if (minor <= 24)
                 ck_assert_uint_eq(s->gcmode, 0);
             hs_snapshot_release(s);
             usleep(1000); /* let the target run between frames */
         }
+        ck_assert_msg(progress > 0, "%s: no mark progress in %d frozen frames in mark", p, in_mark);
         if (want)
             ck_assert_msg(gray > 0, "%s: no gray in %d frozen frames (%d in mark)", p, tries,
                           in_mark);
