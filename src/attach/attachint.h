@@ -93,6 +93,10 @@ typedef struct go_layout {
      * the objects seen, scans those whose scan has begun */
     go_field im_marks, im_scans;
     uint32_t im_size;
+    /* and its owned byte: not 0 while the span waits in a span queue,
+     * spanScanManyMark or more once a second mark came meanwhile */
+    go_field im_owned;
+    uint64_t many_mark;
 } go_layout;
 
 /* Resolve every entry of the table from path's DWARF, adding bias to the
@@ -191,6 +195,7 @@ typedef struct rspan {
     bool torn;         /* its counts do not agree with its bits */
     bool inline_marks; /* Go 1.25+: marks at the end of the span */
     bool scans_read;   /* and its inline scans were read (a scan span, in mark) */
+    uint8_t owned;     /* and its owned byte (0 when not read) */
     uint64_t alloc_bits, gcmark_bits;
     /* offset in the frame's bit buffer of 4 runs of (nelems + 7) / 8 bytes:
      * allocBits, gcmarkBits, the inline marks and the inline scans (zero
@@ -224,6 +229,7 @@ typedef struct rframe {
     int32_t gogc;
     uint64_t heap_live, heap_marked, heap_goal, pause_total;
     uint64_t scan_done, scan_expected; /* 0 when not read */
+    uint64_t many_mark; /* runtime.spanScanManyMark; 0 when unknown */
     uint64_t pause_ns[256];
     uint64_t mallocs, frees, total_alloc, tiny_allocs; /* 0 without heapStats */
     uint64_t grown[64][2]; /* the page allocator's inUse ranges: [base, limit) */

@@ -20,7 +20,11 @@
  *               object may still wait in a work buffer Go keeps no record
  *               of: black;
  *   flags       HS_SPAN_INLINE_MARKS for spans with an inline block, drawn
- *               reserved in the span view;
+ *               reserved in the span view; during mark, HS_SPAN_QUEUED for
+ *               one whose owned byte is set (tryDeferToSpanScan acquired it
+ *               and queued it; scanSpan releases it as it starts), with
+ *               HS_SPAN_MANY_MARKS when a second mark came meanwhile
+ *               (spanScanManyMark);
  *   sweep       the span's sweepgen against mheap_.sweepgen (mgcsweep.go):
  *               sg-2 needs sweeping, sg-1 is being swept, sg swept, sg+1
  *               cached before the sweep, sg+3 swept and cached;
@@ -218,6 +222,9 @@ static uint32_t fill_spans(const rframe *f, hs_snapshot *s, const offsets *o,
         sp->cached_by = (uint8_t)(r->cached_by + 1);
         if (r->inline_marks) /* Green Tea keeps marks in the span (Go 1.25+) */
             sp->flags |= HS_SPAN_INLINE_MARKS;
+        if (r->owned != 0) /* acquired for a scan: waiting in a span queue */
+            sp->flags |= HS_SPAN_QUEUED |
+                         (f->many_mark != 0 && r->owned >= f->many_mark ? HS_SPAN_MANY_MARKS : 0);
         torn += fill_cells(f, r, sp, cells + cell, prev);
         s->gcmode |= r->inline_marks;
         sp->central_set = central_set(sp);

@@ -130,6 +130,8 @@ static const entry table[] = {
     OPTFIELD("runtime.gcController", "globalsScan", gc_globals_scan),
     OPTFIELD("runtime.spanInlineMarkBits", "marks", im_marks),
     OPTFIELD("runtime.spanInlineMarkBits", "scans", im_scans),
+    OPTFIELD("runtime.spanInlineMarkBits", "owned", im_owned),
+    {E_CONST, "runtime.spanScanManyMark", NULL, true, L(many_mark)},
     {E_SIZE, "runtime.spanInlineMarkBits", NULL, true, L(im_size)},
 };
 

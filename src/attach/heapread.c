@@ -185,6 +185,7 @@ static int read_globals(heapreader *r, rframe *f, globals *g)
     f->numforcedgc = (uint32_t)g->numforced;
     f->pause_total = g->pause_total;
     f->gomaxprocs = (uint32_t)g->gomaxprocs;
+    f->many_mark = l->many_mark;
     /* The pacer's own reckoning (mgcpacer.go, revise): the scan work done
      * this cycle, flushed by the workers as they go, against the heap, stack
      * and globals the last cycle scanned. */
@@ -371,7 +372,8 @@ static void decode_spans(heapreader *r, rframe *f)
 
 /* Step 5's reads of s's inline block (its last im_size bytes: Go 1.25+
  * spans are one page): the marks, then, during mark in a span with
- * pointers, the scans (a pointer-free span's seen objects are black). */
+ * pointers, the scans (a pointer-free span's seen objects are black) and
+ * the owned byte (whether the span waits in a span queue). */
 static void want_inline(const go_layout *l, rframe *f, rspan *s, pm_batch *b)
 {
     size_t nb = (s->nelems + 7u) / 8;
@@ -383,6 +385,9 @@ static void want_inline(const go_layout *l, rframe *f, rspan *s, pm_batch *b)
     pm_batch_add(b, block + l->im_scans.off, marks + nb,
                  nb < l->im_scans.size ? nb : l->im_scans.size);
     s->scans_read = true;
+    s->owned = 0;
+    if (l->im_owned.ok && l->im_owned.size == 1)
+        pm_batch_add(b, block + l->im_owned.off, &s->owned, 1);
 }
 
 /* Step 5. */

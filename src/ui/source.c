@@ -6,7 +6,9 @@
  * so its cells are free, allocated and unmarked, or marked.  The exception
  * is Green Tea (Go 1.26+, the frame's gcmode 1): a span of 16-512 B objects
  * with pointers keeps "seen" and "scanned" bits in its inline block, so its
- * cells are gray or black as in heapscope's own runtime.  The legends name
+ * cells are gray or black as in heapscope's own runtime, and its owned
+ * byte says whether it waits in a span queue (the scan under way is not
+ * recorded: Go releases the span as its scan starts).  The legends name
  * what the frame (or the span shown) can hold and leave the rest out; the
  * status line says which program is shown, what a --freeze frame cost it
  * and how many spans were read torn.  Every such wording is here, so views
@@ -43,9 +45,10 @@ const char *source_state_name(const hs_ui *ui, map_state st)
         return "allocated, unmarked";
     case MAP_GRAY: /* Go keeps gray only in the inline blocks */
         return inline_gray(f->s) ? "gray: seen, not scanned (16–512 B)" : NULL;
-    case MAP_QUEUED:
+    case MAP_QUEUED: /* an inline block's owned byte: acquired, queued */
+        return inline_gray(f->s) ? pal_map_name(st) : NULL;
     case MAP_SCANNING:
-        return NULL; /* nor which spans wait in its queues */
+        return NULL; /* Go releases a span as its scan starts: no record of it */
     case MAP_BLACK:
         return inline_gray(f->s) ? "marked (16–512 B: and scanned)" : "marked";
     default:

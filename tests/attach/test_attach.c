@@ -205,6 +205,23 @@ static uint64_t gray_cells(const hs_snapshot *s)
     return n;
 }
 
+/* Spans of s waiting in a Green Tea span queue (their owned byte set):
+ * only inline spans with pointers, only in mark. */
+static uint32_t queued_spans(const hs_snapshot *s)
+{
+    const hs_snap_span *sp = hs_snap_spans(s);
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < s->nspans; i++) {
+        if (!(sp[i].flags & HS_SPAN_QUEUED))
+            continue;
+        ck_assert_msg(sp[i].flags & HS_SPAN_INLINE_MARKS, "a queued span without inline marks");
+        ck_assert_msg(!(sp[i].spanclass & 1), "a pointer-free span queued");
+        n++;
+    }
+    ck_assert(n == 0 || s->phase == PHASE_MARK || s->phase == PHASE_MARK_TERMINATION);
+    return n;
+}
+
 /* The newest Go's target churning, read without freezing: a valid picture,
  * gray only where Go records it. */
 START_TEST(test_gray_only_in_inline_spans)
@@ -251,10 +268,12 @@ START_TEST(test_gray_while_marking)
         hs_snapshot_publisher *pub = hs_snapshot_publisher_new();
         int minor = go_minor(a), tries = 0, in_mark = 0, progress = 0;
         bool want = minor >= 26;
-        uint64_t gray = 0;
-        for (; tries < (want ? GRAY_TRIES : 40) && (gray == 0 || progress == 0); tries++) {
+        uint64_t gray = 0, queued = 0;
+        for (; tries < (want ? GRAY_TRIES : 40) && (gray == 0 || progress == 0 || (want && queued == 0));
+             tries++) {
             const hs_snapshot *s = frame(a, pub);
             gray += gray_cells(s);
+            queued += queued_spans(s);
             in_mark += s->phase == PHASE_MARK;
             /* The mark's progress, as Go's pacer reckons it: work done
              * against what the last cycle scanned (the tree: megabytes). */
@@ -268,11 +287,15 @@ START_TEST(test_gray_while_marking)
             usleep(1000); /* let the target run between frames */
         }
         ck_assert_msg(progress > 0, "%s: no mark progress in %d frozen frames in mark", p, in_mark);
-        if (want)
+        if (want) {
             ck_assert_msg(gray > 0, "%s: no gray in %d frozen frames (%d in mark)", p, tries,
                           in_mark);
-        else if (minor <= 24)
+            ck_assert_msg(queued > 0, "%s: no span queued in %d frozen frames (%d in mark)", p,
+                          tries, in_mark);
+        } else if (minor <= 24) {
             ck_assert_msg(gray == 0, "%s: gray from Go 1.%d", p, minor);
+            ck_assert_msg(queued == 0, "%s: a queued span from Go 1.%d", p, minor);
+        }
         hs_attach_close(a);
         hs_snapshot_publisher_free(pub);
         end(&t);
