@@ -531,7 +531,13 @@ static int run_export(const hs_options *o, FILE *err, hs_recording *rec)
                      .note = replay_note, .note_ctx = rec};
     if (hs_recording_truncated(rec)) /* said on the status line too, as in --replay */
         fprintf(err, "heapscope: note: %s\n", CUT_OFF_NOTE);
-    x.ui = hs_ui_new(&uo, NULL);
+    /* A .txt screenshot keeps no color: drawn as without colors, the glyphs
+     * carry every state (a map of colored half blocks would say nothing). */
+    hs_shot_format f;
+    hs_ui_opts shot = uo;
+    if (o->screenshot != NULL && hs_shot_format_of(o->screenshot, &f) && f == HS_SHOT_TXT)
+        shot.colors = 0;
+    x.ui = hs_ui_new(&shot, NULL);
     x.cv = hs_canvas_new(o->size_cols ? o->size_cols : DEFAULT_COLS,
                          o->size_rows ? o->size_rows : DEFAULT_ROWS);
     int rc = 0;
