@@ -301,6 +301,14 @@ static bool open_signals(term *t, char *why, size_t n)
 static void close_term(term *t)
 {
     if (t->scr != NULL) {
+        /* A terminal with no alternate screen to leave (vt100) would keep
+         * the last frame under the shell's next lines: clear it. */
+        const char *rmcup = tigetstr("rmcup");
+        if (rmcup == NULL || rmcup == (char *)-1) {
+            erase();
+            move(0, 0);
+            refresh();
+        }
         endwin();
         delscreen(t->scr);
         t->scr = NULL;

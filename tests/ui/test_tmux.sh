@@ -6,7 +6,8 @@
 # and resumes it; --step then s walks the phases in Go's order, with gray
 # objects appearing under n and gone at mark termination; resizes to 80x24,
 # below it, 20x5, 100 resizes in a second and back; ? shows the help; NO_COLOR=1 shows the glyph legend;
-# q exits 0 with the terminal restored; SIGTERM and SIGHUP restore it too; TERM=dumb is
+# q exits 0 with the terminal restored (TERM=vt100, with no alternate screen,
+# left clear); SIGTERM and SIGHUP restore it too; TERM=dumb is
 # refused with a sentence and exit status 2.
 #
 # Waiting is by polling the screen (up to 20 s for each thing awaited), never
@@ -231,6 +232,16 @@ wait_exit || fail "SIGHUP did not end the live view"
 [ "$(cat "$tmp/rc")" = 129 ] || fail "SIGHUP: exit status $(cat "$tmp/rc"), want 129"
 wait_for "EXITED"
 [ "$(tm display -p -t hs '#{alternate_on}')" = 0 ] || fail "SIGHUP: the terminal is still in the alternate screen"
+
+# ---- a terminal with no alternate screen: q leaves it clear ----------------------------------
+ENVIRONMENT="TERM=vt100"
+start --workload churn:live=4MiB --procs 1
+wait_for "z/Z zoom" || fail "TERM=vt100: no arena map"
+tm send-keys -t hs q
+wait_exit || fail "TERM=vt100: q did not end the live view"
+[ "$(cat "$tmp/rc")" = 0 ] || fail "TERM=vt100: exit status $(cat "$tmp/rc"), want 0"
+wait_for "EXITED"
+screen | grep -qF "1 Heap   2 Span" && fail "TERM=vt100: the last frame is left under the shell's lines"
 
 # ---- terminals that cannot show it ---------------------------------------------------------
 ENVIRONMENT="TERM=dumb"
