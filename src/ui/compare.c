@@ -167,8 +167,8 @@ void compare_draw_line(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
             snprintf(sz, sizeof(sz), "large");
         else
             snprintf(sz, sizeof(sz), "%u B", size);
-        len += snprintf(buf + len, sizeof(buf) - (size_t)len, " %s %s%s", sz, d < 0 ? "-" : "+",
-                        fmt_bytes(n, sizeof(n), (uint64_t)(d < 0 ? -d : d)));
+        len += snprintf(buf + len, sizeof(buf) - (size_t)len, "%s %s: %s%s", k ? "," : "", sz,
+                        d < 0 ? "-" : "+", fmt_bytes(n, sizeof(n), (uint64_t)(d < 0 ? -d : d)));
     }
     style st = ui_style(ui, 16, 150, HS_ATTR_BOLD);
     if (ui->pal.colors == 0)
