@@ -28,9 +28,11 @@
  *   sweep       the span's sweepgen against mheap_.sweepgen (mgcsweep.go):
  *               sg-2 needs sweeping, sg-1 is being swept, sg swept, sg+1
  *               cached before the sweep, sg+3 swept and cached;
- *   central_set a small span nobody caches is in its mcentral's partial or
- *               full set (by its fill), swept or unswept (by its sweepgen):
- *               Go's own span-set counts are approximate, the spans are not;
+ *   central_set a span nobody caches is in its mcentral's partial or full
+ *               set (by its fill), swept or unswept (by its sweepgen); a
+ *               large span in class 0's full set, where allocLarge and the
+ *               sweeper put it: Go's own span-set counts are approximate,
+ *               the spans are not;
  *   phase       gcphase (_GCoff, _GCmark, _GCmarktermination); _GCoff with
  *               spans left to sweep shows as sweep;
  *   torn spans  a span whose read tore keeps the cells and counts it had in
@@ -83,7 +85,7 @@ static uint8_t sweep_state(uint32_t sg, uint32_t heap_sg)
 
 static uint8_t central_set(const hs_snap_span *sp)
 {
-    if (sp->cached_by != 0 || sp->spanclass >> 1 == 0)
+    if (sp->cached_by != 0)
         return HS_SET_NONE;
     bool full = sp->alloc_count == sp->nelems;
     bool swept = sp->sweep == HS_SWEEP_SWEPT;

@@ -63,6 +63,8 @@ static void panel(hs_ui *ui, const hs_snapshot *s, const hs_snap_span *sp, hs_ca
         cv_printf(cv, r.x, y++, w, STYLE_PLAIN, "in P%u's mcache", sp->cached_by - 1u);
     else
         cv_printf(cv, r.x, y++, w, STYLE_PLAIN, "mcentral: %s", set_name(sp->central_set));
+    if (!sp->cached_by && sp->spanclass >> 1 == 0 && sp->central_set != HS_SET_NONE)
+        cv_text(cv, r.x, y++, w, STYLE_PLAIN, "  (as in Go, for the sweeper to find)");
     if (s->source == HS_SOURCE_ATTACH) /* a Go span keeps no allocation time */
         cv_text(cv, r.x, y++, w, STYLE_PLAIN, "age: not recorded by Go");
     else
