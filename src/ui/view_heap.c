@@ -371,8 +371,17 @@ void view_heap_draw(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
     rect map = {r.x, r.y, r.w, r.h - lrows - 1};
     int shift = ui->zoom < 0 ? fit_shift(ui, s, map) : ui->zoom;
     geom g = geometry(ui, s, map, shift);
-    if (ui->cursor < 0 || (uint64_t)ui->cursor >= s->npages)
+    if (ui->cursor < 0 || (uint64_t)ui->cursor >= s->npages) {
+        /* First: the first page in a span, so that Enter opens one (a
+         * Go program's heap may start with pages it never used). */
         ui->cursor = 0;
+        const int32_t *ps = hs_snap_page_span(s);
+        for (int64_t p = 0; p < (int64_t)s->npages; p++)
+            if (ps[p] >= 0) {
+                ui->cursor = p;
+                break;
+            }
+    }
     int crow, ccol;
     place_of(&g, s, ui->cursor, &crow, &ccol);
     /* Keep the cursor's row on screen. */
