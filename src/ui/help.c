@@ -44,6 +44,7 @@ static const struct {
     {"Replay", "space play / pause; , . one frame; < > speed x0.25-x16; Home End; "
                "[ ] previous / next marker; G next GC cycle",
      TRANSPORT},
+    {"Screen", "Ctrl-L draws the whole screen again", ANY},
     {"Quit", "q or F10", ANY},
 };
 

@@ -90,8 +90,10 @@ static void help_scenario(FILE *out, const wl_scenario *sc)
 {
     fprintf(out, "\n  %-*s%s\n", HELP_NAME_COLUMN, sc->name, sc->help);
     if (sc->default_duration_ns > 0)
-        fprintf(out, "  %-*sruns for --duration, %.0fs when not given\n", HELP_NAME_COLUMN, "",
-                (double)sc->default_duration_ns / 1e9);
+        fprintf(out,
+                "  %-*sruns for --duration; when not given, %.0fs headless and until you quit in "
+                "the live view\n",
+                HELP_NAME_COLUMN, "", (double)sc->default_duration_ns / 1e9);
     for (size_t i = 0; i < sc->nparams; i++)
         help_param(out, &sc->params[i]);
 }
