@@ -21,7 +21,8 @@ const char *fmt_bytes(char *buf, size_t n, uint64_t b)
     if (u == 0)
         snprintf(buf, n, "%" PRIu64 " B", b);
     else
-        snprintf(buf, n, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, units[u]);
+        /* Three digits, chosen after rounding: 99.97 is "100", not "100.0". */
+        snprintf(buf, n, v < 9.995 ? "%.2f %s" : v < 99.95 ? "%.1f %s" : "%.0f %s", v, units[u]);
     return buf;
 }
 
@@ -33,7 +34,7 @@ const char *fmt_ns(char *buf, size_t n, int64_t ns)
     else if (ns < 1000000)
         snprintf(buf, n, "%.0f µs", v / 1e3);
     else if (ns < 1000000000)
-        snprintf(buf, n, v < 1e7 ? "%.2f ms" : v < 1e8 ? "%.1f ms" : "%.0f ms", v / 1e6);
+        snprintf(buf, n, v < 9.995e6 ? "%.2f ms" : v < 9.995e7 ? "%.1f ms" : "%.0f ms", v / 1e6);
     else
         snprintf(buf, n, "%.2f s", v / 1e9);
     return buf;

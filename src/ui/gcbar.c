@@ -268,7 +268,9 @@ static int status_world(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, int x, i
             snprintf(buf, sizeof(buf), " STEP: held at %s ", phase_name(s->step_phase));
         else
             snprintf(buf, sizeof(buf), " STEP: held at %s (s phase, n %d %s, c cycle, x off) ",
-                     phase_name(s->step_phase), ui->step_n, s->gcmode == 1 ? "scans" : "objects");
+                     phase_name(s->step_phase), ui->step_n,
+                     s->gcmode == 1 ? (ui->step_n == 1 ? "scan" : "scans")
+                                    : (ui->step_n == 1 ? "object" : "objects"));
         return put(cv, x, y, end, warn, buf);
     }
     if (s->world_paused)

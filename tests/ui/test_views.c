@@ -889,6 +889,20 @@ START_TEST(replay_transport)
 }
 END_TEST
 
+/* Three digits, chosen after rounding: never "100.0 MiB" or "10.00 ms". */
+START_TEST(numbers_keep_three_digits)
+{
+    char b[32];
+    ck_assert_str_eq(fmt_bytes(b, sizeof b, (uint64_t)(99.97 * 1048576)), "100 MiB");
+    ck_assert_str_eq(fmt_bytes(b, sizeof b, (uint64_t)(9.999 * 1024)), "10.0 KiB");
+    ck_assert_str_eq(fmt_bytes(b, sizeof b, (uint64_t)(9.99 * 1024)), "9.99 KiB");
+    ck_assert_str_eq(fmt_bytes(b, sizeof b, 117 * 1048576ull), "117 MiB");
+    ck_assert_str_eq(fmt_ns(b, sizeof b, 9999000), "10.0 ms");
+    ck_assert_str_eq(fmt_ns(b, sizeof b, 99990000), "100 ms");
+    ck_assert_str_eq(fmt_ns(b, sizeof b, 1230000), "1.23 ms");
+}
+END_TEST
+
 /* A source that has ended (the workload finished, the program exited):
  * its last frame stays, the status line says ENDED and its note, not LIVE
  * and whether the world runs. */
@@ -1082,6 +1096,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, green_tea_views);
     tcase_add_test(tc, attached_counts_not_zero);
     tcase_add_test(tc, ended_source_says_so);
+    tcase_add_test(tc, numbers_keep_three_digits);
     tcase_add_test(tc, attached_gray_where_go_records_it);
     suite_add_tcase(s, tc);
     return s;
