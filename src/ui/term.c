@@ -301,14 +301,13 @@ static bool open_signals(term *t, char *why, size_t n)
 static void close_term(term *t)
 {
     if (t->scr != NULL) {
-        /* A terminal with no alternate screen to leave (vt100) would keep
-         * the last frame under the shell's next lines: clear it. */
-        const char *rmcup = tigetstr("rmcup");
-        if (rmcup == NULL || rmcup == (char *)-1) {
-            erase();
-            move(0, 0);
-            refresh();
-        }
+        /* Leave nothing of the view behind: a terminal with no alternate
+         * screen (vt100) would keep the last frame under the shell's next
+         * lines, and one resized while in it may restore a main screen of
+         * the old size with the view's rows below it (tmux does). */
+        erase();
+        move(0, 0);
+        refresh();
         endwin();
         delscreen(t->scr);
         t->scr = NULL;

@@ -7,7 +7,8 @@
 # objects appearing under n and gone at mark termination; resizes to 80x24,
 # below it, 20x5, 100 resizes in a second and back; ? shows the help; NO_COLOR=1 shows the glyph legend;
 # q exits 0 with the terminal restored (TERM=vt100, with no alternate screen,
-# left clear); SIGTERM and SIGHUP restore it too; TERM=dumb is
+# left clear; started at 80x24 and grown, no rows left behind); SIGTERM and
+# SIGHUP restore it too; TERM=dumb is
 # refused with a sentence and exit status 2.
 #
 # Waiting is by polling the screen (up to 20 s for each thing awaited), never
@@ -54,7 +55,7 @@ start() {
     for _ in $(seq 50); do tm list-sessions >/dev/null 2>&1 || break; sleep 0.1; done
     rm -f "$tmp/rc"
     for _ in 1 2 3 4 5; do
-        tm new-session -d -s hs -x 160 -y 48 \
+        tm new-session -d -s hs -x "${COLS_AT_START:-160}" -y "${ROWS_AT_START:-48}" \
             "env $ENVIRONMENT $bin $* 2>$tmp/err; echo \$? >$tmp/rc; echo EXITED; sleep 600" &&
             tm has-session -t hs 2>/dev/null && return 0
         sleep 0.2
@@ -242,6 +243,17 @@ wait_exit || fail "TERM=vt100: q did not end the live view"
 [ "$(cat "$tmp/rc")" = 0 ] || fail "TERM=vt100: exit status $(cat "$tmp/rc"), want 0"
 wait_for "EXITED"
 screen | grep -qF "1 Heap   2 Span" && fail "TERM=vt100: the last frame is left under the shell's lines"
+
+# ---- started small, grown, then q: nothing of the view left behind ---------------------------
+ENVIRONMENT="TERM=xterm-256color"
+COLS_AT_START=80 ROWS_AT_START=24 start --workload churn:live=4MiB --procs 1
+wait_for "? help  q quit" || fail "80x24: no status line"
+tm resize-window -t hs -x 160 -y 48
+wait_for "z/Z zoom" || fail "160x48 again: no arena map"
+tm send-keys -t hs q
+wait_exit || fail "q after the resize did not end the live view"
+wait_for "EXITED"
+screen | grep -q "^c0[0-9a-f]*  " && fail "rows of the heap map are left on the main screen after a resize"
 
 # ---- terminals that cannot show it ---------------------------------------------------------
 ENVIRONMENT="TERM=dumb"
