@@ -289,14 +289,15 @@ static int status_mode(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, int x, in
                        int level, bool ended)
 {
     bool brief = level >= STATUS_SHORT_STEP;
-    char a[32], b[32], buf[200];
+    char a[32], buf[200];
     if (ui->o.transport != NULL) {
         const hs_transport *t = ui->o.transport;
         hs_transport_state ts = t->state(t->ctx);
-        snprintf(buf, sizeof(buf), brief ? " REPLAY %s x%g  %zu/%zu  %s/%s "
-                                         : " REPLAY %s x%g  frame %zu of %zu  %s / %s ",
-                 ts.playing ? "▶" : "❚❚", ts.speed, ts.frame + 1, ts.frames,
-                 fmt_ns(a, sizeof(a), ts.t_ns), fmt_ns(b, sizeof(b), ts.end_ns));
+        /* A clock in seconds throughout, as a player shows it. */
+        snprintf(buf, sizeof(buf), brief ? " REPLAY %s x%g  %zu/%zu  %.2f/%.2f s "
+                                         : " REPLAY %s x%g  frame %zu of %zu  %.2f s / %.2f s ",
+                 ts.playing ? "▶" : "❚❚", ts.speed, ts.frame + 1, ts.frames, (double)ts.t_ns / 1e9,
+                 (double)ts.end_ns / 1e9);
         style st = ui_style(ui, 16, 183, HS_ATTR_BOLD);
         if (ui->pal.colors == 0)
             st.attr |= HS_ATTR_REVERSE;

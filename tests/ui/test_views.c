@@ -849,6 +849,7 @@ static void t_speed(void *ctx, int d)
 {
     add(ctx, d > 0 ? "faster" : "slower");
 }
+static int64_t t_now_ns = 1500000000; /* the transport's clock, set by the test */
 static hs_transport_state t_state(void *ctx)
 {
     (void)ctx;
@@ -856,7 +857,7 @@ static hs_transport_state t_state(void *ctx)
                              .speed = 2,
                              .frame = 4,
                              .frames = 10,
-                             .t_ns = 1500000000,
+                             .t_ns = t_now_ns,
                              .end_ns = 3000000000};
     strcpy(st.marker, "the big allocation");
     return st;
@@ -879,6 +880,10 @@ START_TEST(replay_transport)
     hs_ui_render(ui, cv, 0);
     ck_assert_int_eq(
         find_row(cv, " REPLAY ▶ x2  frame 5 of 10  1.50 s / 3.00 s  the big allocation"), H - 1);
+    t_now_ns = 0; /* the clock keeps its unit at the start too (not "0 ns") */
+    hs_ui_render(ui, cv, 1);
+    ck_assert_int_eq(find_row(cv, "frame 5 of 10  0.00 s / 3.00 s"), H - 1);
+    t_now_ns = 1500000000;
     /* Seeking back publishes an earlier frame: it is shown. */
     feed_seq(ui, 2);
     ck_assert_uint_eq(hs_ui_shown_seq(ui), 2);
