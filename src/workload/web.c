@@ -13,8 +13,10 @@
  * the live heap swells at the peak and drains at the trough, the pacer's goal
  * follows it, and at the trough the scavenger returns what the peak left.
  * With pace=1 the P waits for the wall clock to reach each arrival (its P
- * released meanwhile, as an idle server's); with pace=0 it runs the schedule
- * as fast as it can.  Either way the same seed gives the same requests.
+ * released meanwhile, as an idle server's), and time the world was stopped
+ * (a pause, a step, Ctrl-Z) is forgiven, not caught up (pace.c); with
+ * pace=0 it runs the schedule as fast as it can.  Either way the same seed
+ * gives the same requests.
  *
  * One request, built when it arrives:
  *   1. a request struct, kept in a goroutine slot while in flight;
