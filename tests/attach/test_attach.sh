@@ -141,7 +141,7 @@ run --headless --attach "$tpid" --duration 1s --record "$tmp/attached.hsr"
 [ "$rc" -eq 0 ] || fail "headless attach --record: exit $rc: $(cat "$tmp/err")"
 frames=$(sed -n 's/^heapscope: recorded \([0-9]*\) frames to .*/\1/p' "$tmp/err")
 [ -n "$frames" ] && [ "$frames" -ge 5 ] || fail "headless attach --record: $(cat "$tmp/err")"
-run --replay "$tmp/attached.hsr" --screenshot "$tmp/attached.txt" --at "$((frames - 1))"
+run --replay "$tmp/attached.hsr" --screenshot "$tmp/attached.txt" --at "$frames"
 [ "$rc" -eq 0 ] || fail "replay of an attached recording: exit $rc: $(cat "$tmp/err")"
 grep -q "pid $tpid" "$tmp/attached.txt" || fail "the attached recording's frame does not name the program: $(head -3 "$tmp/attached.txt")"
 
