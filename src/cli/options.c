@@ -480,7 +480,7 @@ static const opt_spec specs[] = {
     {NULL, "gctrace", optional_argument, OPT_GCTRACE, "LEVEL",
      "one Go-format gctrace line per cycle on stderr", set_gctrace, IN_HEADLESS},
     {NULL, "stats-json", REQ, OPT_STATS_JSON, "FILE",
-     "final statistics as JSON, runtime/metrics names", set_stats_json,
+     "JSON statistics, runtime/metrics names; -: stdout", set_stats_json,
      IN_HEADLESS | IN_ATTACH_HEADLESS},
     {"Recording and replay:", "record", REQ, 'r', "FILE", "record the session", set_record,
      IN_RUNTIME | IN_ANY_ATTACH},

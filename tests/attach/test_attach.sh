@@ -135,6 +135,12 @@ done
 assert d["/gc/cycles/forced:gc-cycles"] >= 2 and d["/memory/classes/total:bytes"] is None, d' \
     "$tmp/stats.json" || fail "--stats-json: not JSON, too few objects or forced cycles, or a 0 for what is not read"
 
+# --stats-json -: the JSON alone on stdout, the summary on stderr.
+run --headless --attach "$tpid" --duration 1s --stats-json -
+[ "$rc" -eq 0 ] || fail "headless attach --stats-json -: exit $rc: $(cat "$tmp/err")"
+grep -q "^GC cycles" "$tmp/err" || fail "headless attach --stats-json -: no summary on stderr: $(cat "$tmp/err")"
+/usr/bin/python3 -m json.tool "$tmp/out" >/dev/null || fail "headless attach --stats-json -: stdout is not JSON alone"
+
 # Recorded while attached: the recording replays and exports as a simulated
 # one does, its frames the program's (the snapshot's source says attach).
 run --headless --attach "$tpid" --duration 1s --record "$tmp/attached.hsr"
