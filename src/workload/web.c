@@ -283,11 +283,14 @@ static void web_report(const void *shared, const int64_t *values, FILE *out)
                  "GCs\n");
     for (uint64_t i = sh->nsamples - n; i < sh->nsamples; i++) {
         const web_sample *s = &sh->samples[i % MAX_SAMPLES];
+        char goal[24] = "      none"; /* GOGC=off and no limit: no goal */
+        if (s->next_gc != UINT64_MAX)
+            snprintf(goal, sizeof goal, "%6.1f MiB", wl_mib(s->next_gc));
         fprintf(out,
-                "  %7.1fs %6.1fs  %3.0f%%  %9" PRIu64 "  %6.1f MiB %6.1f MiB %6.1f MiB %5.1f MiB "
+                "  %7.1fs %6.1fs  %3.0f%%  %9" PRIu64 "  %6.1f MiB %s %6.1f MiB %5.1f MiB "
                 "%4" PRIu32 "\n",
-                s->t_s, s->wall_s, 100 * s->load, s->inflight, wl_mib(s->heap_alloc),
-                wl_mib(s->next_gc), wl_mib(s->heap_idle), wl_mib(s->released), s->numgc);
+                s->t_s, s->wall_s, 100 * s->load, s->inflight, wl_mib(s->heap_alloc), goal,
+                wl_mib(s->heap_idle), wl_mib(s->released), s->numgc);
     }
     uint64_t lookups = sh->hits + sh->misses;
     fprintf(out,
