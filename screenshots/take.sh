@@ -56,7 +56,7 @@ shot heap heap 6s
 shot central central 6s
 shot procs ps 6s
 shot timeline timeline 7.5s
-shot step-mark heap $((frames - 1))
+shot step-mark heap "$frames"
 "$bin" --replay "$rec" --export-cast "$out/tour.cast" --size 160x48
 
 # ---- 3. the same screens without color, from the terminal ----------------------------------------

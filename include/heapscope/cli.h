@@ -153,8 +153,9 @@ const char *hs_run_mode_phrase(hs_run_mode mode);
 /* ---- the headless session (src/cli/session.c and friends) ------------------ */
 
 /* --headless: build the runtime from o, run the workload, write the
- * workload's own lines and the summary to out (and --stats-json), messages
- * and --gctrace lines to err.  Returns the exit status of DESIGN.md: 0 ok,
+ * workload's own lines and the summary to out (to err when --stats-json is
+ * "-", which writes the JSON to out alone), messages and --gctrace lines to
+ * err.  Returns the exit status of DESIGN.md: 0 ok,
  * 1 runtime failure (out of memory, a failed workload check, the verifier),
  * 2 bad usage (a bad workload spec, an unwritable --stats-json). */
 int hs_session_run(const hs_options *o, FILE *out, FILE *err);

@@ -38,6 +38,8 @@
 
 #include "attach/attachint.h"
 
+#define CAP_SYS_PTRACE_BIT 19 /* linux/capability.h's CAP_SYS_PTRACE */
+
 #define MIN_MINOR 19
 #define MAX_MINOR 26
 #define EVENTS_CAP 1024
@@ -125,17 +127,61 @@ static int ptrace_scope(void)
     return v;
 }
 
+/* Does heapscope hold CAP_SYS_PTRACE in its effective set?  (Bit 19 of
+ * CapEff in /proc/self/status.) */
+static bool has_cap_sys_ptrace(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    unsigned long long eff = 0;
+    bool found = false;
+    if (f == NULL)
+        return false;
+    while (!found && fgets(line, sizeof line, f) != NULL)
+        found = sscanf(line, "CapEff: %llx", &eff) == 1;
+    fclose(f);
+    return found && (eff >> CAP_SYS_PTRACE_BIT & 1) != 0;
+}
+
+void attach_permission_sentence(char *why, size_t n, int pid, int scope, bool root,
+                                bool cap_ptrace)
+{
+    if (scope == 3) {
+        snprintf(why, n,
+                 "heapscope may not read process %d: /proc/sys/kernel/yama/ptrace_scope is 3, "
+                 "which lets no process read another, root included, until a reboot",
+                 pid);
+    } else if (cap_ptrace) {
+        snprintf(why, n,
+                 "heapscope may not read process %d although it holds CAP_SYS_PTRACE: the "
+                 "process may be in another user or PID namespace than heapscope (a "
+                 "container's), hold capabilities heapscope lacks, or be protected by a "
+                 "security module (AppArmor, SELinux) or a sandbox; run heapscope inside the "
+                 "process's container",
+                 pid);
+    } else if (root) {
+        snprintf(why, n,
+                 "heapscope may not read process %d: it runs as root but without "
+                 "CAP_SYS_PTRACE, which reading another program needs (a container drops it "
+                 "unless started with --cap-add SYS_PTRACE); or run heapscope as the "
+                 "process's user",
+                 pid);
+    } else {
+        char s[48] = "";
+        if (scope >= 0)
+            snprintf(s, sizeof s, " (it is %d)", scope);
+        snprintf(why, n,
+                 "heapscope may not read process %d: reading another program needs the same "
+                 "user and /proc/sys/kernel/yama/ptrace_scope at 0%s or 1 for a child, or "
+                 "CAP_SYS_PTRACE (run as root)",
+                 pid, s);
+    }
+}
+
 static hs_attach_status refuse_permission(const hs_attach *a, char *why, size_t n)
 {
-    int scope = ptrace_scope();
-    char s[48] = "";
-    if (scope >= 0)
-        snprintf(s, sizeof s, " (it is %d)", scope);
-    snprintf(why, n,
-             "heapscope may not read process %d: reading another program needs the same user "
-             "and /proc/sys/kernel/yama/ptrace_scope at 0%s or 1 for a child, or CAP_SYS_PTRACE "
-             "(run as root)",
-             (int)a->pid, s);
+    attach_permission_sentence(why, n, (int)a->pid, ptrace_scope(), geteuid() == 0,
+                               has_cap_sys_ptrace());
     return HS_ATTACH_BAD;
 }
 

@@ -288,6 +288,12 @@ uint32_t frame_phase(const rframe *f);
  * bits at bits (rspan.bits' layout), as fill.c's opening comment decides. */
 void span_cells(const rspan *r, const uint8_t *bits, uint8_t *cells);
 
+/* Why process pid may not be read, in one sentence, for a heapscope that
+ * runs as root (euid 0) or not, holds CAP_SYS_PTRACE or not, under Yama's
+ * ptrace_scope (-1: no Yama): the advice fits who is asking. */
+void attach_permission_sentence(char *why, size_t n, int pid, int scope, bool root,
+                                bool cap_ptrace);
+
 /* The snapshot of f, reserved from and published to pub; returns its torn
  * span count, or -1 when out of memory. */
 long fill_publish(const rframe *f, fill_ctx *c, hs_snapshot_publisher *pub);

@@ -6,7 +6,8 @@
  *   1. block SIGINT, SIGTERM and SIGHUP before any thread starts (the UI, or
  *      the headless loop below, takes them);
  *   2. headless with --stats-json: open the file now, so a path that cannot
- *      be written is bad usage found before attaching (exit 2);
+ *      be written is bad usage found before attaching (exit 2); with "-"
+ *      the JSON goes to stdout and the summary to stderr;
  *   3. open the program (src/attach/): a process that is not there, not Go,
  *      of an unsupported version, stripped, or not ours to read is refused
  *      with its sentence (exit 2); only then, without --headless, is
@@ -48,7 +49,8 @@
 
 typedef struct attached {
     const hs_options *o;
-    FILE *out, *err;
+    FILE *out, *err; /* out: the summary */
+    FILE *std_out;   /* standard output, where --stats-json - writes */
     FILE *json;
     hs_attach *a;
     hs_snapshot_publisher *pub;
@@ -183,7 +185,7 @@ static int run_headless(attached *s)
              : sig != 0 ? "stopped by a signal"
                         : "attached for --duration");
     collect(s, &st, label, outcome);
-    int rc = cli_report(s->out, s->err, &s->json, s->o->stats_json, &st);
+    int rc = cli_report(s->o, s->out, s->err, &s->json, &st);
     return rc != 0 || sig == 0 ? rc : EXIT_SIGNAL_BASE + sig; /* as a shell reports a signal */
 }
 
@@ -191,7 +193,7 @@ static int run_headless(attached *s)
 
 static int start(attached *s)
 {
-    int rc = s->o->headless ? cli_open_json(s->o, s->err, &s->json) : 0;
+    int rc = s->o->headless ? cli_open_json(s->o, s->std_out, s->err, &s->json) : 0;
     if (rc != 0)
         return rc;
     hs_attach_opts ao = {.pid = s->o->attach_pid,
@@ -247,7 +249,7 @@ int hs_attach_run(const hs_options *o, FILE *out, FILE *err)
     hs_options opts = *o;
     if (!opts.fps_given)
         opts.fps = ATTACH_FPS_DEFAULT;
-    attached s = {.o = &opts, .out = out, .err = err};
+    attached s = {.o = &opts, .out = cli_json_is_stdout(o) ? err : out, .std_out = out, .err = err};
     sigset_t old;
     sigemptyset(&s.sigs);
     sigaddset(&s.sigs, SIGINT);
@@ -261,8 +263,7 @@ int hs_attach_run(const hs_options *o, FILE *out, FILE *err)
     rc = rc != 0 ? rc : rrc;
     hs_attach_close(s.a); /* stops the reader first */
     hs_snapshot_publisher_free(s.pub);
-    if (s.json != NULL)
-        fclose(s.json);
+    cli_close_json(&opts, s.json);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc;
 }

@@ -362,14 +362,18 @@ static bool set_screenshot(opt_ctx *c)
     return get_path(c, &c->o->screenshot);
 }
 
-/* A frame number (0, 1, ...) or a time into the recording (2.5s). */
+/* A frame number counted from 1, as the replay's status line counts them
+ * ("frame 1 of 162"), or a time into the recording (2.5s). */
 static bool set_at(opt_ctx *c)
 {
     int64_t frame;
     uint64_t ns;
-    if (hs_parse_int(c->arg, 0, INT64_MAX, &frame) != HS_PARSE_OK &&
-        hs_parse_duration(c->arg, &ns) != HS_PARSE_OK)
+    bool is_frame = hs_parse_int(c->arg, 0, INT64_MAX, &frame) == HS_PARSE_OK;
+    if (!is_frame && hs_parse_duration(c->arg, &ns) != HS_PARSE_OK)
         return fail(c, "'%s' is neither a frame number nor a time (try 120 or 2.5s)", c->arg);
+    if (is_frame && frame == 0)
+        return fail(c, "frames count from 1, as the status line's \"frame 1 of N\" (the first "
+                       "frame is 1, or 0s)");
     c->o->at = c->arg;
     return true;
 }
@@ -476,7 +480,7 @@ static const opt_spec specs[] = {
     {NULL, "gctrace", optional_argument, OPT_GCTRACE, "LEVEL",
      "one Go-format gctrace line per cycle on stderr", set_gctrace, IN_HEADLESS},
     {NULL, "stats-json", REQ, OPT_STATS_JSON, "FILE",
-     "final statistics as JSON, runtime/metrics names", set_stats_json,
+     "JSON statistics, runtime/metrics names; -: stdout", set_stats_json,
      IN_HEADLESS | IN_ATTACH_HEADLESS},
     {"Recording and replay:", "record", REQ, 'r', "FILE", "record the session", set_record,
      IN_RUNTIME | IN_ANY_ATTACH},
@@ -486,7 +490,7 @@ static const opt_spec specs[] = {
      set_export_cast, IN_EXPORT},
     {NULL, "screenshot", REQ, OPT_SCREENSHOT, "FILE",
      "with --replay: one frame as .txt/.ansi/.svg/.html", set_screenshot, IN_EXPORT},
-    {NULL, "at", REQ, OPT_AT, "TIME|FRAME", "which frame --screenshot takes", set_at, IN_EXPORT},
+    {NULL, "at", REQ, OPT_AT, "TIME|FRAME", "which frame (from 1) or time; default: first", set_at, IN_EXPORT},
     {NULL, "size", REQ, OPT_SIZE, "COLSxROWS", "terminal size for exports", set_size, IN_EXPORT},
     {"A running Go program:", "attach", REQ, OPT_ATTACH, "PID",
      "show a running Go program's real heap", set_attach, IN_ANY_ATTACH},

@@ -14,7 +14,10 @@
  * frame into the cast at its recorded time, with a marker at every GC phase
  * change (from the frames' events, each once) and every user marker; or the
  * one frame --at names into a screenshot, after the minute before it was fed
- * so the timeline and the fades show what they would have live.
+ * so the timeline and the fades show what they would have live.  --at counts
+ * frames from 1, as the status line does ("frame 1 of 162"), and takes a
+ * time up to the recording's length as the status line shows it, rounded to
+ * the hundredth of a second.
  */
 #include <config.h>
 
@@ -38,6 +41,7 @@
 #define DEFAULT_ROWS 48
 #define HISTORY_NS 60000000000LL /* what a screenshot's views get to see before */
 #define NEXT_GC_SEARCH 20000     /* frames G looks ahead */
+#define AT_ROUNDING_NS 5000000LL /* half the status line's 0.01 s: --at this near the end is the end */
 
 static int64_t mono_ns(void)
 {
@@ -413,7 +417,8 @@ static bool feed(exporter *x, size_t i, const hs_snapshot **out)
     return true;
 }
 
-/* The frame --at names: a frame number, or the frame at that time. */
+/* The frame --at names (0-based): a frame number counted from 1, or the
+ * frame at that time; n when it is past the end. */
 static size_t at_frame(const exporter *x)
 {
     size_t n = hs_recording_frames(x->rec);
@@ -421,12 +426,15 @@ static size_t at_frame(const exporter *x)
         return 0;
     int64_t f;
     uint64_t ns;
-    if (hs_parse_int(x->o->at, 0, INT64_MAX, &f) == HS_PARSE_OK)
-        return (size_t)f < n ? (size_t)f : n; /* n: out of range */
-    if (hs_parse_duration(x->o->at, &ns) != HS_PARSE_OK)
+    if (hs_parse_int(x->o->at, 1, INT64_MAX, &f) == HS_PARSE_OK)
+        return (size_t)f <= n ? (size_t)f - 1 : n;
+    if (hs_parse_duration(x->o->at, &ns) != HS_PARSE_OK || ns > (uint64_t)INT64_MAX / 2)
         return n;
-    if ((int64_t)ns > hs_recording_frame_time(x->rec, n - 1) - x->t0)
+    int64_t end = hs_recording_frame_time(x->rec, n - 1) - x->t0;
+    if ((int64_t)ns > end + AT_ROUNDING_NS)
         return n;
+    if ((int64_t)ns >= end - AT_ROUNDING_NS)
+        return n - 1; /* the length as shown: the last frame, however close the one before */
     return hs_recording_frame_at(x->rec, x->t0 + (int64_t)ns);
 }
 
@@ -440,7 +448,8 @@ static int screenshot(exporter *x)
     }
     size_t n = hs_recording_frames(x->rec), i = at_frame(x);
     if (i >= n) {
-        fprintf(x->err, "heapscope: --at: '%s' is past the end of the recording (%zu frames, %.2f s)\n",
+        fprintf(x->err,
+                "heapscope: --at: '%s' is past the end of the recording (frames 1 to %zu, %.2f s)\n",
                 x->o->at, n, (double)(hs_recording_frame_time(x->rec, n - 1) - x->t0) / 1e9);
         return EXIT_USAGE;
     }

@@ -5,7 +5,9 @@
  * hs_session_run, step by step:
  *   1. parse the workload spec (bad spec: one sentence, exit 2);
  *   2. open --stats-json for writing now, so a path that cannot be written is
- *      bad usage reported before the run, not after it (exit 2);
+ *      bad usage reported before the run, not after it (exit 2); "-" is
+ *      standard output, and then the workload's report and the summary go
+ *      to stderr, so what stdout carries is the JSON alone;
  *   3. build the runtime's config from the options: Ps, GOGC, the limits,
  *      marking, the verifier, enough globals for the workload, and on_cycle;
  *   4. start the mutators and, until they finish, sample HeapAlloc and
@@ -40,7 +42,8 @@
 
 typedef struct session {
     const hs_options *o;
-    FILE *out, *err;
+    FILE *out, *err; /* out: the workload's report and the summary */
+    FILE *std_out;   /* standard output, where --stats-json - writes */
     hs_workload *w;
     FILE *json; /* --stats-json, or NULL */
     hs_runtime *rt;
@@ -90,12 +93,17 @@ static int parse_workload(session *s)
     return cli_parse_workload(s->o, s->err, &s->w, s->workload, sizeof s->workload);
 }
 
-int cli_open_json(const hs_options *o, FILE *err, FILE **json)
+bool cli_json_is_stdout(const hs_options *o)
+{
+    return o->stats_json != NULL && strcmp(o->stats_json, "-") == 0;
+}
+
+int cli_open_json(const hs_options *o, FILE *out, FILE *err, FILE **json)
 {
     *json = NULL;
     if (o->stats_json == NULL)
         return 0;
-    *json = fopen(o->stats_json, "w");
+    *json = cli_json_is_stdout(o) ? out : fopen(o->stats_json, "w");
     if (*json != NULL)
         return 0;
     fprintf(err, "heapscope: --stats-json: cannot write '%s': %s\n", o->stats_json,
@@ -103,9 +111,18 @@ int cli_open_json(const hs_options *o, FILE *err, FILE **json)
     return EXIT_USAGE;
 }
 
+int cli_close_json(const hs_options *o, FILE *json)
+{
+    if (json == NULL)
+        return 0;
+    if (cli_json_is_stdout(o))
+        return fflush(json) != 0 || ferror(json);
+    return fclose(json) != 0;
+}
+
 static int open_json(session *s)
 {
-    return cli_open_json(s->o, s->err, &s->json);
+    return cli_open_json(s->o, s->std_out, s->err, &s->json);
 }
 
 static int start_runtime(session *s)
@@ -281,7 +298,7 @@ static int report_failures(session *s, const hs_workload_result *res, const hs_r
     return rc;
 }
 
-int cli_report(FILE *out, FILE *err, FILE **json, const char *json_path, const hs_run_stats *st)
+int cli_report(const hs_options *o, FILE *out, FILE *err, FILE **json, const hs_run_stats *st)
 {
     hs_summary_print(out, st);
     if (fflush(out) != 0 || ferror(out)) {
@@ -291,17 +308,20 @@ int cli_report(FILE *out, FILE *err, FILE **json, const char *json_path, const h
     if (*json == NULL)
         return 0;
     int bad = hs_stats_json_write(*json, st);
-    bad |= fclose(*json);
+    bad |= cli_close_json(o, *json);
     *json = NULL;
     if (bad == 0)
         return 0;
-    fprintf(err, "heapscope: --stats-json: could not write '%s'\n", json_path);
+    if (cli_json_is_stdout(o))
+        fputs("heapscope: --stats-json: could not write to standard output\n", err);
+    else
+        fprintf(err, "heapscope: --stats-json: could not write '%s'\n", o->stats_json);
     return EXIT_RUNTIME;
 }
 
 static int write_outputs(session *s, const hs_run_stats *st)
 {
-    return cli_report(s->out, s->err, &s->json, s->o->stats_json, st);
+    return cli_report(s->o, s->out, s->err, &s->json, st);
 }
 
 static int run(session *s)
@@ -329,14 +349,13 @@ static int run(session *s)
 
 int hs_session_run(const hs_options *o, FILE *out, FILE *err)
 {
-    session s = {.o = o, .out = out, .err = err};
+    session s = {.o = o, .out = cli_json_is_stdout(o) ? err : out, .std_out = out, .err = err};
     pthread_mutex_init(&s.lock, NULL);
     int rc = run(&s);
     stop_recording(&s); /* when the run ended early */
     hs_runtime_free(s.rt);
     hs_snapshotter_free(s.ss);
-    if (s.json != NULL)
-        fclose(s.json);
+    cli_close_json(o, s.json);
     hs_workload_free(s.w);
     pthread_mutex_destroy(&s.lock);
     return rc;

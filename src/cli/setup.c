@@ -13,7 +13,7 @@
 
 int cli_parse_workload(const hs_options *o, FILE *err, hs_workload **w, char *name, size_t n)
 {
-    char why[256];
+    char why[768]; /* a trace's sentence names its path and, when missing, another */
     if (hs_workload_parse(o->workload, w, why, sizeof why) == HS_WORKLOAD_OK) {
         hs_workload_format(*w, name, n);
         return 0;

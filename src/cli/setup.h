@@ -24,14 +24,21 @@ int cli_parse_workload(const hs_options *o, FILE *err, hs_workload **w, char *na
  * the globals w needs, background threads on.  Hooks are left to the caller. */
 hs_config cli_config(const hs_options *o, const hs_workload *w);
 int cli_start_runtime(const hs_config *cfg, FILE *err, hs_runtime **rt);
-/* Open --stats-json for writing now (NULL when not given): 0, or 2 with
- * the sentence on err. */
-int cli_open_json(const hs_options *o, FILE *err, FILE **json);
+/* Is --stats-json "-", standard output?  Then the human-readable report
+ * (the workload's lines, the summary) goes to stderr instead, so stdout
+ * carries the JSON alone. */
+bool cli_json_is_stdout(const hs_options *o);
+/* Open --stats-json for writing now (NULL when not given; out for "-"): 0,
+ * or 2 with the sentence on err. */
+int cli_open_json(const hs_options *o, FILE *out, FILE *err, FILE **json);
+/* Close what cli_open_json opened (standard output is only flushed);
+ * nonzero when the writes failed. */
+int cli_close_json(const hs_options *o, FILE *json);
 /* VmHWM from a /proc/.../status file, in bytes; 0 when unknown. */
 uint64_t cli_peak_rss(const char *status_path);
 /* The summary on out, and the JSON into *json (closed, and set to NULL)
  * when there is one; the exit status of a failed write (1), or 0. */
-int cli_report(FILE *out, FILE *err, FILE **json, const char *json_path, const hs_run_stats *st);
+int cli_report(const hs_options *o, FILE *out, FILE *err, FILE **json, const hs_run_stats *st);
 /* Can --record's file be written (when given)?  0, or 2 with the sentence
  * on err; checked before the live view asks for a terminal, and leaves no
  * file behind. */

@@ -17,9 +17,12 @@
 #include "heapscope/trace.h"
 #include "tracer/varint.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,13 +122,82 @@ hs_trace_reader *hs_trace_open_mem(const void *buf, size_t len, char *why, size_
     return r;
 }
 
+/* Is name "base.<pid>"? */
+static bool is_pid_file(const char *name, const char *base, size_t blen)
+{
+    if (strncmp(name, base, blen) != 0 || name[blen] != '.' || name[blen + 1] == '\0')
+        return false;
+    for (const char *p = name + blen + 1; *p != '\0'; p++)
+        if (*p < '0' || *p > '9')
+            return false;
+    return true;
+}
+
+/* The files PATH.<pid> beside a missing PATH: the recorder writes one for
+ * every traced process but the first, so a program started through a shell
+ * or a shim that exec'd it leaves only those.  How many, and in largest
+ * (as PATH is written: its directory part kept) the biggest of them. */
+static size_t pid_files(const char *path, char *largest, size_t n)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash != NULL ? slash + 1 : path;
+    int dlen = slash != NULL ? (int)(slash - path) + 1 : 0; /* with the '/' */
+    char dir[PATH_MAX] = ".";
+    if (dlen > 0)
+        snprintf(dir, sizeof dir, "%.*s", dlen, path);
+    DIR *d = opendir(dir);
+    size_t count = 0;
+    off_t best = -1;
+    if (d == NULL || *base == '\0') {
+        if (d != NULL)
+            closedir(d);
+        return 0;
+    }
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        struct stat st;
+        if (!is_pid_file(e->d_name, base, strlen(base)) ||
+            fstatat(dirfd(d), e->d_name, &st, 0) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        count++;
+        if (st.st_size > best) {
+            best = st.st_size;
+            snprintf(largest, n, "%.*s%s", dlen, path, e->d_name);
+        }
+    }
+    closedir(d);
+    return count;
+}
+
+/* Why path cannot be opened (errno set by open), and where the trace may be. */
+static void fail_open(const char *path, char *why, size_t n)
+{
+    int err = errno;
+    char largest[PATH_MAX];
+    size_t count = err == ENOENT ? pid_files(path, largest, sizeof largest) : 0;
+    if (count == 1)
+        fail(why, n,
+             "cannot read it: %s, but %s is there (a process started by exec or fork from "
+             "the traced one writes %s.<pid>): replay that one",
+             strerror(err), largest, path);
+    else if (count > 1)
+        fail(why, n,
+             "cannot read it: %s, but %zu files %s.<pid> are there, %s the largest "
+             "(processes started by exec or fork from the traced one write them): replay "
+             "one of them",
+             strerror(err), count, path, largest);
+    else
+        fail(why, n, "cannot read it: %s", strerror(err));
+}
+
 /* The whole file, mapped read-only; NULL (why set) when it cannot be. */
 static void *map_file(const char *path, size_t *len, char *why, size_t n)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     void *p = NULL;
-    if (fd < 0 || fstat(fd, &st) != 0) {
+    if (fd < 0) {
+        fail_open(path, why, n);
+    } else if (fstat(fd, &st) != 0) {
         fail(why, n, "cannot read it: %s", strerror(errno));
     } else if (!S_ISREG(st.st_mode)) {
         fail(why, n, "not a regular file");

@@ -11,8 +11,9 @@
  *      in the P's global, like an append-only log or a cache that is never
  *      evicted.
  * With rate > 0 the Ps leak `rate` bytes per second between them, keeping to
- * the wall clock (mut_pace), so the growth can be watched and a 10-second
- * run does not take the machine's memory; rate=0 leaks as fast as it can.
+ * the wall clock (mut_pace, which forgives time the world was stopped), so
+ * the growth can be watched and a 10-second run does not take the machine's
+ * memory; rate=0 leaks as fast as it can.
  *
  * Checks: every leaked object holds the fill pattern of (P, number); each
  * step checks one leaked object picked at random (the chunk addresses are

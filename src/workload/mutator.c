@@ -220,7 +220,7 @@ bool mut_pace(mut_ctx *c, int64_t at_ns)
     for (;;) {
         if (!mut_running(c))
             return false;
-        int64_t ahead = at_ns - mut_clock(c);
+        int64_t ahead = wl_pace_ahead(&c->pace, at_ns, mut_clock(c));
         if (ahead < PACE_SLACK_NS)
             return true;
         struct timespec ts = to_timespec(ahead < PACE_SLICE_NS ? ahead : PACE_SLICE_NS);

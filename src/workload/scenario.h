@@ -42,6 +42,7 @@
 
 #include "heapscope/runtime.h"
 #include "heapscope/workload.h"
+#include "workload/pace.h"
 
 #define WL_MAX_PARAMS 10
 
@@ -139,6 +140,7 @@ struct mut_ctx {
     uint64_t seed;         /* the run's seed: derive the P's stream with wl_rand_seed(id) */
     uint64_t ops, checks_passed, checks_failed;
     uint64_t allocs, alloc_hash; /* mut_alloc's calls, and their sizes and types hashed */
+    wl_pace pace;                /* mut_pace's: the stopped time this P forgave */
     mut_run *run;
 };
 
@@ -163,7 +165,9 @@ int64_t mut_clock(const mut_ctx *c);
 /* Sleep, with c's P released, until mut_clock reaches at_ns: a paced
  * scenario keeps its own schedule (virtual time) and waits here for the wall
  * clock, so what it allocates does not depend on how fast it runs.  Returns
- * at once when the clock is past at_ns; false when the run should stop. */
+ * at once when the clock is past at_ns; false when the run should stop.
+ * Time the P could not run for (the world stopped, the process suspended)
+ * is forgiven past a bound, not caught up (pace.c). */
 bool mut_pace(mut_ctx *c, int64_t at_ns);
 
 #endif

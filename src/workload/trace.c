@@ -24,7 +24,8 @@
  *
  * Pace: speed=1 replays at the program's own pace, speed=X X times as
  * fast (trace time / X), speed=0 as fast as the heap allows.  A P that is
- * ahead sleeps with its P released.
+ * ahead sleeps with its P released (mut_pace), and time the world was
+ * stopped is forgiven, not caught up (pace.c).
  *
  * Checks: every object of 8 bytes or more carries its slot and sequence in
  * its first word, checked when it is dropped: an object the collector freed
@@ -48,11 +49,9 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define CHUNK 1024 /* slots per chunk object */
 #define NS_PER_S 1000000000LL
-#define SLEEP_SLICE_NS 10000000LL       /* a sleeping P looks at the stop flag this often */
 #define TAG_MAGIC 0x7472616365000000ULL /* "trace" */
 #define MILLION 1000000                 /* decimals are kept in millionths */
 
@@ -75,7 +74,7 @@ typedef struct tr_shared {
     const tr_plan *plan;           /* P 0, before the first barrier */
     uint32_t *seq;                 /* [nslots], atomic: operations run on each slot */
     uint8_t *tagged;               /* [nslots]: the slot's object carries a tag */
-    int64_t start_ns;              /* P 0, before the first barrier */
+    int64_t start_ns;              /* P 0, before the first barrier: mut_clock's reading */
     bool ready;                    /* P 0, before the first barrier */
     int nprocs;                    /* init */
     int active;                    /* atomic: Ps still in run(); the last frees seq and tagged */
@@ -85,13 +84,6 @@ typedef struct tr_shared {
 typedef struct tr_count {
     uint64_t allocs, bytes, frees;
 } tr_count;
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
-}
 
 static uint64_t tag_of(uint32_t slot, uint32_t seq)
 {
@@ -135,19 +127,11 @@ static void setup(mut_ctx *c, tr_shared *sh)
         !make_table(c, pl->nslots))
         return;
     sh->plan = pl;
-    sh->start_ns = now_ns();
+    sh->start_ns = mut_clock(c);
     sh->ready = true;
 }
 
 /* ---- one operation ------------------------------------------------------------------ */
-
-static void sleep_released(mut_ctx *c, int64_t ns)
-{
-    struct timespec ts = {.tv_sec = ns / NS_PER_S, .tv_nsec = ns % NS_PER_S};
-    hs_p_release(c->pp);
-    nanosleep(&ts, NULL);
-    hs_p_acquire(c->pp);
-}
 
 /* Wait for op's time; false when the run stops first. */
 static bool pace(mut_ctx *c, const tr_shared *sh, const tr_op *op)
@@ -155,13 +139,7 @@ static bool pace(mut_ctx *c, const tr_shared *sh, const tr_op *op)
     int64_t speed = c->values[P_SPEED]; /* millionths */
     if (speed == 0)
         return true;
-    int64_t due = sh->start_ns + (int64_t)((double)op->t_ns * MILLION / (double)speed);
-    for (int64_t now = now_ns(); now < due; now = now_ns()) {
-        if (!mut_running(c))
-            return false;
-        sleep_released(c, due - now < SLEEP_SLICE_NS ? due - now : SLEEP_SLICE_NS);
-    }
-    return true;
+    return mut_pace(c, sh->start_ns + (int64_t)((double)op->t_ns * MILLION / (double)speed));
 }
 
 static bool slot_ready(const tr_shared *sh, uint32_t slot, uint32_t seq)

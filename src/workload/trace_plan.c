@@ -339,7 +339,7 @@ static tr_plan *plan_records(const char *path, hs_trace_reader *r, char *why, si
 
 tr_plan *tr_plan_load(const char *path, char *why, size_t n)
 {
-    char inner[256];
+    char inner[512];
     hs_trace_reader *r = hs_trace_open(path, inner, sizeof inner);
     if (r == NULL) {
         say(why, n, "trace '%.200s': %s", path, inner);

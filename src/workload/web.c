@@ -13,8 +13,10 @@
  * the live heap swells at the peak and drains at the trough, the pacer's goal
  * follows it, and at the trough the scavenger returns what the peak left.
  * With pace=1 the P waits for the wall clock to reach each arrival (its P
- * released meanwhile, as an idle server's); with pace=0 it runs the schedule
- * as fast as it can.  Either way the same seed gives the same requests.
+ * released meanwhile, as an idle server's), and time the world was stopped
+ * (a pause, a step, Ctrl-Z) is forgiven, not caught up (pace.c); with
+ * pace=0 it runs the schedule as fast as it can.  Either way the same seed
+ * gives the same requests.
  *
  * One request, built when it arrives:
  *   1. a request struct, kept in a goroutine slot while in flight;
@@ -281,11 +283,14 @@ static void web_report(const void *shared, const int64_t *values, FILE *out)
                  "GCs\n");
     for (uint64_t i = sh->nsamples - n; i < sh->nsamples; i++) {
         const web_sample *s = &sh->samples[i % MAX_SAMPLES];
+        char goal[24] = "      none"; /* GOGC=off and no limit: no goal */
+        if (s->next_gc != UINT64_MAX)
+            snprintf(goal, sizeof goal, "%6.1f MiB", wl_mib(s->next_gc));
         fprintf(out,
-                "  %7.1fs %6.1fs  %3.0f%%  %9" PRIu64 "  %6.1f MiB %6.1f MiB %6.1f MiB %5.1f MiB "
+                "  %7.1fs %6.1fs  %3.0f%%  %9" PRIu64 "  %6.1f MiB %s %6.1f MiB %5.1f MiB "
                 "%4" PRIu32 "\n",
-                s->t_s, s->wall_s, 100 * s->load, s->inflight, wl_mib(s->heap_alloc),
-                wl_mib(s->next_gc), wl_mib(s->heap_idle), wl_mib(s->released), s->numgc);
+                s->t_s, s->wall_s, 100 * s->load, s->inflight, wl_mib(s->heap_alloc), goal,
+                wl_mib(s->heap_idle), wl_mib(s->released), s->numgc);
     }
     uint64_t lookups = sh->hits + sh->misses;
     fprintf(out,

@@ -549,6 +549,26 @@ START_TEST(test_permission_refused)
 }
 END_TEST
 
+/* The refusal's advice fits who is asking: root with CAP_SYS_PTRACE is not
+ * told to run as root. */
+START_TEST(test_permission_sentence)
+{
+    char why[512];
+    attach_permission_sentence(why, sizeof why, 1, 1, true, true);
+    ck_assert_msg(strstr(why, "run as root") == NULL && strstr(why, "namespace") != NULL &&
+                      strstr(why, "process 1 ") != NULL,
+                  "%s", why);
+    attach_permission_sentence(why, sizeof why, 1, -1, true, false);
+    ck_assert_msg(strstr(why, "run as root") == NULL && strstr(why, "without CAP_SYS_PTRACE"),
+                  "%s", why);
+    attach_permission_sentence(why, sizeof why, 1, 3, true, true);
+    ck_assert_msg(strstr(why, "ptrace_scope is 3") != NULL, "%s", why);
+    attach_permission_sentence(why, sizeof why, 7, 1, false, false);
+    ck_assert_msg(strstr(why, "ptrace_scope at 0 (it is 1)") && strstr(why, "CAP_SYS_PTRACE"),
+                  "%s", why);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("attach");
@@ -565,6 +585,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_traced_refuses_freeze);
     tcase_add_test(tc, test_bad_pids);
     tcase_add_test(tc, test_permission_refused);
+    tcase_add_test(tc, test_permission_sentence);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -135,13 +135,19 @@ done
 assert d["/gc/cycles/forced:gc-cycles"] >= 2 and d["/memory/classes/total:bytes"] is None, d' \
     "$tmp/stats.json" || fail "--stats-json: not JSON, too few objects or forced cycles, or a 0 for what is not read"
 
+# --stats-json -: the JSON alone on stdout, the summary on stderr.
+run --headless --attach "$tpid" --duration 1s --stats-json -
+[ "$rc" -eq 0 ] || fail "headless attach --stats-json -: exit $rc: $(cat "$tmp/err")"
+grep -q "^GC cycles" "$tmp/err" || fail "headless attach --stats-json -: no summary on stderr: $(cat "$tmp/err")"
+/usr/bin/python3 -m json.tool "$tmp/out" >/dev/null || fail "headless attach --stats-json -: stdout is not JSON alone"
+
 # Recorded while attached: the recording replays and exports as a simulated
 # one does, its frames the program's (the snapshot's source says attach).
 run --headless --attach "$tpid" --duration 1s --record "$tmp/attached.hsr"
 [ "$rc" -eq 0 ] || fail "headless attach --record: exit $rc: $(cat "$tmp/err")"
 frames=$(sed -n 's/^heapscope: recorded \([0-9]*\) frames to .*/\1/p' "$tmp/err")
 [ -n "$frames" ] && [ "$frames" -ge 5 ] || fail "headless attach --record: $(cat "$tmp/err")"
-run --replay "$tmp/attached.hsr" --screenshot "$tmp/attached.txt" --at "$((frames - 1))"
+run --replay "$tmp/attached.hsr" --screenshot "$tmp/attached.txt" --at "$frames"
 [ "$rc" -eq 0 ] || fail "replay of an attached recording: exit $rc: $(cat "$tmp/err")"
 grep -q "pid $tpid" "$tmp/attached.txt" || fail "the attached recording's frame does not name the program: $(head -3 "$tmp/attached.txt")"
 

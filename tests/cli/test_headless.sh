@@ -116,6 +116,22 @@ EOF
     fi
 done
 
+# ---- --stats-json -: the JSON alone on stdout; the report, summary, gctrace on stderr
+abs_bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+(cd "$tmp" && "$abs_bin" --headless --workload binary-trees:depth=12 --procs 1 --seed 5 \
+    --gctrace --stats-json - >"$tmp/out" 2>"$tmp/err" </dev/null)
+rc=$?
+expect_rc 0 "--stats-json -"
+[ ! -e "$tmp/-" ] || fail "--stats-json - wrote a file named '-'"
+grep -q "^outcome       finished" "$tmp/err" || fail "--stats-json -: no summary on stderr: $(cat "$tmp/err")"
+grep -q "^stretch tree of depth 13" "$tmp/err" ||
+    fail "--stats-json -: the workload's lines are not on stderr: $(cat "$tmp/err")"
+grep -q "^gc 1 @" "$tmp/err" || fail "--stats-json -: --gctrace lines are not on stderr"
+head -c 1 "$tmp/out" | grep -q "{" || fail "--stats-json -: stdout does not start with the JSON: $(head -n 2 "$tmp/out")"
+if [ -x "$python" ]; then
+    "$python" -m json.tool "$tmp/out" >/dev/null || fail "--stats-json -: stdout is not JSON alone"
+fi
+
 # ---- Green Tea: the same workload, marked span by span, verified -----------------
 run --headless --workload binary-trees:depth=12 --procs 2 --gc greentea --verify
 expect_rc 0 --gc greentea

@@ -322,6 +322,7 @@ static const bad_case bad[] = {
     {{"--size", "10"}, "--size"},
     {{"--at", "soon", "--replay", "r"}, "--at"},
     {{"--at", "-1", "--replay", "r"}, "--at"},
+    {{"--at", "0", "--replay", "r", "--screenshot", "s.txt"}, "--at"},
     {{"--attach", "0"}, "--attach"},
     {{"--attach", "abc"}, "--attach"},
     {{"--attach", "4194305"}, "--attach"},

@@ -22,12 +22,32 @@ grep -q "^heapscope: recorded [0-9]* frames to $rec" "$tmp/err" || fail "--recor
 frames=$(sed -n 's/^heapscope: recorded \([0-9]*\) frames.*/\1/p' "$tmp/err")
 [ "${frames:-0}" -ge 20 ] || fail "--record: only ${frames:-0} frames in 2 s at 30 fps"
 # The count printed is the count the reader finds in the file (the last
-# frame, recorded as the run ends, included): frame frames-1 is the last.
+# frame, recorded as the run ends, included).  --at counts frames from 1, as
+# the status line does: frame $frames is the last, and is "frame N of N".
 run --replay "$rec" --screenshot "$tmp/x.txt" --at 99999999
-found=$(sed -n 's/.*past the end of the recording (\([0-9]*\) frames.*/\1/p' "$tmp/err")
+found=$(sed -n 's/.*past the end of the recording (frames 1 to \([0-9]*\),.*/\1/p' "$tmp/err")
 [ "$found" = "$frames" ] || fail "--record said $frames frames, the reader finds ${found:-none}: $(cat "$tmp/err")"
-run --replay "$rec" --screenshot "$tmp/x.txt" --at $((frames - 1))
-[ "$rc" = 0 ] || fail "--at $((frames - 1)), the last frame: exit $rc: $(cat "$tmp/err")"
+run --replay "$rec" --screenshot "$tmp/x.txt" --at "$frames"
+[ "$rc" = 0 ] || fail "--at $frames, the last frame: exit $rc: $(cat "$tmp/err")"
+grep -q "frame $frames of $frames " "$tmp/x.txt" ||
+    fail "--at $frames is not the last frame: $(tail -n 1 "$tmp/x.txt")"
+expect_bad --at --replay "$rec" --screenshot "$tmp/x.txt" --at $((frames + 1))
+run --replay "$rec" --screenshot "$tmp/x.txt" --at 1
+grep -q "frame 1 of $frames " "$tmp/x.txt" || fail "--at 1 is not frame 1: $(tail -n 1 "$tmp/x.txt")"
+expect_bad --at --replay "$rec" --screenshot "$tmp/x.txt" --at 0
+grep -q "count from 1" "$tmp/err" || fail "--at 0: the sentence does not say frames count from 1: $(cat "$tmp/err")"
+# No --at: the first frame.  Its status line shows the length, rounded to
+# the hundredth; that length as --at is the last frame, a hundredth more is
+# past the end.
+run --replay "$rec" --screenshot "$tmp/x.txt"
+grep -q "frame 1 of $frames " "$tmp/x.txt" || fail "no --at is not frame 1: $(tail -n 1 "$tmp/x.txt")"
+len=$(sed -n 's/.* \/ \([0-9]*\.[0-9][0-9]\) s .*/\1/p' "$tmp/x.txt")
+[ -n "$len" ] || fail "no length on the status line: $(tail -n 1 "$tmp/x.txt")"
+run --replay "$rec" --screenshot "$tmp/x.txt" --at "${len}s"
+[ "$rc" = 0 ] || fail "--at ${len}s, the length shown: exit $rc: $(cat "$tmp/err")"
+grep -q "frame $frames of $frames " "$tmp/x.txt" ||
+    fail "--at ${len}s is not the last frame: $(tail -n 1 "$tmp/x.txt")"
+expect_bad --at --replay "$rec" --screenshot "$tmp/x.txt" --at "$(awk -v l="$len" 'BEGIN { printf "%.2f", l + 0.01 }')s"
 
 # Good input but no terminal: --replay says it needs one.
 run --replay "$rec"

@@ -247,6 +247,43 @@ START_TEST(test_open_files)
 }
 END_TEST
 
+static void write_bytes(const char *dir, const char *name, size_t len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    for (size_t i = 0; i < len; i++)
+        fputc('x', f);
+    fclose(f);
+}
+
+/* FILE is missing but the traced program's children wrote FILE.<pid>: the
+ * sentence names the one there, or counts them and names the largest. */
+START_TEST(test_missing_names_pid_files)
+{
+    char why[512] = "", dir[] = "/tmp/hs-test-reader.XXXXXX", path[512];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/out.hst", dir);
+    write_bytes(dir, "out.hstx.5", 10); /* not out.hst's */
+    write_bytes(dir, "out.hst.12a", 10);
+    ck_assert_ptr_null(hs_trace_open(path, why, sizeof why));
+    ck_assert_msg(strstr(why, "is there") == NULL && strstr(why, "are there") == NULL, "%s", why);
+    write_bytes(dir, "out.hst.4242", 10);
+    ck_assert_ptr_null(hs_trace_open(path, why, sizeof why));
+    ck_assert_msg(strstr(why, "No such file") && strstr(why, "out.hst.4242 is there"), "%s", why);
+    write_bytes(dir, "out.hst.77", 100);
+    ck_assert_ptr_null(hs_trace_open(path, why, sizeof why));
+    ck_assert_msg(strstr(why, "2 files") && strstr(why, "out.hst.77 the largest"), "%s", why);
+    const char *names[] = {"out.hstx.5", "out.hst.12a", "out.hst.4242", "out.hst.77"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+END_TEST
+
 /* The example of doc/trace-format.md, byte for byte. */
 START_TEST(test_doc_example)
 {
@@ -272,6 +309,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_long_varint);
     tcase_add_test(tc, test_byte_flips);
     tcase_add_test(tc, test_open_files);
+    tcase_add_test(tc, test_missing_names_pid_files);
     suite_add_tcase(s, tc);
     return s;
 }

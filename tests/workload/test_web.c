@@ -84,6 +84,20 @@ START_TEST(test_load_rises_and_falls)
 }
 END_TEST
 
+/* GOGC=off and no memory limit: the report's heap goal column says there
+ * is none, not the runtime's "never" (UINT64_MAX bytes) as MiB. */
+START_TEST(test_no_goal_with_gogc_off)
+{
+    wl_outcome o;
+    wl_run(SPEC ",rate=2000,cache=1MiB,requests=500", 1, -1, 0, 0, &o);
+    ck_assert_msg(o.res.end == HS_END_FINISHED, "end %s (%s)", hs_workload_end_name(o.res.end),
+                  o.res.message);
+    ck_assert_msg(strstr(o.out, " MiB       none ") != NULL, "report: %s", o.out);
+    ck_assert_msg(strstr(o.out, "17592186044416") == NULL, "report: %s", o.out);
+    wl_outcome_free(&o);
+}
+END_TEST
+
 START_TEST(test_until_deadline)
 {
     wl_outcome o;
@@ -112,6 +126,7 @@ static Suite *make_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_verified);
     tcase_add_test(tc, test_load_rises_and_falls);
+    tcase_add_test(tc, test_no_goal_with_gogc_off);
     tcase_add_test(tc, test_until_deadline);
     tcase_add_test(tc, test_out_of_memory);
     suite_add_tcase(s, tc);
