@@ -41,6 +41,8 @@
 
 #include "ui/uistate.h"
 
+#define SUSPENDED_NS 1000000000LL /* a frame this late: the process was stopped */
+
 static struct termios crash_termios; /* see above */
 static volatile sig_atomic_t crash_termios_saved;
 
@@ -397,7 +399,10 @@ int hs_ui_run(hs_snapshot_publisher *pub, const hs_control *ctl, const hs_ui_opt
             break;
         if (now >= next) {
             int64_t late = (now - next) / period;
-            if (late > 0)
+            /* Late by more than a second: the process was stopped (Ctrl-Z,
+             * SIGSTOP, a debugger), not slow; frames it was not there to
+             * draw are not drops. */
+            if (late > 0 && now - next <= SUSPENDED_NS)
                 hs_ui_count_dropped(ui, (uint64_t)late);
             next += (late + 1) * period;
             const hs_snapshot *s = hs_snapshot_acquire(pub);

@@ -7,7 +7,8 @@
 # objects appearing under n and gone at mark termination; resizes to 80x24,
 # below it, 20x5, 100 resizes in a second and back; ? shows the help; NO_COLOR=1 shows the glyph legend;
 # q exits 0 with the terminal restored (TERM=vt100, with no alternate screen,
-# left clear; started at 80x24 and grown, no rows left behind); SIGTERM and
+# left clear; started at 80x24 and grown, no rows left behind); a 6 s SIGSTOP
+# is not counted as dropped frames; SIGTERM and
 # SIGHUP restore it too; TERM=dumb is
 # refused with a sentence and exit status 2.
 #
@@ -233,6 +234,23 @@ wait_exit || fail "SIGHUP did not end the live view"
 [ "$(cat "$tmp/rc")" = 129 ] || fail "SIGHUP: exit status $(cat "$tmp/rc"), want 129"
 wait_for "EXITED"
 [ "$(tm display -p -t hs '#{alternate_on}')" = 0 ] || fail "SIGHUP: the terminal is still in the alternate screen"
+
+# ---- stopped for 6 s (SIGSTOP, as Ctrl-Z or a debugger): not 180 frames "dropped" -------------
+ENVIRONMENT="TERM=xterm-256color"
+start --workload churn:live=4MiB --procs 1
+wait_for "z/Z zoom" || fail "no arena map"
+pid=$(pgrep -P "$(tm display -p -t hs '#{pane_pid}')" | head -n 1)
+if [ -n "$pid" ]; then
+    kill -STOP "$pid"
+    sleep 6
+    kill -CONT "$pid"
+    sleep 1
+    wait_for "z/Z zoom" || fail "no frame after SIGCONT"
+    dropped=$(screen | tail -n 1 | sed -n 's/.* \([0-9]*\) frames dropped.*/\1/p')
+    [ "${dropped:-0}" -lt 90 ] || fail "the 6 s stop counted as $dropped dropped frames"
+fi
+tm send-keys -t hs q
+wait_exit || fail "q after SIGCONT did not end the live view"
 
 # ---- a terminal with no alternate screen: q leaves it clear ----------------------------------
 ENVIRONMENT="TERM=vt100"

@@ -101,14 +101,16 @@ END_TEST
 START_TEST(test_until_deadline)
 {
     wl_outcome o;
-    wl_run("web:rate=500,cache=256KiB", 2, 100, 0, 300 * WL_MS, &o);
+    wl_run("web:rate=500,cache=256KiB", 2, 100, 0, 1000 * WL_MS, &o);
     ck_assert_msg(o.res.end == HS_END_FINISHED, "end %s (%s)", hs_workload_end_name(o.res.end),
                   o.res.message);
     ck_assert_uint_eq(o.res.checks_failed, 0);
-    /* Paced, it never runs ahead of the clock: about 2 * 300 ms * 500/s * 10%
-     * requests were due, far fewer than it could serve. */
+    /* Paced, it never runs ahead of the clock: about 2 * 1 s * 500/s * 10%
+     * requests were due, far fewer than it could serve (tests/workload/
+     * test_pace.c checks the pacing itself on a clock of its own; a second
+     * leaves a loaded machine time to serve some). */
     ck_assert_uint_gt(o.res.ops, 0);
-    ck_assert_uint_lt(o.res.ops, 1000);
+    ck_assert_uint_lt(o.res.ops, 3000);
     wl_outcome_free(&o);
 }
 END_TEST
