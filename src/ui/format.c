@@ -75,6 +75,15 @@ int32_t snap_span_by_addr(const hs_snapshot *s, uint64_t addr)
     return lo < s->nspans && sp[lo].start == addr ? (int32_t)lo : -1;
 }
 
+/* The bits of x, which has them only at even positions (a cell's low or
+ * high bit each): summed in place, two bits, then four, then the bytes. */
+static inline uint32_t count_even_bits(uint64_t x)
+{
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (uint32_t)((x * 0x0101010101010101ull) >> 56);
+}
+
 void span_cell_counts(const hs_snapshot *s, const hs_snap_span *sp, uint32_t counts[4])
 {
     memset(counts, 0, 4 * sizeof(counts[0]));
@@ -87,9 +96,9 @@ void span_cell_counts(const hs_snapshot *s, const hs_snap_span *sp, uint32_t cou
         uint64_t w;
         memcpy(&w, cells + 8 * i, sizeof w);
         uint64_t lo = w & even, hi = (w >> 1) & even;
-        counts[HS_CELL_WHITE] += (uint32_t)__builtin_popcountll(lo & ~hi);
-        counts[HS_CELL_GRAY] += (uint32_t)__builtin_popcountll(hi & ~lo);
-        counts[HS_CELL_BLACK] += (uint32_t)__builtin_popcountll(lo & hi);
+        counts[HS_CELL_WHITE] += count_even_bits(lo & ~hi);
+        counts[HS_CELL_GRAY] += count_even_bits(hi & ~lo);
+        counts[HS_CELL_BLACK] += count_even_bits(lo & hi);
     }
     uint32_t live = counts[HS_CELL_WHITE] + counts[HS_CELL_GRAY] + counts[HS_CELL_BLACK];
     counts[HS_CELL_FREE] = words * 32 - live;
