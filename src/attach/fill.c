@@ -149,6 +149,11 @@ static bool fill_cells(const rframe *f, const rspan *r, hs_snap_span *sp, uint8_
         if (old != NULL && old->spanclass == r->spanclass && old->nelems == r->nelems &&
             !(old->flags & HS_SPAN_CELLS_UNKNOWN)) {
             memcpy(cells, hs_snap_at(prev, prev->cells_off + old->cells), (r->nelems + 3u) / 4);
+            /* Kept from a frame in mark into one after it: Go has no gray
+             * outside mark, so what was gray (10) is marked, black (11). */
+            if (f->gcphase == 0)
+                for (uint32_t k = 0; k < (r->nelems + 3u) / 4; k++)
+                    cells[k] |= (uint8_t)((cells[k] >> 1) & 0x55);
             sp->alloc_count = old->alloc_count;
             sp->freeindex = old->freeindex;
         } else {
