@@ -894,6 +894,33 @@ START_TEST(replay_transport)
 }
 END_TEST
 
+/* The heap's first pages never used (as in a Go program's heap): the
+ * cursor starts on the first page in a span, so Enter opens it. */
+START_TEST(cursor_starts_on_a_span)
+{
+    hs_ui_opts o = {.fps = 30, .colors = 0};
+    hs_ui *ui = hs_ui_new(&o, NULL);
+    hs_snapshot *s = canned_snapshot(1, NOW_NS);
+    int32_t *ps = (int32_t *)((char *)s + s->page_span_off);
+    uint8_t *pages = (uint8_t *)s + s->pages_off;
+    const hs_snap_span *sp = hs_snap_spans(s);
+    uint32_t first = sp[0].page;
+    for (uint32_t p = 0; p < sp[0].npages; p++) { /* span 0's pages: never used */
+        ps[first + p] = -1;
+        pages[first + p] = HS_PAGE_UNUSED;
+    }
+    ck_assert_int_eq(ps[0], -1);
+    hs_ui_feed(ui, s, NOW_NS);
+    free(s);
+    hs_canvas *cv = hs_canvas_new(W, H);
+    hs_ui_render(ui, cv, NOW_NS);
+    hs_ui_key(ui, HS_KEY_ENTER);
+    ck_assert_int_eq(hs_ui_current_view(ui), HS_VIEW_SPAN);
+    hs_canvas_free(cv);
+    hs_ui_free(ui);
+}
+END_TEST
+
 /* Three digits, chosen after rounding: never "100.0 MiB" or "10.00 ms". */
 START_TEST(numbers_keep_three_digits)
 {
@@ -1102,6 +1129,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, attached_counts_not_zero);
     tcase_add_test(tc, ended_source_says_so);
     tcase_add_test(tc, numbers_keep_three_digits);
+    tcase_add_test(tc, cursor_starts_on_a_span);
     tcase_add_test(tc, attached_gray_where_go_records_it);
     suite_add_tcase(s, tc);
     return s;
