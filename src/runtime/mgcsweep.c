@@ -92,14 +92,20 @@ bool sweep_tryAcquire(const sweepLocker *sl, mspan *s)
     return atomic_cas_u32(&s->sweepgen, sg - 2, sg - 1);
 }
 
-/* Swap allocBits and gcmarkBits and clear the new mark and scan bits. */
+/* Swap allocBits and gcmarkBits and clear the new mark and scan bits.
+ * Atomic stores, relaxed: a snapshot may be reading this span's bits at
+ * the same moment (src/snapshot/heapwalk.c), and throws that read away
+ * when the span's sweepgen says a sweep overlapped it; the stores only
+ * keep the overlap a defined one. */
 static void mspan_swapBits(mspan *s, int words)
 {
     uint64_t *old = s->allocBits;
-    s->allocBits = s->gcmarkBits;
-    s->gcmarkBits = old;
-    memset(old, 0, (size_t)words * sizeof(uint64_t));
-    memset(s->gcscanBits, 0, (size_t)words * sizeof(uint64_t));
+    __atomic_store_n(&s->allocBits, s->gcmarkBits, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->gcmarkBits, old, __ATOMIC_RELAXED);
+    for (int i = 0; i < words; i++) {
+        atomic_store_relaxed_u64(&old[i], 0);
+        atomic_store_relaxed_u64(&s->gcscanBits[i], 0);
+    }
 }
 
 static bool mspan_sweepLarge(hs_runtime *rt, mspan *s, uint32_t sg, bool preserve)
