@@ -11,7 +11,8 @@
 //	       "mark" keeps a tree of 1,048,575 nodes of 24 B with pointers
 //	       (size class 3, scan: Green Tea's inline marks in Go 1.26) and
 //	       starts calling runtime.GC() in a loop, so that most of the
-//	       time is spent marking it: answers "marking";
+//	       time is spent marking it: answers "marking" once a first
+//	       cycle has scanned the whole tree;
 //	       "exit" (or end of input) exits.
 //
 // It prints "ready PID" once the objects are allocated and a GC has swept
@@ -103,6 +104,10 @@ func main() {
 			fmt.Println("churning")
 		case "mark":
 			root = tree(20)
+			// A whole cycle over the finished tree first: the pacer's
+			// expected scan work is the last cycle's, and a cycle that
+			// ran while the tree was growing saw only part of it.
+			runtime.GC()
 			go collect()
 			fmt.Println("marking")
 		case "exit":
