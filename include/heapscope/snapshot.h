@@ -131,8 +131,17 @@ typedef struct hs_snap_span {
     uint16_t nelems, alloc_count, freeindex, flags;
     uint32_t cells; /* offset of its first cell byte in the cells array (4 cells a byte) */
     uint32_t pad;
-    int64_t age_ns; /* snapshot time - the span's allocation time */
+    int64_t age_ns; /* snapshot time - the span's allocation time (see below) */
 } hs_snap_span;
+
+/* A span's allocation time is kept in whole grains of 2^20 ns (about 1 ms)
+ * since the source started: an age is t_ns less that, so every age of a
+ * snapshot has the low bits of its t_ns (age_ns % grain == t_ns % grain).
+ * A millisecond is finer than anything a view shows of an age (it fades over
+ * seconds), and ages that share their low bits take a recording two or three
+ * bytes a span, not four or five.  0 when the source keeps no allocation
+ * times (an attached program). */
+#define HS_SNAP_AGE_GRAIN_NS (INT64_C(1) << 20)
 
 typedef struct hs_snap_arena {
     uint64_t base;       /* 64 MiB aligned */

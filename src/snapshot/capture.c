@@ -397,7 +397,7 @@ hs_snapshot *capturer_capture(capturer *c, hs_runtime *rt, hs_snapshot_publisher
     hs_snapshot *s = captureLayout(c, rt, pub, &l);
     c->walk.exempt = world_stopped || st0.held;
     if (s == NULL ||
-        !heapwalk_spans(&c->walk, rt, at(s, l.spans), at(s, l.cells), s->t_ns + rt->startTime))
+        !heapwalk_spans(&c->walk, rt, at(s, l.spans), at(s, l.cells), s->t_ns))
         return NULL;
     fillProcsAndCentral(c, rt, s);
     fillCollector(s, rt, &sum);

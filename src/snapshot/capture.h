@@ -96,9 +96,9 @@ bool heapwalk_arenas(heapwalk *hw, hs_runtime *rt);
  * list the spans.  False when out of memory. */
 bool heapwalk_pages(heapwalk *hw, hs_runtime *rt, hs_snap_arena *arenas, uint8_t *pages,
                     int32_t *pageSpan);
-/* Pass 2: fill the span table and its cells (spans and cells sized by pass 1).
- * False when out of memory. */
-bool heapwalk_spans(heapwalk *hw, hs_runtime *rt, hs_snap_span *spans, uint8_t *cells, int64_t now);
+/* Pass 2: fill the span table and its cells (spans and cells sized by pass 1),
+ * ages at t (ns since the runtime started).  False when out of memory. */
+bool heapwalk_spans(heapwalk *hw, hs_runtime *rt, hs_snap_span *spans, uint8_t *cells, int64_t t);
 /* The span table index of s if it is a span this capture saw cached, else -1. */
 int32_t heapwalk_cachedIndex(const heapwalk *hw, const mspan *s);
 

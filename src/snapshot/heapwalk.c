@@ -492,7 +492,7 @@ static void sortCached(cachedent *a, size_t n)
     }
 }
 
-bool heapwalk_spans(heapwalk *hw, hs_runtime *rt, hs_snap_span *spans, uint8_t *cells, int64_t now)
+bool heapwalk_spans(heapwalk *hw, hs_runtime *rt, hs_snap_span *spans, uint8_t *cells, int64_t t)
 {
     hw->ncached = 0;
     if (hw->nents == 0)
@@ -501,7 +501,9 @@ bool heapwalk_spans(heapwalk *hw, hs_runtime *rt, hs_snap_span *spans, uint8_t *
         return false;
     for (size_t i = 0; i < hw->nents; i++) {
         spans[i] = hw->ents[i].sp;
-        spans[i].age_ns = now - hw->ents[i].sp.age_ns;
+        /* The allocation time in whole grains since the start (snapshot.h). */
+        int64_t born = hw->ents[i].sp.age_ns - rt->startTime;
+        spans[i].age_ns = t - (born - (born & (HS_SNAP_AGE_GRAIN_NS - 1)));
     }
     groupByClass(hw);
     uint32_t *pend = hw->order + hw->nents;

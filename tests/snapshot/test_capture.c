@@ -26,9 +26,13 @@ typedef struct tally {
 } tally;
 
 /* Compare the snapshot's span sp with the runtime's span s, cell by cell. */
-static void expect_span(const hs_snapshot *snap, const hs_snap_span *sp, const mspan *s,
-                        uint32_t sg, tally *t)
+static void expect_span(const hs_runtime *rt, const hs_snapshot *snap, const hs_snap_span *sp,
+                        const mspan *s, uint32_t sg, tally *t)
 {
+    /* Its age: to its allocation time in whole grains since the start. */
+    int64_t born = s->allocTime - rt->startTime;
+    ck_assert_int_eq(sp->age_ns, snap->t_ns - born / HS_SNAP_AGE_GRAIN_NS * HS_SNAP_AGE_GRAIN_NS);
+    ck_assert_int_eq(sp->age_ns % HS_SNAP_AGE_GRAIN_NS, snap->t_ns % HS_SNAP_AGE_GRAIN_NS);
     ck_assert_uint_eq(sp->npages, s->npages);
     ck_assert_uint_eq(sp->spanclass, s->spanclass);
     ck_assert_uint_eq(sp->nelems, s->nelems);
@@ -73,7 +77,7 @@ static tally expect_exact(hs_runtime *rt, const hs_snapshot *snap)
             int32_t k = ps[ar->first_page + pi];
             ck_assert_int_ge(k, 0);
             ck_assert_uint_eq(sp[k].start, s->startAddr);
-            expect_span(snap, &sp[k], s, h->sweepgen, &t);
+            expect_span(rt, snap, &sp[k], s, h->sweepgen, &t);
             t.spans++;
         }
     }
