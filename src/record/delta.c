@@ -60,16 +60,19 @@
  * decodes to damaged bytes, never out of bounds; the reader then refuses it
  * with hs_snapshot_check.  A wrong prediction costs bytes, never exactness.
  *
- * Format versions: version 3 (written now) differs from version 2 in two
- * predictions, a span's allocation count (version 2: the cells predicted
- * for it that are in use, or its old count when its cells were predicted
- * unchanged) and a keyframe span's age (version 2: the span before's); a
- * decoder told delta_ctx.format 2 makes those, so old files still read.
+ * Format versions: version 4 (written now) packs a delta's span table to
+ * the rows that differ from their prediction (delta_pack.c); version 3
+ * stores it whole, and differs from version 2 in two predictions, a span's
+ * allocation count (version 2: the cells predicted for it that are in use,
+ * or its old count when its cells were predicted unchanged) and a keyframe
+ * span's age (version 2: the span before's); a decoder told
+ * delta_ctx.format 2 or 3 codes as those did, so old files still read.
  *
  * The files: this one holds the layout, the parts that follow from the span
  * table and both directions; delta_code.h what the files share (the
  * direction, the kinds of difference); delta_script.c the span script;
- * delta_spans.c the span table field by field; delta_cells.c the cells.
+ * delta_spans.c the span table field by field; delta_pack.c a delta's span
+ * table packed; delta_cells.c the cells.
  */
 #include <config.h>
 
@@ -317,21 +320,28 @@ static bool code_arrays(dx *x)
 
 /* ---- both directions ------------------------------------------------------------------- */
 
+/* Are the span table's differences packed (delta_pack.c)?  In a delta of
+ * format 4 or later. */
+static bool packs(const delta_ctx *c, const hs_snapshot *prev)
+{
+    return prev != NULL && (c->format == 0 || c->format >= 4);
+}
+
 bool delta_encode(delta_ctx *c, const hs_snapshot *prev, const hs_snapshot *cur, uint8_t *out)
 {
-    dx x = {false, (uint8_t *)cur, out, prev, cur, c, c->format == 2};
+    dx x = {false, (uint8_t *)cur, out, prev, cur, c, c->format == 2, packs(c, prev)};
     c->event_shift = delta_event_shift(prev, cur);
     if (!delta_make_script(c, prev, cur) ||
         !delta_script_maps(c, prev == NULL, prev ? prev->nspans : 0, cur->nspans))
         return false;
     sub_words(&x, 0, (const uint8_t *)prev, sizeof(hs_snapshot));
-    return code_arrays(&x);
+    return code_arrays(&x) && (!x.packed || delta_pack_spans(&x));
 }
 
-bool delta_decode(delta_ctx *c, const hs_snapshot *prev, const uint8_t *in, size_t size,
+bool delta_decode(delta_ctx *c, const hs_snapshot *prev, uint8_t *in, size_t size,
                   hs_snapshot *cur, char *why, size_t n)
 {
-    dx x = {true, (uint8_t *)cur, (uint8_t *)in, prev, cur, c, c->format == 2};
+    dx x = {true, (uint8_t *)cur, in, prev, cur, c, c->format == 2, packs(c, prev)};
     if (size < sizeof(hs_snapshot) || size % 4 != 0) {
         snprintf(why, n, "a frame of %zu bytes cannot hold a snapshot", size);
         return false;
@@ -341,7 +351,8 @@ bool delta_decode(delta_ctx *c, const hs_snapshot *prev, const uint8_t *in, size
         snprintf(why, n, "a frame's arrays are not laid out as a snapshot's");
         return false;
     }
-    if (!delta_script_maps(c, prev == NULL, prev ? prev->nspans : 0, cur->nspans)) {
+    if ((x.packed && !delta_unpack_spans(&x)) ||
+        !delta_script_maps(c, prev == NULL, prev ? prev->nspans : 0, cur->nspans)) {
         snprintf(why, n, "a frame's span script does not fit its span tables");
         return false;
     }

@@ -27,7 +27,7 @@ typedef struct delta_ctx {
     uint32_t *script; /* the span script: (run << 2 | op) words */
     size_t script_len, script_cap;
     uint32_t event_shift; /* the previous frame's event equal to event 0; REC_NO_SHIFT */
-    uint32_t format; /* the format version to code: 2, or 0 for the newest (3) */
+    uint32_t format; /* the format version to code: 2 to 4, or 0 for the newest (4) */
 } delta_ctx;
 
 void delta_ctx_destroy(delta_ctx *c);
@@ -50,8 +50,9 @@ bool delta_set_script(delta_ctx *c, const uint8_t *words, size_t n, uint32_t eve
  * (the frame before, canonical; NULL for a keyframe), c->script and
  * c->event_shift.  False (and why) when the data cannot be a canonical
  * snapshot or the script does not fit the two frames.  cur still has to pass
- * hs_snapshot_check before anything follows its offsets. */
-bool delta_decode(delta_ctx *c, const hs_snapshot *prev, const uint8_t *in, size_t size,
+ * hs_snapshot_check before anything follows its offsets.  in is changed (a
+ * packed span table is unpacked in place). */
+bool delta_decode(delta_ctx *c, const hs_snapshot *prev, uint8_t *in, size_t size,
                   hs_snapshot *cur, char *why, size_t n);
 
 #endif

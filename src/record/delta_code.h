@@ -33,6 +33,7 @@ typedef struct dx {
     const hs_snapshot *s; /* the new one: its header once coded */
     delta_ctx *c;
     bool v2; /* coding a frame of format version 2 (delta_ctx.format) */
+    bool packed; /* a delta of format 4 or later: its span table's changed rows only */
 } dx;
 
 static inline uint32_t ld32(const uint8_t *p)
@@ -168,5 +169,14 @@ uint32_t delta_marked_cells(const dx *x, const hs_snap_span *old);
 
 /* The span table, field by field (delta_spans.c); false when out of memory. */
 bool delta_code_spans(dx *x);
+
+/* A delta's span table, only the rows that differ (delta_pack.c, format 4):
+ * the bitmap's words for nspans spans; packing the encoder's differences
+ * (the bitmap appended to c->script; false when out of memory); unpacking
+ * the decoder's in place, taking the bitmap off c->script and setting
+ * c->changed (false when the script is too short for it, or out of memory). */
+uint32_t delta_pack_words(uint32_t nspans);
+bool delta_pack_spans(dx *x);
+bool delta_unpack_spans(dx *x);
 
 #endif

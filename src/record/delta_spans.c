@@ -234,7 +234,7 @@ bool delta_code_spans(dx *x)
                      memcmp(prev_at(x, p->arenas_off), x->snap + s->arenas_off,
                             s->narenas * sizeof(hs_snap_arena)) == 0;
     st.turned = p != NULL && st.gen > st.pgen;
-    if (x->decode && p != NULL && !changed_spans(x, &st.a))
+    if (x->decode && p != NULL && !x->packed && !changed_spans(x, &st.a))
         return false;
     for (uint32_t i = 0; i < s->nspans; i++) {
         int32_t j = p != NULL ? x->c->map[i] : -1;

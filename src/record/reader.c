@@ -153,7 +153,7 @@ static bool decode_frame(hs_recording *r, size_t i, bool check, char *why, size_
                                  size > sizeof(hs_snapshot) ? size : sizeof(hs_snapshot), 1))
         bad = "there is not enough memory to decode it";
     hs_snapshot *out = (hs_snapshot *)(void *)r->snap[next];
-    const uint8_t *body = r->raw + REC_FRAME_PREFIX_BYTES;
+    uint8_t *body = r->raw + REC_FRAME_PREFIX_BYTES; /* the decoder's to change */
     if (bad == NULL && f.mode == REC_MODE_RAW) {
         memcpy(out, body, size);
     } else if (bad == NULL) {

@@ -1,0 +1,140 @@
+/*
+ * delta_pack.c — a delta's span table: only the rows that differ (format
+ * version 4; delta.c explains the transform).
+ *
+ * Most spans of a delta are predicted exactly: a frame of web's 18,000
+ * spans has some 800 whose fields differ from their prediction, a few
+ * fields each.  Stored field by field over every span, each of those
+ * differences pays for its position in every column it appears in.  So a
+ * delta stores a bitmap of the spans whose row is not all zeros (bit i of
+ * word i / 32: span i), appended to the span script, and then each column
+ * over those rows only, in the same order, at the start of the span
+ * table's bytes; the rest of them is zeros.  A keyframe's rows are nearly
+ * all different and are stored whole.
+ *
+ * Packing moves each value to an offset no higher than its own (column k
+ * starts at off_k * m for m rows, at off_k * n unpacked; its q-th row is
+ * the i-th span, q <= i), so it works in place front to back; unpacking
+ * moves them back, a column at a time from the last.  The decoder gets the
+ * changed spans from the bitmap without reading the differences.
+ */
+#include <config.h>
+
+#include <stddef.h>
+#include <string.h>
+
+#include "record/delta_code.h"
+
+/* The span table's columns, in offset order (their widths sum to a row). */
+static const uint8_t columns[][2] = {
+    {SPAN_FIELD(start)},       {SPAN_FIELD(npages)},    {SPAN_FIELD(page)},
+    {SPAN_FIELD(spanclass)},   {SPAN_FIELD(sweep)},     {SPAN_FIELD(cached_by)},
+    {SPAN_FIELD(central_set)}, {SPAN_FIELD(elemsize)},  {SPAN_FIELD(nelems)},
+    {SPAN_FIELD(alloc_count)}, {SPAN_FIELD(freeindex)}, {SPAN_FIELD(flags)},
+    {SPAN_FIELD(cells)},       {SPAN_FIELD(pad)},       {SPAN_FIELD(age_ns)},
+};
+enum { NCOLUMNS = sizeof(columns) / sizeof(columns[0]) };
+
+_Static_assert(sizeof(hs_snap_span) == 48 && offsetof(hs_snap_span, age_ns) + 8 == 48,
+               "delta_pack.c lists every column of the span table");
+
+/* One value of w bytes (a column's width), without a call. */
+static inline void copy_value(uint8_t *to, const uint8_t *from, unsigned w)
+{
+    switch (w) {
+    case 8: memcpy(to, from, 8); break;
+    case 4: memcpy(to, from, 4); break;
+    case 2: memcpy(to, from, 2); break;
+    default: *to = *from; break;
+    }
+}
+
+/* Is the value of w bytes at p not zero? */
+static inline bool nonzero(const uint8_t *p, unsigned w)
+{
+    uint64_t v = 0;
+    switch (w) {
+    case 8: memcpy(&v, p, 8); break;
+    case 4: { uint32_t t; memcpy(&t, p, 4); v = t; } break;
+    case 2: { uint16_t t; memcpy(&t, p, 2); v = t; } break;
+    default: v = *p; break;
+    }
+    return v != 0;
+}
+
+uint32_t delta_pack_words(uint32_t nspans)
+{
+    return (nspans + 31) / 32;
+}
+
+bool delta_pack_spans(dx *x)
+{
+    delta_ctx *c = x->c;
+    uint32_t n = x->s->nspans, nw = delta_pack_words(n);
+    uint8_t *base = x->diff + x->s->spans_off;
+    if (!rec_grow(&c->changed, &c->changed_cap, (size_t)n + 1, 1) ||
+        !rec_grow(&c->script, &c->script_cap, c->script_len + nw, sizeof(uint32_t)))
+        return false;
+    uint8_t *ch = c->changed;
+    memset(ch, 0, n);
+    for (size_t k = 0; k < NCOLUMNS; k++) {
+        const uint8_t *col = base + (size_t)columns[k][0] * n;
+        unsigned w = columns[k][1];
+        for (uint32_t i = 0; i < n; i++)
+            ch[i] |= nonzero(col + (size_t)i * w, w);
+    }
+    uint32_t *bits = c->script + c->script_len, m = 0;
+    memset(bits, 0, nw * sizeof(uint32_t));
+    for (uint32_t i = 0; i < n; i++) {
+        bits[i / 32] |= (uint32_t)ch[i] << (i % 32);
+        m += ch[i];
+    }
+    c->script_len += nw;
+    for (size_t k = 0; k < NCOLUMNS; k++) {
+        const uint8_t *from = base + (size_t)columns[k][0] * n;
+        unsigned w = columns[k][1];
+        uint8_t *to = base + (size_t)columns[k][0] * m;
+        for (uint32_t i = 0; i < n; i++)
+            if (ch[i]) { /* to <= from + i w: never ahead of what it copies */
+                copy_value(to, from + (size_t)i * w, w);
+                to += w;
+            }
+    }
+    memset(base + sizeof(hs_snap_span) * (size_t)m, 0, sizeof(hs_snap_span) * (size_t)(n - m));
+    return true;
+}
+
+bool delta_unpack_spans(dx *x)
+{
+    delta_ctx *c = x->c;
+    uint32_t n = x->s->nspans, nw = delta_pack_words(n);
+    if (c->script_len < nw || !rec_grow(&c->changed, &c->changed_cap, (size_t)n + 1, 1))
+        return false;
+    c->script_len -= nw;
+    const uint32_t *bits = c->script + c->script_len;
+    uint8_t *ch = c->changed, *base = x->diff + x->s->spans_off;
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        ch[i] = bits[i / 32] >> (i % 32) & 1;
+        m += ch[i];
+    }
+    /* Back to front, a column at a time: column k's packed values go aside,
+     * then its place (which holds only them and the packed columns after
+     * it, already moved) is cleared and they are put back by row. */
+    uint8_t *aside = delta_zeroed(&c->pscratch, &c->pscratch_cap, (size_t)m * 8 + 1);
+    if (aside == NULL)
+        return false;
+    for (size_t k = NCOLUMNS; k-- > 0;) {
+        unsigned w = columns[k][1];
+        uint8_t *to = base + (size_t)columns[k][0] * n;
+        memcpy(aside, base + (size_t)columns[k][0] * m, (size_t)m * w);
+        memset(to, 0, (size_t)n * w);
+        const uint8_t *from = aside;
+        for (uint32_t i = 0; i < n; i++)
+            if (ch[i]) {
+                copy_value(to + (size_t)i * w, from, w);
+                from += w;
+            }
+    }
+    return true;
+}
