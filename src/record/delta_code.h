@@ -131,6 +131,11 @@ static inline void fields(dx *x, const records *a, uint32_t i, const uint8_t *re
 
 #define SPAN_FIELD(f) offsetof(hs_snap_span, f), sizeof(((hs_snap_span *)0)->f)
 
+/* The span table's fields as columns: offset and width, in offset order
+ * (delta_pack.c). */
+#define DELTA_SPAN_COLUMNS 15
+extern const uint8_t delta_span_columns[DELTA_SPAN_COLUMNS][2];
+
 /* What the spans' coding shares from span to span. */
 typedef struct span_state {
     records a;

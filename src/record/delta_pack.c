@@ -26,14 +26,13 @@
 #include "record/delta_code.h"
 
 /* The span table's columns, in offset order (their widths sum to a row). */
-static const uint8_t columns[][2] = {
+const uint8_t delta_span_columns[DELTA_SPAN_COLUMNS][2] = {
     {SPAN_FIELD(start)},       {SPAN_FIELD(npages)},    {SPAN_FIELD(page)},
     {SPAN_FIELD(spanclass)},   {SPAN_FIELD(sweep)},     {SPAN_FIELD(cached_by)},
     {SPAN_FIELD(central_set)}, {SPAN_FIELD(elemsize)},  {SPAN_FIELD(nelems)},
     {SPAN_FIELD(alloc_count)}, {SPAN_FIELD(freeindex)}, {SPAN_FIELD(flags)},
     {SPAN_FIELD(cells)},       {SPAN_FIELD(pad)},       {SPAN_FIELD(age_ns)},
 };
-enum { NCOLUMNS = sizeof(columns) / sizeof(columns[0]) };
 
 _Static_assert(sizeof(hs_snap_span) == 48 && offsetof(hs_snap_span, age_ns) + 8 == 48,
                "delta_pack.c lists every column of the span table");
@@ -42,10 +41,18 @@ _Static_assert(sizeof(hs_snap_span) == 48 && offsetof(hs_snap_span, age_ns) + 8 
 static inline void copy_value(uint8_t *to, const uint8_t *from, unsigned w)
 {
     switch (w) {
-    case 8: memcpy(to, from, 8); break;
-    case 4: memcpy(to, from, 4); break;
-    case 2: memcpy(to, from, 2); break;
-    default: *to = *from; break;
+    case 8:
+        memcpy(to, from, 8);
+        break;
+    case 4:
+        memcpy(to, from, 4);
+        break;
+    case 2:
+        memcpy(to, from, 2);
+        break;
+    default:
+        *to = *from;
+        break;
     }
 }
 
@@ -54,10 +61,22 @@ static inline bool nonzero(const uint8_t *p, unsigned w)
 {
     uint64_t v = 0;
     switch (w) {
-    case 8: memcpy(&v, p, 8); break;
-    case 4: { uint32_t t; memcpy(&t, p, 4); v = t; } break;
-    case 2: { uint16_t t; memcpy(&t, p, 2); v = t; } break;
-    default: v = *p; break;
+    case 8:
+        memcpy(&v, p, 8);
+        break;
+    case 4: {
+        uint32_t t;
+        memcpy(&t, p, 4);
+        v = t;
+    } break;
+    case 2: {
+        uint16_t t;
+        memcpy(&t, p, 2);
+        v = t;
+    } break;
+    default:
+        v = *p;
+        break;
     }
     return v != 0;
 }
@@ -77,9 +96,9 @@ bool delta_pack_spans(dx *x)
         return false;
     uint8_t *ch = c->changed;
     memset(ch, 0, n);
-    for (size_t k = 0; k < NCOLUMNS; k++) {
-        const uint8_t *col = base + (size_t)columns[k][0] * n;
-        unsigned w = columns[k][1];
+    for (size_t k = 0; k < DELTA_SPAN_COLUMNS; k++) {
+        const uint8_t *col = base + (size_t)delta_span_columns[k][0] * n;
+        unsigned w = delta_span_columns[k][1];
         for (uint32_t i = 0; i < n; i++)
             ch[i] |= nonzero(col + (size_t)i * w, w);
     }
@@ -90,10 +109,10 @@ bool delta_pack_spans(dx *x)
         m += ch[i];
     }
     c->script_len += nw;
-    for (size_t k = 0; k < NCOLUMNS; k++) {
-        const uint8_t *from = base + (size_t)columns[k][0] * n;
-        unsigned w = columns[k][1];
-        uint8_t *to = base + (size_t)columns[k][0] * m;
+    for (size_t k = 0; k < DELTA_SPAN_COLUMNS; k++) {
+        const uint8_t *from = base + (size_t)delta_span_columns[k][0] * n;
+        unsigned w = delta_span_columns[k][1];
+        uint8_t *to = base + (size_t)delta_span_columns[k][0] * m;
         for (uint32_t i = 0; i < n; i++)
             if (ch[i]) { /* to <= from + i w: never ahead of what it copies */
                 copy_value(to, from + (size_t)i * w, w);
@@ -124,10 +143,10 @@ bool delta_unpack_spans(dx *x)
     uint8_t *aside = delta_zeroed(&c->pscratch, &c->pscratch_cap, (size_t)m * 8 + 1);
     if (aside == NULL)
         return false;
-    for (size_t k = NCOLUMNS; k-- > 0;) {
-        unsigned w = columns[k][1];
-        uint8_t *to = base + (size_t)columns[k][0] * n;
-        memcpy(aside, base + (size_t)columns[k][0] * m, (size_t)m * w);
+    for (size_t k = DELTA_SPAN_COLUMNS; k-- > 0;) {
+        unsigned w = delta_span_columns[k][1];
+        uint8_t *to = base + (size_t)delta_span_columns[k][0] * n;
+        memcpy(aside, base + (size_t)delta_span_columns[k][0] * m, (size_t)m * w);
         memset(to, 0, (size_t)n * w);
         const uint8_t *from = aside;
         for (uint32_t i = 0; i < n; i++)

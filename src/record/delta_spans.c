@@ -136,14 +136,6 @@ static void code_span(dx *x, span_state *st, uint32_t i)
  * exactly.  Then each field's difference is zero and the cells are the
  * span's own: the same bytes as code_span's, at a fraction of its work.
  * False (nothing coded) otherwise. */
-static const uint8_t span_fields[][2] = {
-    {SPAN_FIELD(start)},       {SPAN_FIELD(npages)},      {SPAN_FIELD(page)},
-    {SPAN_FIELD(spanclass)},   {SPAN_FIELD(sweep)},       {SPAN_FIELD(cached_by)},
-    {SPAN_FIELD(central_set)}, {SPAN_FIELD(elemsize)},    {SPAN_FIELD(nelems)},
-    {SPAN_FIELD(alloc_count)}, {SPAN_FIELD(freeindex)},   {SPAN_FIELD(flags)},
-    {SPAN_FIELD(cells)},       {SPAN_FIELD(pad)},         {SPAN_FIELD(age_ns)},
-};
-
 static bool quiet_span(dx *x, span_state *st, uint32_t i, const hs_snap_span *old)
 {
     const records *a = &st->a;
@@ -178,9 +170,10 @@ static bool quiet_span(dx *x, span_state *st, uint32_t i, const hs_snap_span *ol
         delta_predict_span_cells(x, st, v, old, false);
         if (delta_span_cells_in_use(x, st, v) != v->alloc_count)
             return false; /* code_span predicts it again, the same */
-        for (size_t k = 0; k < sizeof(span_fields) / sizeof(span_fields[0]); k++)
-            memset(x->diff + a->base + span_fields[k][0] * a->n + (size_t)i * span_fields[k][1],
-                   0, span_fields[k][1]);
+        for (size_t k = 0; k < DELTA_SPAN_COLUMNS; k++) {
+            unsigned w = delta_span_columns[k][1];
+            memset(x->diff + a->base + delta_span_columns[k][0] * a->n + (size_t)i * w, 0, w);
+        }
     }
     if (r.spanclass < HS_SNAP_NUM_SPAN_CLASSES)
         st->last[r.spanclass] = (int32_t)i;
@@ -195,9 +188,9 @@ static bool changed_spans(dx *x, const records *a)
         return false;
     uint8_t *ch = x->c->changed;
     memset(ch, 0, a->n);
-    for (size_t k = 0; k < sizeof(span_fields) / sizeof(span_fields[0]); k++) {
-        const uint8_t *d = x->diff + a->base + span_fields[k][0] * a->n;
-        unsigned w = span_fields[k][1];
+    for (size_t k = 0; k < DELTA_SPAN_COLUMNS; k++) {
+        const uint8_t *d = x->diff + a->base + delta_span_columns[k][0] * a->n;
+        unsigned w = delta_span_columns[k][1];
         if (w == 8) {
             for (uint32_t i = 0; i < a->n; i++) {
                 uint64_t t;
