@@ -18,6 +18,7 @@
 
 #include "heapscope/record.h"
 #include "record/delta.h"
+#include "record/delta_code.h"
 
 #define SPAN_COLUMN(f) #f, offsetof(hs_snap_span, f), sizeof(((hs_snap_span *)0)->f)
 static const struct {
@@ -32,7 +33,8 @@ static const struct {
 };
 #define NSPAN_COLUMNS (sizeof(span_columns) / sizeof(span_columns[0]))
 enum { PART_HEADER, PART_CENTRAL, PART_PROCS, PART_ARENAS, PART_PAGES, PART_PAGE_SPAN,
-       PART_EVENTS, PART_SPANS, PART_CELLS = PART_SPANS + NSPAN_COLUMNS, PART_SCRIPT, NPARTS };
+       PART_EVENTS, PART_SPANS, PART_CELLS = PART_SPANS + NSPAN_COLUMNS, PART_SCRIPT, PART_ROWS,
+       NPARTS };
 
 typedef struct part_sums {
     double raw[NPARTS], key[NPARTS], delta[NPARTS];
@@ -46,7 +48,7 @@ static const char *part_name(int k)
         return names[k];
     if (k < PART_CELLS)
         return span_columns[k - PART_SPANS].name;
-    return k == PART_CELLS ? "cells" : "span script";
+    return k == PART_CELLS ? "cells" : k == PART_SCRIPT ? "span script" : "changed rows";
 }
 
 /* Compressed bytes of n bytes at p, alone. */
@@ -62,7 +64,10 @@ static size_t part_bytes(ZSTD_CCtx *zc, uint8_t **buf, size_t *cap, const void *
     return ZSTD_isError(z) ? n : z;
 }
 
-/* The parts of frame s transformed into d (script the span script). */
+/* The parts of frame s transformed into d (script the span script).  A
+ * delta's span table holds only its changed rows (delta_pack.c): a bitmap
+ * of them ends the script, and column k starts at its offset times their
+ * number. */
 static void add_parts(part_sums *ps, ZSTD_CCtx *zc, uint8_t **buf, size_t *cap,
                       const hs_snapshot *s, const uint8_t *d, const delta_ctx *dc, bool key,
                       int level)
@@ -77,18 +82,23 @@ static void add_parts(part_sums *ps, ZSTD_CCtx *zc, uint8_t **buf, size_t *cap,
         {s->events_off, s->spans_off - s->events_off},
     };
     double *to = key ? ps->key : ps->delta;
+    size_t words = key ? 0 : delta_pack_words(s->nspans), rows = key ? s->nspans : 0;
+    for (size_t w = dc->script_len - words; w < dc->script_len; w++)
+        rows += (size_t)__builtin_popcount(dc->script[w]);
     for (int k = 0; k < NPARTS; k++) {
         const uint8_t *p;
         size_t n;
         if (k < PART_SPANS)
             p = d + at[k][0], n = at[k][1];
         else if (k < PART_CELLS)
-            p = d + s->spans_off + span_columns[k - PART_SPANS].off * s->nspans,
-            n = span_columns[k - PART_SPANS].width * s->nspans;
+            p = d + s->spans_off + span_columns[k - PART_SPANS].off * rows,
+            n = span_columns[k - PART_SPANS].width * rows;
         else if (k == PART_CELLS)
             p = d + s->cells_off, n = s->size - s->cells_off;
+        else if (k == PART_SCRIPT)
+            p = (const uint8_t *)dc->script, n = (dc->script_len - words) * 4;
         else
-            p = (const uint8_t *)dc->script, n = dc->script_len * 4;
+            p = (const uint8_t *)(dc->script + dc->script_len - words), n = words * 4;
         ps->raw[k] += (double)n;
         to[k] += n > 0 ? (double)part_bytes(zc, buf, cap, p, n, level) : 0;
     }

@@ -61,7 +61,8 @@
  * with hs_snapshot_check.  A wrong prediction costs bytes, never exactness.
  *
  * Format versions: version 4 (written now) packs a delta's span table to
- * the rows that differ from their prediction (delta_pack.c); version 3
+ * the rows that differ from their prediction and splits the cells into
+ * bit planes (delta_pack.c); version 3
  * stores it whole, and differs from version 2 in two predictions, a span's
  * allocation count (version 2: the cells predicted for it that are in use,
  * or its old count when its cells were predicted unchanged) and a keyframe
@@ -89,6 +90,7 @@ void delta_ctx_destroy(delta_ctx *c)
     free(c->rmap);
     free(c->scratch);
     free(c->pscratch);
+    free(c->planes);
     free(c->mcache);
     free(c->changed);
     free(c->script);
@@ -320,11 +322,18 @@ static bool code_arrays(dx *x)
 
 /* ---- both directions ------------------------------------------------------------------- */
 
+/* Are the cells' differences split into bit planes (delta_pack.c)?  From
+ * format 4 on. */
+static bool planes(const delta_ctx *c)
+{
+    return c->format == 0 || c->format >= 4;
+}
+
 /* Are the span table's differences packed (delta_pack.c)?  In a delta of
  * format 4 or later. */
 static bool packs(const delta_ctx *c, const hs_snapshot *prev)
 {
-    return prev != NULL && (c->format == 0 || c->format >= 4);
+    return prev != NULL && planes(c);
 }
 
 bool delta_encode(delta_ctx *c, const hs_snapshot *prev, const hs_snapshot *cur, uint8_t *out)
@@ -335,7 +344,8 @@ bool delta_encode(delta_ctx *c, const hs_snapshot *prev, const hs_snapshot *cur,
         !delta_script_maps(c, prev == NULL, prev ? prev->nspans : 0, cur->nspans))
         return false;
     sub_words(&x, 0, (const uint8_t *)prev, sizeof(hs_snapshot));
-    return code_arrays(&x) && (!x.packed || delta_pack_spans(&x));
+    return code_arrays(&x) && (!x.packed || delta_pack_spans(&x)) &&
+           (!planes(c) || delta_plane_cells(&x));
 }
 
 bool delta_decode(delta_ctx *c, const hs_snapshot *prev, uint8_t *in, size_t size,
@@ -354,6 +364,10 @@ bool delta_decode(delta_ctx *c, const hs_snapshot *prev, uint8_t *in, size_t siz
     if ((x.packed && !delta_unpack_spans(&x)) ||
         !delta_script_maps(c, prev == NULL, prev ? prev->nspans : 0, cur->nspans)) {
         snprintf(why, n, "a frame's span script does not fit its span tables");
+        return false;
+    }
+    if (planes(c) && !delta_unplane_cells(&x)) {
+        snprintf(why, n, "out of memory decoding a frame");
         return false;
     }
     if (!code_arrays(&x)) {

@@ -22,7 +22,9 @@ typedef struct delta_ctx {
     size_t pscratch_cap;
     int32_t *mcache; /* each P's cached span of each class, by the span table */
     size_t mcache_cap;
-    uint8_t *changed; /* decoding: which spans' differences are not all zero */
+    uint8_t *changed; /* which spans' differences are not all zero */
+    uint8_t *planes;  /* the cells' differences, while split into bit planes or joined */
+    size_t planes_cap;
     size_t changed_cap;
     uint32_t *script; /* the span script: (run << 2 | op) words */
     size_t script_len, script_cap;

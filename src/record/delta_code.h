@@ -183,5 +183,10 @@ bool delta_code_spans(dx *x);
 uint32_t delta_pack_words(uint32_t nspans);
 bool delta_pack_spans(dx *x);
 bool delta_unpack_spans(dx *x);
+/* And its cells' differences as two bit planes, the cells' low bits then
+ * their high bits (a part whose bytes are a multiple of 8; others stay as
+ * they are); false when out of memory. */
+bool delta_plane_cells(dx *x);
+bool delta_unplane_cells(dx *x);
 
 #endif

@@ -216,6 +216,20 @@ static const size_t span_columns[][2] = {
     COLUMN(cells),     COLUMN(pad),         COLUMN(age_ns),
 };
 
+/* Format 4 splits the cells' differences into two bit planes: format 3's
+ * low bits of every cell, then their high bits. */
+static void expect_planes(const hs_snapshot *s, const uint8_t *v3, const uint8_t *v4)
+{
+    size_t n = s->size - s->cells_off, half = n / 2;
+    const uint8_t *a = v3 + s->cells_off, *b = v4 + s->cells_off;
+    ck_assert_uint_eq(n % 8, 0);
+    for (size_t k = 0; k < 4 * n; k++) {
+        unsigned cell = a[k / 4] >> (2 * (k % 4)) & 3;
+        ck_assert_uint_eq(b[k / 8] >> (k % 8) & 1, cell & 1);
+        ck_assert_uint_eq(b[half + k / 8] >> (k % 8) & 1, cell >> 1);
+    }
+}
+
 /* Format 4 packs a delta's span table: the rows that differ from their
  * prediction (format 3's rows that are not all zeros), each column over
  * them only, in order, then zeros; a keyframe is as format 3 codes it. */
@@ -223,6 +237,7 @@ static void expect_packed(const hs_snapshot *s, const uint8_t *v3, const uint8_t
 {
     const size_t row = sizeof(hs_snap_span), n = s->nspans;
     const uint8_t *a = v3 + s->spans_off, *b = v4 + s->spans_off;
+    expect_planes(s, v3, v4);
     if (key) {
         ck_assert(memcmp(a, b, row * n) == 0);
         return;
