@@ -190,45 +190,43 @@ static uint64_t spread_bits(uint64_t x)
     return (x | x << 1) & 0x5555555555555555u;
 }
 
-/* The cells part's bytes, when they split into planes: a multiple of 8. */
-static size_t cell_bytes(const dx *x)
+/* Split (or join, when join) the cells part's differences, in place
+ * through a scratch buffer; a part whose bytes are not a multiple of 8
+ * stays as it is.  False when out of memory. */
+static bool planes(dx *x, bool join)
 {
-    size_t n = x->s->size - x->s->cells_off;
-    return n % 8 == 0 ? n : 0;
-}
-
-bool delta_plane_cells(dx *x)
-{
-    size_t n = cell_bytes(x), half = n / 2;
+    size_t n = x->s->size - x->s->cells_off, half = n / 2;
+    n = n % 8 == 0 ? n : 0;
     uint8_t *d = x->diff + x->s->cells_off;
     uint8_t *t = delta_zeroed(&x->c->planes, &x->c->planes_cap, n + 1);
     if (t == NULL)
         return false;
     for (size_t k = 0; k < n; k += 8) {
         uint64_t v;
-        memcpy(&v, d + k, 8);
-        uint32_t lo = (uint32_t)even_bits(v), hi = (uint32_t)even_bits(v >> 1);
-        memcpy(t + k / 2, &lo, 4);
-        memcpy(t + half + k / 2, &hi, 4);
+        uint32_t lo, hi;
+        if (join) {
+            memcpy(&lo, d + k / 2, 4);
+            memcpy(&hi, d + half + k / 2, 4);
+            v = spread_bits(lo) | spread_bits(hi) << 1;
+            memcpy(t + k, &v, 8);
+        } else {
+            memcpy(&v, d + k, 8);
+            lo = (uint32_t)even_bits(v);
+            hi = (uint32_t)even_bits(v >> 1);
+            memcpy(t + k / 2, &lo, 4);
+            memcpy(t + half + k / 2, &hi, 4);
+        }
     }
     memcpy(d, t, n);
     return true;
 }
 
+bool delta_plane_cells(dx *x)
+{
+    return planes(x, false);
+}
+
 bool delta_unplane_cells(dx *x)
 {
-    size_t n = cell_bytes(x), half = n / 2;
-    uint8_t *d = x->diff + x->s->cells_off;
-    uint8_t *t = delta_zeroed(&x->c->planes, &x->c->planes_cap, n + 1);
-    if (t == NULL)
-        return false;
-    for (size_t k = 0; k < n; k += 8) {
-        uint32_t lo, hi;
-        memcpy(&lo, d + k / 2, 4);
-        memcpy(&hi, d + half + k / 2, 4);
-        uint64_t v = spread_bits(lo) | spread_bits(hi) << 1;
-        memcpy(t + k, &v, 8);
-    }
-    memcpy(d, t, n);
-    return true;
+    return planes(x, true);
 }
