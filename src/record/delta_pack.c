@@ -145,6 +145,8 @@ bool delta_unpack_spans(dx *x)
         ch[i] = bits[i / 32] >> (i % 32) & 1;
         m += ch[i];
     }
+    if (n % 32 != 0 && bits[nw - 1] >> (n % 32) != 0)
+        return false; /* a bit past the last span */
     /* Back to front, a column at a time: column k's packed values go aside,
      * then its place (which holds only them and the packed columns after
      * it, already moved) is cleared and they are put back by row. */
@@ -157,8 +159,9 @@ bool delta_unpack_spans(dx *x)
         memcpy(aside, base + (size_t)delta_span_columns[k][0] * m, (size_t)m * w);
         memset(to, 0, (size_t)n * w);
         const uint8_t *from = aside;
-        for (uint32_t i = 0; i < n; i++)
-            if (ch[i]) {
+        for (uint32_t b = 0; b < nw; b++) /* the set bits, in order */
+            for (uint32_t set = bits[b]; set != 0; set &= set - 1) {
+                uint32_t i = 32 * b + (uint32_t)__builtin_ctz(set);
                 copy_value(to + (size_t)i * w, from, w);
                 from += w;
             }
