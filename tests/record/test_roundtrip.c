@@ -277,6 +277,35 @@ START_TEST(test_transform_formats)
 }
 END_TEST
 
+/* A delta whose changed-rows bitmap claims a span past the last is
+ * refused, not read past the span table. */
+START_TEST(test_packed_bitmap_bounds)
+{
+    bool tried = false;
+    for (size_t i = 1; i < set.n && !tried; i++) {
+        const hs_snapshot *prev = set.s[i - 1], *cur = set.s[i];
+        if (cur->nspans % 32 == 0)
+            continue;
+        delta_ctx enc = {0}, dec = {0};
+        uint8_t *diff = malloc(cur->size);
+        hs_snapshot *back = malloc(cur->size);
+        ck_assert(delta_encode(&enc, prev, cur, diff));
+        enc.script[enc.script_len - 1] |= 1u << (cur->nspans % 32); /* span nspans */
+        ck_assert(delta_set_script(&dec, (const uint8_t *)enc.script, enc.script_len,
+                                   enc.event_shift));
+        char why[160];
+        ck_assert(!delta_decode(&dec, prev, diff, cur->size, back, why, sizeof(why)));
+        ck_assert_str_eq(why, "a frame's span script does not fit its span tables");
+        delta_ctx_destroy(&enc);
+        delta_ctx_destroy(&dec);
+        free(diff);
+        free(back);
+        tried = true;
+    }
+    ck_assert(tried);
+}
+END_TEST
+
 static uint64_t next_rand(uint64_t *rng)
 {
     *rng = *rng * 6364136223846793005ull + 1442695040888963407ull;
@@ -418,6 +447,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_raw_among_deltas);
     tcase_add_test(tc, test_empty_recording);
     tcase_add_test(tc, test_transform_formats);
+    tcase_add_test(tc, test_packed_bitmap_bounds);
     tcase_add_test(tc, test_transform_marking);
     tcase_add_test(tc, test_keyframe_at_marking);
     suite_add_tcase(s, tc);
