@@ -90,7 +90,29 @@ static uint32_t utf8_next(const char **s)
 
 int cv_text(hs_canvas *cv, int x, int y, int maxw, style st, const char *s)
 {
-    int col = 0;
+    int col = 0, len = cv_width(s);
+    if (len > maxw && maxw > 1) {
+        /* Too long: it ends where a word ends, with an ellipsis, so no word
+         * is shown cut ("4 page" for "4 pages"); a first word too long for
+         * the room is cut before the ellipsis. */
+        const char *p = s, *keep = NULL;
+        int w = 0, keepw = 0;
+        while (*p != '\0' && w < maxw) {
+            if (*p == ' ' && w > 0 && w + 1 <= maxw)
+                keep = p, keepw = w;
+            utf8_next(&p);
+            w++;
+        }
+        if (*p == ' ' && w <= maxw - 1)
+            keep = p, keepw = w;
+        while (keep != NULL && keepw > 0 && keep[-1] == ' ') /* no space before the ellipsis */
+            keep--, keepw--;
+        int room = keep != NULL ? keepw : maxw - 1;
+        while (*s != '\0' && col < room)
+            cv_put(cv, x + col++, y, utf8_next(&s), st);
+        cv_put(cv, x + col++, y, 0x2026, st);
+        return col;
+    }
     while (*s != '\0' && col < maxw)
         cv_put(cv, x + col++, y, utf8_next(&s), st);
     return col;

@@ -108,7 +108,8 @@ const compare_sums *compare_sums_for(hs_ui *ui, const hs_snapshot *s)
         }
         int cl = sp->spanclass >> 1;
         for (uint32_t k = 0; k < sp->nelems; k++) {
-            bool a = hs_snap_cell(s, sp, k) != HS_CELL_FREE, b = hs_snap_cell(pin, old, k) != HS_CELL_FREE;
+            bool a = hs_snap_cell(s, sp, k) != HS_CELL_FREE,
+                 b = hs_snap_cell(pin, old, k) != HS_CELL_FREE;
             if (a && !b)
                 c->alloc[cl] += sp->elemsize;
             else if (b && !a)
@@ -140,11 +141,12 @@ void compare_draw_line(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
     char a[32], b[32], n[32], buf[400];
     int64_t net = (int64_t)c->alloc_total - (int64_t)c->freed_total;
     double dt = (double)(s->t_ns - ui->pin->t_ns) / 1e9;
-    int len = snprintf(buf, sizeof(buf),
-                       " since frame #%llu (%+.1f s): allocated %s, freed %s, net %s%s  by class:",
-                       (unsigned long long)ui->pin->seq, dt, fmt_bytes(a, sizeof(a), c->alloc_total),
-                       fmt_bytes(b, sizeof(b), c->freed_total), net < 0 ? "-" : "+",
-                       fmt_bytes(n, sizeof(n), (uint64_t)(net < 0 ? -net : net)));
+    int len =
+        snprintf(buf, sizeof(buf),
+                 " since frame #%llu (%+.1f s): allocated %s, freed %s, net %s%s  by class:",
+                 (unsigned long long)ui->pin->seq, dt, fmt_bytes(a, sizeof(a), c->alloc_total),
+                 fmt_bytes(b, sizeof(b), c->freed_total), net < 0 ? "-" : "+",
+                 fmt_bytes(n, sizeof(n), (uint64_t)(net < 0 ? -net : net)));
     /* The classes with the largest change, biggest first, as many as fit. */
     bool used[HS_SNAP_NUM_CLASSES] = {false};
     for (int k = 0; k < 6 && len < (int)sizeof(buf) - 40; k++) {
@@ -162,13 +164,16 @@ void compare_draw_line(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r)
         used[best] = true;
         int64_t d = (int64_t)c->alloc[best] - (int64_t)c->freed[best];
         uint32_t size = hs_snap_centrals(s)[best << 1].elemsize;
-        char sz[32];
+        char sz[32], piece[80];
         if (best == 0)
             snprintf(sz, sizeof(sz), "large");
         else
             snprintf(sz, sizeof(sz), "%u B", size);
-        len += snprintf(buf + len, sizeof(buf) - (size_t)len, "%s %s: %s%s", k ? "," : "", sz,
-                        d < 0 ? "-" : "+", fmt_bytes(n, sizeof(n), (uint64_t)(d < 0 ? -d : d)));
+        snprintf(piece, sizeof(piece), "%s %s: %s%s", k ? "," : "", sz, d < 0 ? "-" : "+",
+                 fmt_bytes(n, sizeof(n), (uint64_t)(d < 0 ? -d : d)));
+        if (cv_width(buf) + cv_width(piece) > r.w)
+            break; /* whole classes only */
+        len += snprintf(buf + len, sizeof(buf) - (size_t)len, "%s", piece);
     }
     style st = ui_style(ui, 16, 150, HS_ATTR_BOLD);
     if (ui->pal.colors == 0)
