@@ -51,7 +51,7 @@
 
 #define DEFAULT_QUEUE_BYTES ((size_t)64 << 20)
 #define DEFAULT_KEYFRAME_EVERY 900
-#define DEFAULT_KEYFRAME_MIB 64
+#define DEFAULT_KEYFRAME_MIB 80
 #define DEFAULT_LEVEL 3
 #define MIN_KEYFRAME_LEVEL 6 /* keyframes are few: worth a slower, tighter level */
 
