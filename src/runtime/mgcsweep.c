@@ -28,6 +28,13 @@
  * only on an idle P; mcentral sweeps lazily when it needs a span; allocation pays sweep
  * credit in proportion to the bytes it allocates (deductSweepCredit); and the
  * next cycle cannot start until finishsweep has swept everything.
+ *
+ * The background sweeper has no P, yet a stopped world stops it, as it
+ * stops Go's bgsweep goroutine: it sweeps between bg_acquire and
+ * bg_release and polls bg_safepoint after every span, outside sweepone, so
+ * it parks holding no span, no lock and no sweepLocker (proc.c).  While the
+ * world is stopped only the stopper sweeps (finishsweep at the two
+ * pauses), and every unswept span stays unswept until the world starts.
  */
 #include <sched.h>
 #include <string.h>
@@ -313,7 +320,8 @@ void gcStartSweepCycle(hs_runtime *rt)
 }
 
 /* The background sweeper (Go: bgsweep): sweeps a span at a time, yielding the
- * CPU between spans, and sleeps until the next cycle once nothing is left. */
+ * CPU between spans and parking there while the world is stopped, and
+ * sleeps until the next cycle once nothing is left. */
 static void *bgsweep(void *arg)
 {
     hs_runtime *rt = arg;
@@ -328,12 +336,15 @@ static void *bgsweep(void *arg)
         }
         seen = sw->cycle;
         pthread_mutex_unlock(&sw->lock);
+        bg_acquire(rt);
         unsigned n = 0;
         while (!__atomic_load_n(&sw->stop, __ATOMIC_RELAXED) && sweepone(rt) != UINTPTR_MAX) {
             atomic_add_relaxed_u64(&sw->nbgsweep, 1);
+            bg_safepoint(rt);
             if (++n % 10 == 0)
                 sched_yield();
         }
+        bg_release(rt);
         pthread_mutex_lock(&sw->lock);
     }
     pthread_mutex_unlock(&sw->lock);

@@ -450,6 +450,9 @@ typedef struct schedt {
      * only by the thread that stopped the world; not part of the pause. */
     int64_t stwObserved;
     uint64_t startGen;      /* lock: worlds started so far */
+    /* Background workers (sweeper, scavenger) at work on the heap without a
+     * P, between bg_acquire and bg_release: a stopper waits for them. */
+    int32_t bgrunning;      /* lock */
 } schedt;
 
 /* Go's `work` and gcController in one place: the state of the current cycle. */
@@ -671,6 +674,13 @@ void p_unown(hs_runtime *rt, hs_p *pp);
 void p_setPreempt(hs_p *pp, uint32_t why);
 void p_clearPreempt(hs_p *pp, uint32_t why);
 void p_serviceRequests(hs_p *pp); /* scan own stacks / flush buffers if asked */
+/* A thread without a P that changes the heap (the background sweeper, the
+ * scavenger) takes part in stop-the-world through these (proc.c's essay):
+ * acquire before its work, poll the safe point between pieces of it,
+ * holding no runtime lock, and release before it sleeps. */
+void bg_acquire(hs_runtime *rt);
+void bg_release(hs_runtime *rt);
+void bg_safepoint(hs_runtime *rt);
 
 /* mgcwork.c */
 void gcw_put(hs_runtime *rt, gcWork *w, uintptr_t obj);
