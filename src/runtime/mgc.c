@@ -126,7 +126,9 @@ static int64_t gcStartWorld(hs_runtime *rt)
     return pause;
 }
 
-/* The UI's pause: stop the world until it is lifted. */
+/* The UI's pause: stop the world until it is lifted.  Once stopTheWorld
+ * returns, no P and no background worker moves (proc.c), so the heap is
+ * still until the pause ends: a capture meanwhile is exact. */
 static void gcServeUserPause(hs_runtime *rt)
 {
     gcstate *gc = &rt->gc;
@@ -142,6 +144,7 @@ static void gcServeUserPause(hs_runtime *rt)
     int64_t t0 = nanotime(&rt->sys);
     pthread_mutex_lock(&gc->lock);
     gc->paused = true;
+    gc->pauseSeq++;
     pthread_cond_broadcast(&gc->done);
     while (gc->userPause && !gc->stop)
         pthread_cond_wait(&gc->wake, &gc->lock);

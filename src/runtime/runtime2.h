@@ -504,7 +504,11 @@ typedef struct gcstate {
     pthread_cond_t done;        /* lock: a cycle finished, or the step state changed */
     pthread_cond_t assistQueue; /* lock: assists waiting for credit */
     bool requested, forced;     /* lock */
+    /* The user's pause: asked for (userPause), in force (paused: the world
+     * stopped, every P and background worker parked), and how many have
+     * been in force so far, so two readings tell one pause from two. */
     bool userPause, paused;     /* lock */
+    uint32_t pauseSeq;          /* lock */
     bool stop;                  /* lock */
     pthread_t thread;
     bool started;               /* atomic (as a byte) */
