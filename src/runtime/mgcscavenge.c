@@ -15,7 +15,7 @@
  *   4. sleeps long enough that its work is ~1% of one CPU (scavengePercent).
  * Steps 1-3 run between bg_acquire and bg_release (proc.c): in Go the
  * scavenger is a goroutine and a stopped world stops it, and so it is
- * here.  It parks only between runs, with no pages taken, so a stopper
+ * here.  It stops only between runs, with no pages taken, so a stopper
  * waits at most for one run's madvise, and while the world is stopped
  * HeapReleased and the page allocator's bits stay as they are.
  * When the heap grows, the allocation itself scavenges what the growth would

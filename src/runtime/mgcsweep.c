@@ -30,11 +30,11 @@
  * next cycle cannot start until finishsweep has swept everything.
  *
  * The background sweeper has no P, yet a stopped world stops it, as it
- * stops Go's bgsweep goroutine: it sweeps between bg_acquire and
- * bg_release and polls bg_safepoint after every span, outside sweepone, so
- * it parks holding no span, no lock and no sweepLocker (proc.c).  While the
- * world is stopped only the stopper sweeps (finishsweep at the two
- * pauses), and every unswept span stays unswept until the world starts.
+ * stops Go's bgsweep goroutine: each sweepone runs between bg_acquire and
+ * bg_release (proc.c), so it stops between spans, holding no span, no lock
+ * and no sweepLocker, and a stopper waits at most for the span under way.
+ * While the world is stopped only the stopper sweeps (finishsweep at the
+ * two pauses), and every unswept span stays unswept until the world starts.
  */
 #include <sched.h>
 #include <string.h>
@@ -336,15 +336,17 @@ static void *bgsweep(void *arg)
         }
         seen = sw->cycle;
         pthread_mutex_unlock(&sw->lock);
-        bg_acquire(rt);
-        unsigned n = 0;
-        while (!__atomic_load_n(&sw->stop, __ATOMIC_RELAXED) && sweepone(rt) != UINTPTR_MAX) {
-            atomic_add_relaxed_u64(&sw->nbgsweep, 1);
-            bg_safepoint(rt);
-            if (++n % 10 == 0)
+        for (unsigned n = 1; !__atomic_load_n(&sw->stop, __ATOMIC_RELAXED); n++) {
+            bg_acquire(rt);
+            bool swept = sweepone(rt) != UINTPTR_MAX;
+            if (swept) /* counted before the stopper may go on */
+                atomic_add_relaxed_u64(&sw->nbgsweep, 1);
+            bg_release(rt);
+            if (!swept)
+                break;
+            if (n % 10 == 0)
                 sched_yield();
         }
-        bg_release(rt);
         pthread_mutex_lock(&sw->lock);
     }
     pthread_mutex_unlock(&sw->lock);

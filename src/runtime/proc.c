@@ -29,16 +29,20 @@
  * mutators, or, taking turns with them, would make one P stand for two
  * threads in the views, in the mark workers' 25% of the Ps and in the
  * pacer.  The protocol, under sched.lock:
- *   - bg_acquire before touching the heap: wait while the world is stopped
- *     or stopping, then count in (bgrunning);
- *   - bg_safepoint between pieces of work (a span swept, a run of pages
- *     released), holding no runtime lock and no sweepLocker: if gcwaiting,
- *     count out (one less for the stopper to wait for) and acquire again,
- *     which waits until the world starts;
- *   - bg_release before sleeping: count out.
+ *   - bg_acquire before a piece of work on the heap (a span to sweep, a
+ *     run of pages to release): wait while the world is stopped or
+ *     stopping, then count in (bgrunning);
+ *   - bg_release after it, holding no runtime lock and no sweepLocker:
+ *     count out, and if the world is stopping, say so (one less for the
+ *     stopper to wait for);
+ *   - bg_safepoint, for a worker that stays counted in across pieces:
+ *     release and acquire again if the world is stopping.
+ * The background workers count in for one piece at a time, so a stopper
+ * never waits for one that is between pieces (yielding or sleeping, or
+ * waiting for a CPU at its low priority), only for the piece under way.
  * A stopper waits for bgrunning workers besides the running Ps, all in one
  * stopwait, so when stopTheWorld returns nothing changes the heap but the
- * stopper.  A parked worker owns nothing anyone waits for (finishsweep
+ * stopper.  A counted-out worker owns nothing anyone waits for (finishsweep
  * waits only for sweepers inside sweepone), so stopping cannot deadlock.
  *
  * Stop-the-world, called only by the collector's thread:

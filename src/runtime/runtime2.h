@@ -680,8 +680,8 @@ void p_clearPreempt(hs_p *pp, uint32_t why);
 void p_serviceRequests(hs_p *pp); /* scan own stacks / flush buffers if asked */
 /* A thread without a P that changes the heap (the background sweeper, the
  * scavenger) takes part in stop-the-world through these (proc.c's essay):
- * acquire before its work, poll the safe point between pieces of it,
- * holding no runtime lock, and release before it sleeps. */
+ * acquire before a piece of its work, release after it, holding no runtime
+ * lock; or stay acquired and poll the safe point between pieces. */
 void bg_acquire(hs_runtime *rt);
 void bg_release(hs_runtime *rt);
 void bg_safepoint(hs_runtime *rt);
