@@ -49,7 +49,7 @@
  *   1. set gcwaiting; flag every P; idle Ps go straight to Pgcstop; count
  *      the background workers at work;
  *   2. each running P parks at its next safe point (Pgcstop) and waits, and
- *      each background worker at its own;
+ *      each background worker at work finishes its piece and counts out;
  *   3. the stopper spins (yielding its CPU) for a while, then sleeps until
  *      the last one to stop wakes it: the world is stopped, and the
  *      collector may touch every P's state;
