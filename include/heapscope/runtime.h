@@ -193,7 +193,9 @@ void hs_gc(hs_runtime *rt, hs_p *pp);
 void hs_gc_request(hs_runtime *rt);
 void hs_set_gogc(hs_runtime *rt, int gogc);
 int hs_get_gogc(const hs_runtime *rt);
-/* Stop every P at a safe point until hs_world_resume (the UI's pause). */
+/* Stop every P at a safe point, and the background sweeper and scavenger at
+ * theirs, until hs_world_resume (the UI's pause); returns once the world is
+ * stopped (or the step controller holds it stopped). */
 void hs_world_pause(hs_runtime *rt);
 void hs_world_resume(hs_runtime *rt);
 
@@ -212,7 +214,8 @@ hs_gcphase hs_gc_phase(const hs_runtime *rt);
  * The step controller.  With stepping on, the collector holds, with the world
  * stopped, at every phase boundary and, during mark, after every step of N
  * scans (objects, or in Green Tea mode objects and whole spans); hs_gc_step
- * releases it for one step.
+ * releases it for one step.  hs_gc_step_state also says whether the user's
+ * pause is in force: the two ways the world stays stopped for a watcher.
  */
 typedef enum hs_step_kind {
     HS_STEP_PHASE = 0,   /* to the next phase boundary */
@@ -228,6 +231,11 @@ typedef struct hs_step_state {
     uint32_t cycle;
     uint64_t objects_scanned; /* this cycle */
     uint64_t spans_scanned;   /* this cycle (Green Tea) */
+    /* The user's pause (hs_world_pause) is in force: the world is stopped
+     * and nothing changes the heap.  pause_seq counts the pauses so far, so
+     * two readings with the same value saw one pause throughout. */
+    bool paused;
+    uint32_t pause_seq;
 } hs_step_state;
 void hs_gc_set_stepping(hs_runtime *rt, bool on);
 void hs_gc_step(hs_runtime *rt, hs_step_kind kind, uint64_t n);

@@ -32,6 +32,7 @@
  * Locking: gc.lock guards requests, the step state and the history; phase,
  * writeBarrier and blackenEnabled change only with the world stopped.
  */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -125,7 +126,9 @@ static int64_t gcStartWorld(hs_runtime *rt)
     return pause;
 }
 
-/* The UI's pause: stop the world until it is lifted. */
+/* The UI's pause: stop the world until it is lifted.  Once stopTheWorld
+ * returns, no P and no background worker moves (proc.c), so the heap is
+ * still until the pause ends: a capture meanwhile is exact. */
 static void gcServeUserPause(hs_runtime *rt)
 {
     gcstate *gc = &rt->gc;
@@ -141,6 +144,7 @@ static void gcServeUserPause(hs_runtime *rt)
     int64_t t0 = nanotime(&rt->sys);
     pthread_mutex_lock(&gc->lock);
     gc->paused = true;
+    gc->pauseSeq++;
     pthread_cond_broadcast(&gc->done);
     while (gc->userPause && !gc->stop)
         pthread_cond_wait(&gc->wake, &gc->lock);
@@ -569,6 +573,31 @@ void gcStartInline(hs_runtime *rt, hs_p *pp)
     hs_p_acquire(pp);
 }
 
+/* The sweeping Go's runtime.GC does after its cycle, so what the cycle freed
+ * can be allocated again at once: on the caller's P, as its goroutine does,
+ * or, from a thread outside the Ps, as a background worker; either way it
+ * stops for the world between spans, as a sweeper without a P must (proc.c). */
+static void gcSweepForCaller(hs_runtime *rt, hs_p *pp)
+{
+    if (pp != NULL)
+        hs_p_acquire(pp);
+    else
+        bg_acquire(rt);
+    for (;;) {
+        bool more = sweepone(rt) != UINTPTR_MAX;
+        if (!more && isSweepDone(rt)) /* nor another sweeper filing its last span */
+            break;
+        if (!more)
+            sched_yield();
+        if (pp != NULL)
+            hs_safepoint(pp);
+        else
+            bg_safepoint(rt);
+    }
+    if (pp == NULL)
+        bg_release(rt);
+}
+
 void hs_gc(hs_runtime *rt, hs_p *pp)
 {
     gcstate *gc = &rt->gc;
@@ -587,11 +616,10 @@ void hs_gc(hs_runtime *rt, hs_p *pp)
         while (atomic_load_u32(&gc->completed) < want && !gc->stop)
             pthread_cond_wait(&gc->done, &gc->lock);
         pthread_mutex_unlock(&gc->lock);
-        /* As Go's runtime.GC, return with the heap swept, so what the cycle
-         * freed can be allocated again at once. */
-        finishsweep(rt);
+        gcSweepForCaller(rt, pp); /* returns holding pp */
         pthread_mutex_lock(&gc->lock);
         pthread_mutex_unlock(&gc->lock);
+        return;
     }
     if (pp != NULL)
         hs_p_acquire(pp);

@@ -13,6 +13,11 @@
  *   2. drops the lock and madvise(MADV_DONTNEED)s it: RSS falls at once;
  *   3. retakes the lock and frees the run again, marked scavenged;
  *   4. sleeps long enough that its work is ~1% of one CPU (scavengePercent).
+ * Steps 1-3 run between bg_acquire and bg_release (proc.c): in Go the
+ * scavenger is a goroutine and a stopped world stops it, and so it is
+ * here.  It stops only between runs, with no pages taken, so a stopper
+ * waits at most for one run's madvise, and while the world is stopped
+ * HeapReleased and the page allocator's bits stay as they are.
  * When the heap grows, the allocation itself scavenges what the growth would
  * put over the goal (mheap.c).  A page that is allocated again is unscavenged
  * and its bytes leave HeapReleased.
@@ -133,8 +138,12 @@ static void *bgscavenge(void *arg)
 {
     hs_runtime *rt = arg;
     osThreadSetup("hs-scavenger", osThreadNormal);
-    while (!__atomic_load_n(&rt->scav.stop, __ATOMIC_RELAXED))
-        scav_sleep(rt, bgscavengeStep(rt));
+    while (!__atomic_load_n(&rt->scav.stop, __ATOMIC_RELAXED)) {
+        bg_acquire(rt);
+        int64_t ns = bgscavengeStep(rt);
+        bg_release(rt);
+        scav_sleep(rt, ns);
+    }
     return NULL;
 }
 

@@ -181,6 +181,8 @@ hs_step_state hs_gc_step_state(hs_runtime *rt)
         .spans_scanned = atomic_load_u64(&gc->scanCycleTotal.spans_one) +
                          atomic_load_u64(&gc->scanCycleTotal.spans_sparse) +
                          atomic_load_u64(&gc->scanCycleTotal.spans_dense),
+        .paused = gc->paused,
+        .pause_seq = gc->pauseSeq,
     };
     pthread_mutex_unlock(&gc->lock);
     return st;

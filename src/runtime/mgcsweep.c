@@ -28,6 +28,13 @@
  * only on an idle P; mcentral sweeps lazily when it needs a span; allocation pays sweep
  * credit in proportion to the bytes it allocates (deductSweepCredit); and the
  * next cycle cannot start until finishsweep has swept everything.
+ *
+ * The background sweeper has no P, yet a stopped world stops it, as it
+ * stops Go's bgsweep goroutine: each sweepone runs between bg_acquire and
+ * bg_release (proc.c), so it stops between spans, holding no span, no lock
+ * and no sweepLocker, and a stopper waits at most for the span under way.
+ * While the world is stopped only the stopper sweeps (finishsweep at the
+ * two pauses), and every unswept span stays unswept until the world starts.
  */
 #include <sched.h>
 #include <string.h>
@@ -313,7 +320,8 @@ void gcStartSweepCycle(hs_runtime *rt)
 }
 
 /* The background sweeper (Go: bgsweep): sweeps a span at a time, yielding the
- * CPU between spans, and sleeps until the next cycle once nothing is left. */
+ * CPU between spans and parking there while the world is stopped, and
+ * sleeps until the next cycle once nothing is left. */
 static void *bgsweep(void *arg)
 {
     hs_runtime *rt = arg;
@@ -328,10 +336,15 @@ static void *bgsweep(void *arg)
         }
         seen = sw->cycle;
         pthread_mutex_unlock(&sw->lock);
-        unsigned n = 0;
-        while (!__atomic_load_n(&sw->stop, __ATOMIC_RELAXED) && sweepone(rt) != UINTPTR_MAX) {
-            atomic_add_relaxed_u64(&sw->nbgsweep, 1);
-            if (++n % 10 == 0)
+        for (unsigned n = 1; !__atomic_load_n(&sw->stop, __ATOMIC_RELAXED); n++) {
+            bg_acquire(rt);
+            bool swept = sweepone(rt) != UINTPTR_MAX;
+            if (swept) /* counted before the stopper may go on */
+                atomic_add_relaxed_u64(&sw->nbgsweep, 1);
+            bg_release(rt);
+            if (!swept)
+                break;
+            if (n % 10 == 0)
                 sched_yield();
         }
         pthread_mutex_lock(&sw->lock);

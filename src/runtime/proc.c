@@ -17,9 +17,39 @@
  * in it are: the world is stopping, the collector wants this P's stacks
  * scanned, its buffers flushed, or it is a mark worker this cycle.
  *
+ * Background workers: the background sweeper and the scavenger change the
+ * heap too.  In Go they are goroutines, which run only on a P, so a stopped
+ * world stops them.  Here they are threads without a P, and a thread can
+ * take part in stop-the-world in one of two ways: run holding a P, or poll
+ * a flag at its own safe points and park, acknowledging, before the
+ * stopper proceeds.  They do the second.  The first does not fit this
+ * runtime: a P here belongs to one mutator thread for as long as that
+ * thread runs (Go's scheduler multiplexes goroutines on Ps; ours has none
+ * to do it), so a worker waiting for a P would never run beside busy
+ * mutators, or, taking turns with them, would make one P stand for two
+ * threads in the views, in the mark workers' 25% of the Ps and in the
+ * pacer.  The protocol, under sched.lock:
+ *   - bg_acquire before a piece of work on the heap (a span to sweep, a
+ *     run of pages to release): wait while the world is stopped or
+ *     stopping, then count in (bgrunning);
+ *   - bg_release after it, holding no runtime lock and no sweepLocker:
+ *     count out, and if the world is stopping, say so (one less for the
+ *     stopper to wait for);
+ *   - bg_safepoint, for a worker that stays counted in across pieces:
+ *     release and acquire again if the world is stopping.
+ * The background workers count in for one piece at a time, so a stopper
+ * never waits for one that is between pieces (yielding or sleeping, or
+ * waiting for a CPU at its low priority), only for the piece under way.
+ * A stopper waits for bgrunning workers besides the running Ps, all in one
+ * stopwait, so when stopTheWorld returns nothing changes the heap but the
+ * stopper.  A counted-out worker owns nothing anyone waits for (finishsweep
+ * waits only for sweepers inside sweepone), so stopping cannot deadlock.
+ *
  * Stop-the-world, called only by the collector's thread:
- *   1. set gcwaiting; flag every P; idle Ps go straight to Pgcstop;
- *   2. each running P parks at its next safe point (Pgcstop) and waits;
+ *   1. set gcwaiting; flag every P; idle Ps go straight to Pgcstop; count
+ *      the background workers at work;
+ *   2. each running P parks at its next safe point (Pgcstop) and waits, and
+ *      each background worker at work finishes its piece and counts out;
  *   3. the stopper spins (yielding its CPU) for a while, then sleeps until
  *      the last one to stop wakes it: the world is stopped, and the
  *      collector may touch every P's state;
@@ -185,7 +215,7 @@ void stopTheWorld(hs_runtime *rt)
     sc->stwStart = nanotime(&rt->sys);
     sc->stwObserved = 0;
     atomic_store_u32(&sc->gcwaiting, 1);
-    int32_t wait = rt->nprocs;
+    int32_t wait = rt->nprocs + sc->bgrunning;
     for (int i = 0; i < rt->nprocs; i++) {
         hs_p *pp = rt->allp[i];
         if (pp->status == Pidle) {
@@ -244,6 +274,38 @@ static void p_parkForSTW(hs_p *pp)
     }
     pthread_mutex_unlock(&sc->lock);
     atomic_store_relaxed_u32(&pp->activity, act);
+}
+
+/* ---- background workers (see the top of the file) ------------------------------ */
+
+void bg_acquire(hs_runtime *rt)
+{
+    schedt *sc = &rt->sched;
+    pthread_mutex_lock(&sc->lock);
+    while (atomic_load_u32(&sc->gcwaiting))
+        pthread_cond_wait(&sc->started, &sc->lock);
+    sc->bgrunning++;
+    pthread_mutex_unlock(&sc->lock);
+}
+
+void bg_release(hs_runtime *rt)
+{
+    schedt *sc = &rt->sched;
+    pthread_mutex_lock(&sc->lock);
+    sc->bgrunning--;
+    /* Counted in when the world began to stop (no worker comes in while
+     * gcwaiting is up): one less to wait for. */
+    if (atomic_load_u32(&sc->gcwaiting) && atomic_add_i32(&sc->stopwait, -1) == 0)
+        pthread_cond_signal(&sc->stopped);
+    pthread_mutex_unlock(&sc->lock);
+}
+
+void bg_safepoint(hs_runtime *rt)
+{
+    if (!atomic_load_relaxed_u32(&rt->sched.gcwaiting))
+        return;
+    bg_release(rt);
+    bg_acquire(rt);
 }
 
 /* This P's allocation asked for a cycle: wait here until the collector stops

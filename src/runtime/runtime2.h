@@ -450,6 +450,9 @@ typedef struct schedt {
      * only by the thread that stopped the world; not part of the pause. */
     int64_t stwObserved;
     uint64_t startGen;      /* lock: worlds started so far */
+    /* Background workers (sweeper, scavenger) at work on the heap without a
+     * P, between bg_acquire and bg_release: a stopper waits for them. */
+    int32_t bgrunning;      /* lock */
 } schedt;
 
 /* Go's `work` and gcController in one place: the state of the current cycle. */
@@ -501,7 +504,11 @@ typedef struct gcstate {
     pthread_cond_t done;        /* lock: a cycle finished, or the step state changed */
     pthread_cond_t assistQueue; /* lock: assists waiting for credit */
     bool requested, forced;     /* lock */
+    /* The user's pause: asked for (userPause), in force (paused: the world
+     * stopped, every P and background worker parked), and how many have
+     * been in force so far, so two readings tell one pause from two. */
     bool userPause, paused;     /* lock */
+    uint32_t pauseSeq;          /* lock */
     bool stop;                  /* lock */
     pthread_t thread;
     bool started;               /* atomic (as a byte) */
@@ -671,6 +678,13 @@ void p_unown(hs_runtime *rt, hs_p *pp);
 void p_setPreempt(hs_p *pp, uint32_t why);
 void p_clearPreempt(hs_p *pp, uint32_t why);
 void p_serviceRequests(hs_p *pp); /* scan own stacks / flush buffers if asked */
+/* A thread without a P that changes the heap (the background sweeper, the
+ * scavenger) takes part in stop-the-world through these (proc.c's essay):
+ * acquire before a piece of its work, release after it, holding no runtime
+ * lock; or stay acquired and poll the safe point between pieces. */
+void bg_acquire(hs_runtime *rt);
+void bg_release(hs_runtime *rt);
+void bg_safepoint(hs_runtime *rt);
 
 /* mgcwork.c */
 void gcw_put(hs_runtime *rt, gcWork *w, uintptr_t obj);

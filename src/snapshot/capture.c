@@ -6,7 +6,9 @@
  * Steps, each reading the runtime with atomic loads and short lock holds:
  *   1. the step controller's state (gc.lock, briefly) — read again at the end:
  *      a snapshot taken while the collector holds, world stopped, from start
- *      to end, is exact (world_stopped = 1), as is one from the phase hook;
+ *      to end, is exact (world_stopped = 1), as is one taken within one
+ *      user's pause (every P and background worker parked) and one from the
+ *      phase hook;
  *   2. the collector's new events into the event log, the pause statistics
  *      brought up to the runtime's count (eventlog.c, pausestats.c);
  *   3. the arena list (mheap.lock, a copy), and the fixed part of the layout:
@@ -304,6 +306,11 @@ bool step_same_hold(const hs_step_state *a, const hs_step_state *b)
            a->objects_scanned == b->objects_scanned;
 }
 
+bool world_same_stop(const hs_step_state *a, const hs_step_state *b)
+{
+    return step_same_hold(a, b) || (a->paused && b->paused && a->pause_seq == b->pause_seq);
+}
+
 /* Steps 3-4: the fixed part and pass 1; returns the fixed size, 0 on failure. */
 static size_t capturePages(capturer *c, hs_runtime *rt, hs_snapshot_publisher *pub, layout *l,
                            uint32_t nprocs)
@@ -395,7 +402,7 @@ hs_snapshot *capturer_capture(capturer *c, hs_runtime *rt, hs_snapshot_publisher
     hs_gc_summary sum = captureEvents(c, rt);
     layout l;
     hs_snapshot *s = captureLayout(c, rt, pub, &l);
-    c->walk.exempt = world_stopped || st0.held;
+    c->walk.exempt = world_stopped || st0.held || st0.paused;
     if (s == NULL ||
         !heapwalk_spans(&c->walk, rt, at(s, l.spans), at(s, l.cells), s->t_ns))
         return NULL;
@@ -407,7 +414,7 @@ hs_snapshot *capturer_capture(capturer *c, hs_runtime *rt, hs_snapshot_publisher
     pausestats_fill(&c->pauses, s);
     hs_step_state st1 = hs_gc_step_state(rt);
     fillStep(s, &st0);
-    s->world_stopped = world_stopped || step_same_hold(&st0, &st1);
+    s->world_stopped = world_stopped || world_same_stop(&st0, &st1);
     s->capture_ns = nanotime(&rt->sys) - t0;
     return s;
 }

@@ -86,7 +86,7 @@ typedef struct heapwalk {
     uint32_t classStart[numSpanClasses + 1];
     cachedent *cached; /* spans read as cached this capture, by mspan address */
     size_t ncached, capcached;
-    bool exempt; /* the world is stopped for us (phase hook, step hold) */
+    bool exempt; /* the world is stopped for us (phase hook, step hold, user's pause) */
 } heapwalk;
 
 void heapwalk_destroy(heapwalk *hw);
@@ -124,5 +124,8 @@ hs_snapshot *capturer_capture(capturer *c, hs_runtime *rt, hs_snapshot_publisher
 void capturer_poll(capturer *c, hs_runtime *rt);
 /* Both states hold at the same place (phase, cycle, objects scanned). */
 bool step_same_hold(const hs_step_state *a, const hs_step_state *b);
+/* The world stayed stopped from a to b: the same hold, or the same user's
+ * pause.  Nothing moved between them. */
+bool world_same_stop(const hs_step_state *a, const hs_step_state *b);
 
 #endif

@@ -8,7 +8,8 @@
  *      queued, and so is a frame that the phase hook captured less than half
  *      a period before.  While the step controller holds, it captures each
  *      new hold once (exact: the world is stopped throughout) and then
- *      rests, since nothing moves;
+ *      rests, since nothing moves.  During the user's pause it goes on at
+ *      fps (the frames' clock and age move on) and its frames are exact too;
  *   2. the phase hook, on the collector's thread at every phase change and
  *      after every step of N objects: the world is stopped (but at the end of
  *      sweep), so the capture is exact and marked world_stopped.  It delays

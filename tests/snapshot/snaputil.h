@@ -1,7 +1,8 @@
 /*
  * snaputil.h — helpers for the snapshot tests: a churning mutator (a random
  * graph of nodes, garbage of every size, now and then a large object), a
- * runtime wired to a snapshotter, and the checks every snapshot must pass.
+ * runtime wired to a snapshotter, the checks every snapshot must pass, and
+ * the full walk an exact one (world stopped) must equal.
  */
 #ifndef HS_TESTS_SNAPUTIL_H
 #define HS_TESTS_SNAPUTIL_H
@@ -123,6 +124,82 @@ static inline uint32_t snap_check_cells(const hs_snapshot *s)
                       (unsigned long long)sp[i].start, used, sp[i].alloc_count);
     }
     return unknown;
+}
+
+/* ---- the full walk: what the runtime says, read with the world stopped ---- */
+
+static inline hs_cell true_cell(const mspan *s, uint32_t i)
+{
+    bool alloc = i < s->freeindex || bits_isset(s->allocBits, i);
+    if (!alloc)
+        return HS_CELL_FREE;
+    if (!mspan_isMarked(s, i))
+        return HS_CELL_WHITE;
+    return mspan_isBlack(s, i) ? HS_CELL_BLACK : HS_CELL_GRAY;
+}
+
+typedef struct tally {
+    uint32_t spans, white, gray, black;
+} tally;
+
+/* Compare the snapshot's span sp with the runtime's span s, cell by cell. */
+static inline void expect_span(const hs_runtime *rt, const hs_snapshot *snap,
+                               const hs_snap_span *sp, const mspan *s, uint32_t sg, tally *t)
+{
+    /* Its age: to its allocation time in whole grains since the start. */
+    int64_t born = s->allocTime - rt->startTime;
+    ck_assert_int_eq(sp->age_ns, snap->t_ns - born / HS_SNAP_AGE_GRAIN_NS * HS_SNAP_AGE_GRAIN_NS);
+    ck_assert_int_eq(sp->age_ns % HS_SNAP_AGE_GRAIN_NS, snap->t_ns % HS_SNAP_AGE_GRAIN_NS);
+    ck_assert_uint_eq(sp->npages, s->npages);
+    ck_assert_uint_eq(sp->spanclass, s->spanclass);
+    ck_assert_uint_eq(sp->nelems, s->nelems);
+    ck_assert_uint_eq(sp->alloc_count, s->allocCount);
+    ck_assert_uint_eq(sp->freeindex, s->freeindex);
+    uint16_t flags = 0;
+    if (s->inlineMarks) { /* Green Tea */
+        uint8_t owned = *imb_owned(spanInlineMarkBitsFromBase(s->startAddr));
+        flags = HS_SPAN_INLINE_MARKS | (owned ? HS_SPAN_QUEUED : 0) |
+                (owned & spanScanManyMark ? HS_SPAN_MANY_MARKS : 0);
+    }
+    ck_assert_uint_eq(sp->flags, flags);
+    uint32_t d = atomic_load_u32((uint32_t *)&s->sweepgen) - sg; /* the snapshotter CASes it */
+    ck_assert_uint_eq(sp->sweep, d == (uint32_t)-2 ? HS_SWEEP_NEEDS
+                                 : d == 3          ? HS_SWEEP_CACHED
+                                 : d == 1          ? HS_SWEEP_CACHED_STALE
+                                                   : HS_SWEEP_SWEPT);
+    for (uint32_t i = 0; i < s->nelems; i++) {
+        hs_cell c = hs_snap_cell(snap, sp, i);
+        ck_assert_msg(c == true_cell(s, i), "span %#lx object %u: cell %d, runtime %d",
+                      (unsigned long)s->startAddr, i, c, true_cell(s, i));
+        t->white += c == HS_CELL_WHITE;
+        t->gray += c == HS_CELL_GRAY;
+        t->black += c == HS_CELL_BLACK;
+    }
+}
+
+/* Every in-use span of the runtime is in the snapshot, equal; and no other. */
+static inline tally expect_exact(hs_runtime *rt, const hs_snapshot *snap)
+{
+    tally t = {0};
+    mheap *h = &rt->heap;
+    const hs_snap_span *sp = hs_snap_spans(snap);
+    const int32_t *ps = hs_snap_page_span(snap);
+    for (uint32_t a = 0; a < snap->narenas; a++) {
+        const hs_snap_arena *ar = &hs_snap_arenas(snap)[a];
+        heapArena *ha = mheap_arenaOf(h, ar->base);
+        for (uint32_t pi = 0; pi < pagesPerArena; pi++) {
+            if (!((ha->pageInUse[pi / 8] >> (pi % 8)) & 1))
+                continue;
+            const mspan *s = ha->spans[pi];
+            int32_t k = ps[ar->first_page + pi];
+            ck_assert_int_ge(k, 0);
+            ck_assert_uint_eq(sp[k].start, s->startAddr);
+            expect_span(rt, snap, &sp[k], s, h->sweepgen, &t);
+            t.spans++;
+        }
+    }
+    ck_assert_uint_eq(t.spans, snap->nspans);
+    return t;
 }
 
 #endif

@@ -2,9 +2,10 @@
 # test_tmux.sh — the live view in a real terminal, driven as a person would:
 # tmux at a fixed size, keys typed with send-keys, the screen read back with
 # capture-pane.  Checks: the GC bar and the arena map appear; g raises the
-# cycle count (with GOGC off, only g starts cycles); space stops the world
-# and resumes it; --step then s walks the phases in Go's order, with gray
-# objects appearing under n and gone at mark termination; resizes to 80x24,
+# cycle count (with GOGC off, only g starts cycles); space stops the world,
+# its frames marked exact, and resumes it; --step then s walks the phases in
+# Go's order, with gray objects appearing under n and gone at mark
+# termination; resizes to 80x24,
 # below it, 20x5, 100 resizes in a second and back; ? shows the help; NO_COLOR=1 shows the glyph legend;
 # q exits 0 with the terminal restored (TERM=vt100, with no alternate screen,
 # left clear; started at 80x24 and grown, no rows left behind); a 6 s SIGSTOP
@@ -97,6 +98,8 @@ for _ in $(seq 200); do [ "$(cycle)" -ge 1 ] 2>/dev/null && break; sleep 0.1; do
 [ "$(cycle)" -ge 1 ] 2>/dev/null || fail "g did not start a cycle"
 tm send-keys -t hs Space
 wait_for "WORLD STOPPED" || fail "space did not stop the world"
+# Everything parked, the sweeper and scavenger too: the frames are exact.
+wait_for ", exact" || fail "the frames taken while the world was stopped are not exact"
 a=$(screen | sed -n '2s/.*in use \([^ ]* [^ ]*\).*/\1/p')
 sleep 0.5
 b=$(screen | sed -n '2s/.*in use \([^ ]* [^ ]*\).*/\1/p')
