@@ -386,13 +386,13 @@ END_TEST
 
 /* Keyframes at frames keys[] (ended by SIZE_MAX) of a recording of frames
  * copies of base, each a frame later, marking at frame mark (SIZE_MAX:
- * never), with a keyframe budget of 1 MiB. */
-static void expect_keyframes(const hs_snapshot *base, size_t frames, size_t mark,
+ * never), with a keyframe budget of mib MiB. */
+static void expect_keyframes(const hs_snapshot *base, int mib, size_t frames, size_t mark,
                              const size_t *keys)
 {
     char path[256], why[256];
     rec_tmp_path(path, sizeof(path), "keys");
-    hs_recorder_opts o = {.queue_bytes = (size_t)1 << 30, .keyframe_mib = 1};
+    hs_recorder_opts o = {.queue_bytes = (size_t)1 << 30, .keyframe_mib = mib};
     hs_recorder *r = hs_recorder_open(path, &o, why, sizeof(why));
     ck_assert_msg(r != NULL, "%s", why);
     hs_snapshot *f = snap_copy(base);
@@ -420,16 +420,19 @@ static void expect_keyframes(const hs_snapshot *base, size_t frames, size_t mark
 START_TEST(test_keyframe_at_marking)
 {
     /* The budget brings a keyframe at frame due (its deltas would hold
-     * more than 1 MiB); a frame that marks once they hold 7/8 of it takes
-     * the keyframe early, and one that marks sooner does not (nor the frame
-     * after it, whose delta holds the end of the marking). */
+     * more than the budget); a frame that marks once they hold 7/8 of it
+     * takes the keyframe early, and one that marks sooner does not (nor the
+     * frame after it, whose delta holds the end of the marking).  The
+     * budget, in whole MiB, holds at least 24 of these snapshots, whatever
+     * size the runtime's first ones came out. */
     const hs_snapshot *base = set.s[0];
-    size_t budget = (size_t)1 << 20, due = budget / base->size + 1,
+    int mib = (int)((24 * (size_t)base->size >> 20) + 1);
+    size_t budget = (size_t)mib << 20, due = budget / base->size + 1,
            early = budget / 8 * 7 / base->size + 1;
     ck_assert_msg(early >= 2 && early + 1 < due, "snapshots of %u bytes leave no room", base->size);
-    expect_keyframes(base, due + 1, SIZE_MAX, (const size_t[]){0, due, SIZE_MAX});
-    expect_keyframes(base, due + 1, due - 1, (const size_t[]){0, due - 1, SIZE_MAX});
-    expect_keyframes(base, due + 1, early - 2, (const size_t[]){0, due, SIZE_MAX});
+    expect_keyframes(base, mib, due + 1, SIZE_MAX, (const size_t[]){0, due, SIZE_MAX});
+    expect_keyframes(base, mib, due + 1, due - 1, (const size_t[]){0, due - 1, SIZE_MAX});
+    expect_keyframes(base, mib, due + 1, early - 2, (const size_t[]){0, due, SIZE_MAX});
 }
 END_TEST
 
