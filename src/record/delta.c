@@ -61,8 +61,10 @@
  * with hs_snapshot_check.  A wrong prediction costs bytes, never exactness.
  *
  * Format versions: version 4 (written now) packs a delta's span table to
- * the rows that differ from their prediction and splits the cells into
- * bit planes (delta_pack.c); version 3
+ * the rows that differ from their prediction (delta_pack.c) and range-codes
+ * the cells' differences against their prediction (delta_rc.c; bit planes
+ * when that is not shorter), the allocation counts coded after all cells;
+ * version 3
  * stores it whole, and differs from version 2 in two predictions, a span's
  * allocation count (version 2: the cells predicted for it that are in use,
  * or its old count when its cells were predicted unchanged) and a keyframe
@@ -73,7 +75,8 @@
  * table and both directions; delta_code.h what the files share (the
  * direction, the kinds of difference); delta_script.c the span script;
  * delta_spans.c the span table field by field; delta_pack.c a delta's span
- * table packed; delta_cells.c the cells.
+ * table packed; delta_cells.c the cells' predictions; delta_rc.c their
+ * differences range-coded.
  */
 #include <config.h>
 
@@ -306,25 +309,73 @@ static void code_events(dx *x)
     }
 }
 
+/* Format 4, decoding: the cells' differences from the frame's stream (or
+ * its bit planes), then the cells themselves, before the allocation
+ * counts that are predicted from them. */
+static bool decode_cells(dx *x)
+{
+    size_t n = x->s->size - x->s->cells_off;
+    uint8_t *d = x->diff + x->s->cells_off;
+    if (x->c->cells_mode == 0) {
+        if (!delta_unplane_cells(x))
+            return false;
+    } else {
+        uint8_t *in = delta_zeroed(&x->c->planes, &x->c->planes_cap, (size_t)x->c->cells_mode + 1);
+        if (in == NULL)
+            return false;
+        memcpy(in, d, x->c->cells_mode); /* within the part: the decoder checked */
+        delta_rc_decode(in, x->c->cells_mode, x->c->scratch, d, n);
+    }
+    xor_bytes(x, x->s->cells_off, x->c->scratch, n);
+    return true;
+}
+
+/* Format 4, encoding: the cells' differences as a range-coded stream when
+ * it is shorter than they are, else as bit planes; the frame's last script
+ * word says which (the stream's bytes, or 0). */
+static bool encode_cells(dx *x)
+{
+    size_t n = x->s->size - x->s->cells_off;
+    uint8_t *d = x->diff + x->s->cells_off;
+    delta_ctx *c = x->c;
+    uint8_t *out = delta_zeroed(&c->planes, &c->planes_cap, n + 1);
+    if (out == NULL || !rec_grow(&c->script, &c->script_cap, c->script_len + 1, sizeof(uint32_t)))
+        return false;
+    size_t len = n < UINT32_MAX ? delta_rc_encode(d, c->scratch, n, out, n) : 0;
+    if (len > 0) {
+        memcpy(d, out, len);
+        memset(d + len, 0, n - len);
+    } else if (!delta_plane_cells(x)) {
+        return false;
+    }
+    c->script[c->script_len++] = (uint32_t)len;
+    return true;
+}
+
 /* Everything after the header, in the order of the table at the top. */
 static bool code_arrays(dx *x)
 {
     code_arenas(x);
     if (!delta_code_spans(x))
         return false;
+    if (x->rc) {
+        if (x->decode && !decode_cells(x))
+            return false;
+        delta_code_counts(x);
+    }
     code_central(x);
     if (!code_procs(x) || !code_pages(x))
         return false;
     code_events(x);
-    xor_bytes(x, x->s->cells_off, x->c->scratch, x->s->size - x->s->cells_off);
+    if (!x->rc || !x->decode)
+        xor_bytes(x, x->s->cells_off, x->c->scratch, x->s->size - x->s->cells_off);
     return true;
 }
 
 /* ---- both directions ------------------------------------------------------------------- */
 
-/* Are the cells' differences split into bit planes (delta_pack.c)?  From
- * format 4 on. */
-static bool planes(const delta_ctx *c)
+/* Are the cells range-coded (delta_rc.c)?  From format 4 on. */
+static bool range_coded(const delta_ctx *c)
 {
     return c->format == 0 || c->format >= 4;
 }
@@ -333,25 +384,26 @@ static bool planes(const delta_ctx *c)
  * format 4 or later. */
 static bool packs(const delta_ctx *c, const hs_snapshot *prev)
 {
-    return prev != NULL && planes(c);
+    return prev != NULL && range_coded(c);
 }
 
 bool delta_encode(delta_ctx *c, const hs_snapshot *prev, const hs_snapshot *cur, uint8_t *out)
 {
-    dx x = {false, (uint8_t *)cur, out, prev, cur, c, c->format == 2, packs(c, prev)};
+    dx x = {false, (uint8_t *)cur, out, prev, cur, c, c->format == 2, packs(c, prev),
+            range_coded(c)};
     c->event_shift = delta_event_shift(prev, cur);
     if (!delta_make_script(c, prev, cur) ||
         !delta_script_maps(c, prev == NULL, prev ? prev->nspans : 0, cur->nspans))
         return false;
     sub_words(&x, 0, (const uint8_t *)prev, sizeof(hs_snapshot));
-    return code_arrays(&x) && (!x.packed || delta_pack_spans(&x)) &&
-           (!planes(c) || delta_plane_cells(&x));
+    return code_arrays(&x) && (!x.packed || delta_pack_spans(&x)) && (!x.rc || encode_cells(&x));
 }
 
 bool delta_decode(delta_ctx *c, const hs_snapshot *prev, uint8_t *in, size_t size,
                   hs_snapshot *cur, char *why, size_t n)
 {
-    dx x = {true, (uint8_t *)cur, in, prev, cur, c, c->format == 2, packs(c, prev)};
+    dx x = {true, (uint8_t *)cur, in, prev, cur, c, c->format == 2, packs(c, prev),
+            range_coded(c)};
     if (size < sizeof(hs_snapshot) || size % 4 != 0) {
         snprintf(why, n, "a frame of %zu bytes cannot hold a snapshot", size);
         return false;
@@ -361,13 +413,20 @@ bool delta_decode(delta_ctx *c, const hs_snapshot *prev, uint8_t *in, size_t siz
         snprintf(why, n, "a frame's arrays are not laid out as a snapshot's");
         return false;
     }
+    if (x.rc) { /* the last script word: the cells' stream bytes (encode_cells) */
+        if (c->script_len == 0) {
+            snprintf(why, n, "a frame's span script does not fit its span tables");
+            return false;
+        }
+        c->cells_mode = c->script[--c->script_len];
+        if (c->cells_mode > size - cur->cells_off) {
+            snprintf(why, n, "a frame's cells stream is longer than its cells");
+            return false;
+        }
+    }
     if ((x.packed && !delta_unpack_spans(&x)) ||
         !delta_script_maps(c, prev == NULL, prev ? prev->nspans : 0, cur->nspans)) {
         snprintf(why, n, "a frame's span script does not fit its span tables");
-        return false;
-    }
-    if (planes(c) && !delta_unplane_cells(&x)) {
-        snprintf(why, n, "out of memory decoding a frame");
         return false;
     }
     if (!code_arrays(&x)) {

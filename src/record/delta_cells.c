@@ -48,8 +48,17 @@ static void sweep_cells(uint8_t *c, size_t n)
  * when both its bits are clear. */
 static uint32_t cells_in_use(const uint8_t *c, uint32_t nelems)
 {
-    const uint64_t low = 0x5555555555555555ull;
+    const uint64_t low = 0x5555555555555555ull, two = 0x3333333333333333ull;
     uint32_t n = 0, k = 0, bytes = nelems / 4;
+    for (; k + 24 <= bytes; k += 24) { /* three words: their pairs sum to at most 3 */
+        uint64_t w[3];
+        memcpy(w, c + k, 24);
+        uint64_t v = ((w[0] | w[0] >> 1) & low) + ((w[1] | w[1] >> 1) & low) +
+                     ((w[2] | w[2] >> 1) & low);
+        v = (v & two) + (v >> 2 & two);
+        v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+        n += (uint32_t)((v * 0x0101010101010101ull) >> 56);
+    }
     for (; k + 8 <= bytes; k += 8) {
         uint64_t w;
         memcpy(&w, c + k, 8);
@@ -133,7 +142,7 @@ uint32_t delta_span_cells_in_use(dx *x, const span_state *st, const hs_snap_span
     uint32_t n = (sp->nelems + 3u) / 4;
     n = n < ncells - sp->cells ? n : ncells - sp->cells;
     size_t off = x->s->cells_off + sp->cells;
-    if (x->decode)
+    if (x->decode && !x->rc) /* format 4 decodes every cell before the counts */
         xor_bytes(x, off, st->cells + sp->cells, n);
     return cells_in_use(x->snap + off, sp->nelems < 4 * n ? sp->nelems : 4 * n);
 }

@@ -34,6 +34,8 @@ typedef struct dx {
     delta_ctx *c;
     bool v2; /* coding a frame of format version 2 (delta_ctx.format) */
     bool packed; /* a delta of format 4 or later: its span table's changed rows only */
+    bool rc;     /* format 4 or later: the cells range-coded (delta_rc.c), allocation
+                  * counts coded once every span's cells are (delta_code_counts) */
 } dx;
 
 static inline uint32_t ld32(const uint8_t *p)
@@ -172,8 +174,19 @@ uint32_t delta_predicted_in_use_v2(const dx *x, const span_state *st, const hs_s
                                    const hs_snap_span *old, bool swept);
 uint32_t delta_marked_cells(const dx *x, const hs_snap_span *old);
 
-/* The span table, field by field (delta_spans.c); false when out of memory. */
+/* The span table, field by field (delta_spans.c); false when out of memory.
+ * With x->rc, the allocation counts are left to delta_code_counts, once the
+ * cells are all decoded. */
 bool delta_code_spans(dx *x);
+void delta_code_counts(dx *x);
+
+/* The cells' differences (n bytes at diff) range-coded against the
+ * predicted cells pred into out (cap bytes): the stream's length, 0 when it
+ * does not fit (delta_rc.c).  And back: the differences from the stream of
+ * len bytes at in. */
+size_t delta_rc_encode(const uint8_t *diff, const uint8_t *pred, size_t n, uint8_t *out,
+                       size_t cap);
+void delta_rc_decode(const uint8_t *in, size_t len, const uint8_t *pred, uint8_t *diff, size_t n);
 
 /* A delta's span table, only the rows that differ (delta_pack.c, format 4):
  * the bitmap's words for nspans spans; packing the encoder's differences

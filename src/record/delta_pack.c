@@ -1,7 +1,7 @@
 /*
  * delta_pack.c — a delta's span table: only the rows that differ; and the
- * cells as two bit planes (format version 4; delta.c explains the
- * transform).
+ * cells as two bit planes when their range-coded stream (delta_rc.c) would
+ * not be shorter (format version 4; delta.c explains the transform).
  *
  * Most spans of a delta are predicted exactly: a frame of web's 18,000
  * spans has some 800 whose fields differ from their prediction, a few
@@ -24,7 +24,7 @@
  * differ in the low bit alone, so a plane of low bits holds them eight to
  * a byte, and the plane of high bits (marks) is nearly all zeros, which
  * the compressor finds better than four two-bit symbols a byte (about 8%
- * fewer bytes for web's cells).  Every frame of format 4 is split so.
+ * fewer bytes for web's cells).
  */
 #include <config.h>
 

@@ -122,8 +122,10 @@ static void code_span(dx *x, span_state *st, uint32_t i)
           old ? (uint64_t)old->age_ns + (uint64_t)st->dt
               : x->p ? (uint64_t)(st->dt / 2) : x->v2 ? (uint64_t)before->age_ns : 0);
     delta_predict_span_cells(x, st, sp, old, swept);
-    field(x, a, i, SPAN_FIELD(alloc_count),
-          x->v2 ? delta_predicted_in_use_v2(x, st, sp, old, swept) : delta_span_cells_in_use(x, st, sp));
+    if (!x->rc)
+        field(x, a, i, SPAN_FIELD(alloc_count),
+              x->v2 ? delta_predicted_in_use_v2(x, st, sp, old, swept)
+                    : delta_span_cells_in_use(x, st, sp));
     if (sc < HS_SNAP_NUM_SPAN_CLASSES)
         st->last[sc] = (int32_t)i;
 }
@@ -161,7 +163,7 @@ static bool quiet_span(dx *x, span_state *st, uint32_t i, const hs_snap_span *ol
             return false;
         memcpy(v, &r, sizeof(r));
         delta_predict_span_cells(x, st, v, old, false);
-        if (!x->v2)
+        if (!x->v2 && !x->rc)
             v->alloc_count = (uint16_t)delta_span_cells_in_use(x, st, v);
     } else {
         r.alloc_count = v->alloc_count;
@@ -209,6 +211,16 @@ static bool changed_spans(dx *x, const records *a)
         }
     }
     return true;
+}
+
+/* Format 4: each span's allocation count, predicted from its cells, all
+ * of which are known now (decoding: decoded). */
+void delta_code_counts(dx *x)
+{
+    const hs_snapshot *s = x->s;
+    span_state st = {.a = {s->spans_off, sizeof(hs_snap_span), s->nspans}, .cells = x->c->scratch};
+    for (uint32_t i = 0; i < s->nspans; i++)
+        field(x, &st.a, i, SPAN_FIELD(alloc_count), delta_span_cells_in_use(x, &st, new_span(x, i)));
 }
 
 bool delta_code_spans(dx *x)

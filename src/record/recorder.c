@@ -51,7 +51,7 @@
 
 #define DEFAULT_QUEUE_BYTES ((size_t)64 << 20)
 #define DEFAULT_KEYFRAME_EVERY 900
-#define DEFAULT_KEYFRAME_MIB 80
+#define DEFAULT_KEYFRAME_MIB 72
 /* zstd levels: 6 makes web's deltas 3% smaller than 3 for 0.3 ms more of
  * the writer's CPU a frame (2.5 ms, 7.6% of a core at 30 fps); keyframes
  * are few, so worth a tighter level whatever the deltas use. */

@@ -170,9 +170,10 @@ END_TEST
 
 /* cur coded against prev (NULL: a keyframe) in format version format (0:
  * the newest), decoded by a decoder of its own: byte for byte cur.  The
- * transformed bytes are returned (the caller frees them). */
-static uint8_t *transform_roundtrip(const hs_snapshot *prev, const hs_snapshot *cur,
-                                    uint32_t format)
+ * transformed bytes are returned (the caller frees them), and the script's
+ * last word in *last when last is not NULL. */
+static uint8_t *transform_roundtrip_last(const hs_snapshot *prev, const hs_snapshot *cur,
+                                         uint32_t format, uint32_t *last)
 {
     delta_ctx enc = {.format = format}, dec = {.format = format};
     uint8_t *diff = malloc(cur->size), *script = NULL;
@@ -183,6 +184,8 @@ static uint8_t *transform_roundtrip(const hs_snapshot *prev, const hs_snapshot *
     for (size_t w = 0; w < enc.script_len; w++)
         memcpy(script + 4 * w, &enc.script[w], 4); /* little-endian, as every snapshot */
     ck_assert(delta_set_script(&dec, script, enc.script_len, enc.event_shift));
+    if (last != NULL)
+        *last = enc.script_len > 0 ? enc.script[enc.script_len - 1] : UINT32_MAX;
     char why[160];
     uint8_t *in = malloc(cur->size); /* the decoder's to change */
     memcpy(in, diff, cur->size);
@@ -195,6 +198,12 @@ static uint8_t *transform_roundtrip(const hs_snapshot *prev, const hs_snapshot *
     free(script);
     free(back);
     return diff;
+}
+
+static uint8_t *transform_roundtrip(const hs_snapshot *prev, const hs_snapshot *cur,
+                                    uint32_t format)
+{
+    return transform_roundtrip_last(prev, cur, format, NULL);
 }
 
 /* Version 3 predicts every allocation count from the span's own cells:
@@ -216,10 +225,20 @@ static const size_t span_columns[][2] = {
     COLUMN(cells),     COLUMN(pad),         COLUMN(age_ns),
 };
 
-/* Format 4 splits the cells' differences into two bit planes: format 3's
- * low bits of every cell, then their high bits. */
-static void expect_planes(const hs_snapshot *s, const uint8_t *v3, const uint8_t *v4)
+/* Format 4 codes the cells' differences as a range-coded stream of word
+ * bytes (the script's last word) followed by zeros, or, when word is 0, as
+ * two bit planes: format 3's low bits of every cell, then their high bits. */
+static void expect_cells(const hs_snapshot *s, const uint8_t *v3, const uint8_t *v4,
+                         uint32_t word)
 {
+    if (word != 0) {
+        size_t n = s->size - s->cells_off;
+        ck_assert_uint_le(word, n);
+        for (size_t k = word; k < n; k++)
+            ck_assert_msg(v4[s->cells_off + k] == 0, "byte %zu after a cells stream of %u", k,
+                          word);
+        return;
+    }
     size_t n = s->size - s->cells_off, half = n / 2;
     const uint8_t *a = v3 + s->cells_off, *b = v4 + s->cells_off;
     ck_assert_uint_eq(n % 8, 0);
@@ -237,7 +256,6 @@ static void expect_packed(const hs_snapshot *s, const uint8_t *v3, const uint8_t
 {
     const size_t row = sizeof(hs_snap_span), n = s->nspans;
     const uint8_t *a = v3 + s->spans_off, *b = v4 + s->spans_off;
-    expect_planes(s, v3, v4);
     if (key) {
         ck_assert(memcmp(a, b, row * n) == 0);
         return;
@@ -264,15 +282,40 @@ static void expect_packed(const hs_snapshot *s, const uint8_t *v3, const uint8_t
 
 START_TEST(test_transform_formats)
 {
+    size_t streams = 0;
     for (size_t i = 0; i < set.n; i++) {
         const hs_snapshot *prev = i % 10 == 0 ? NULL : set.s[i - 1];
         free(transform_roundtrip(prev, set.s[i], 2));
         uint8_t *v3 = transform_roundtrip(prev, set.s[i], 3);
         expect_counts_free(set.s[i], v3);
-        uint8_t *v4 = transform_roundtrip(prev, set.s[i], 0);
+        uint32_t word;
+        uint8_t *v4 = transform_roundtrip_last(prev, set.s[i], 0, &word);
+        expect_cells(set.s[i], v3, v4, word);
         expect_packed(set.s[i], v3, v4, prev == NULL);
+        streams += word != 0;
         free(v3);
         free(v4);
+    }
+    ck_assert_uint_eq(streams, set.n); /* a real heap's cells always range-code shorter */
+}
+END_TEST
+
+static uint64_t next_rand(uint64_t *rng);
+
+/* Cells whose differences are noise do not range-code shorter than they
+ * are: the frame keeps them as bit planes, and still decodes exactly. */
+START_TEST(test_cells_not_coded)
+{
+    uint64_t rng = 7;
+    for (size_t i = 1; i < set.n; i += 7) {
+        hs_snapshot *cur = snap_copy(set.s[i]);
+        uint8_t *c = (uint8_t *)cur + cur->cells_off;
+        for (size_t k = 0; k < cur->size - cur->cells_off; k++)
+            c[k] = (uint8_t)next_rand(&rng);
+        uint32_t word;
+        free(transform_roundtrip_last(set.s[i - 1], cur, 0, &word));
+        ck_assert_uint_eq(word, 0);
+        free(cur);
     }
 }
 END_TEST
@@ -290,7 +333,8 @@ START_TEST(test_packed_bitmap_bounds)
         uint8_t *diff = malloc(cur->size);
         hs_snapshot *back = malloc(cur->size);
         ck_assert(delta_encode(&enc, prev, cur, diff));
-        enc.script[enc.script_len - 1] |= 1u << (cur->nspans % 32); /* span nspans */
+        /* Span nspans, in the bitmap's last word (the script's last is the cells'). */
+        enc.script[enc.script_len - 2] |= 1u << (cur->nspans % 32);
         ck_assert(delta_set_script(&dec, (const uint8_t *)enc.script, enc.script_len,
                                    enc.event_shift));
         char why[160];
@@ -451,6 +495,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_empty_recording);
     tcase_add_test(tc, test_transform_formats);
     tcase_add_test(tc, test_packed_bitmap_bounds);
+    tcase_add_test(tc, test_cells_not_coded);
     tcase_add_test(tc, test_transform_marking);
     tcase_add_test(tc, test_keyframe_at_marking);
     suite_add_tcase(s, tc);
