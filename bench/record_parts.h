@@ -65,9 +65,10 @@ static size_t part_bytes(ZSTD_CCtx *zc, uint8_t **buf, size_t *cap, const void *
 }
 
 /* The parts of frame s transformed into d (script the span script).  A
- * delta's span table holds only its changed rows (delta_pack.c): a bitmap
- * of them ends the script, and column k starts at its offset times their
- * number. */
+ * delta's span table holds only its changed rows and its new spans' rows
+ * (delta_pack.c): a bitmap of the first follows the script's runs, and
+ * column k starts at its offset times their number.  The cells part is a
+ * range-coded stream and zeros (delta_rc.c). */
 static void add_parts(part_sums *ps, ZSTD_CCtx *zc, uint8_t **buf, size_t *cap,
                       const hs_snapshot *s, const uint8_t *d, const delta_ctx *dc, bool key,
                       int level)
@@ -82,9 +83,13 @@ static void add_parts(part_sums *ps, ZSTD_CCtx *zc, uint8_t **buf, size_t *cap,
         {s->events_off, s->spans_off - s->events_off},
     };
     double *to = key ? ps->key : ps->delta;
+    /* The script: runs, the bitmap (a delta), the cells' word. */
     size_t words = key ? 0 : delta_pack_words(s->nspans), rows = key ? s->nspans : 0;
-    for (size_t w = dc->script_len - words; w < dc->script_len; w++)
+    size_t runs = dc->script_len - 1 - words;
+    for (size_t w = runs; w < runs + words; w++)
         rows += (size_t)__builtin_popcount(dc->script[w]);
+    for (uint32_t i = 0; !key && i < s->nspans; i++)
+        rows += dc->map[i] < 0; /* a new span's row, without a bit */
     for (int k = 0; k < NPARTS; k++) {
         const uint8_t *p;
         size_t n;
@@ -96,9 +101,9 @@ static void add_parts(part_sums *ps, ZSTD_CCtx *zc, uint8_t **buf, size_t *cap,
         else if (k == PART_CELLS)
             p = d + s->cells_off, n = s->size - s->cells_off;
         else if (k == PART_SCRIPT)
-            p = (const uint8_t *)dc->script, n = (dc->script_len - words) * 4;
+            p = (const uint8_t *)dc->script, n = runs * 4;
         else
-            p = (const uint8_t *)(dc->script + dc->script_len - words), n = words * 4;
+            p = (const uint8_t *)(dc->script + runs), n = words * 4;
         ps->raw[k] += (double)n;
         to[k] += n > 0 ? (double)part_bytes(zc, buf, cap, p, n, level) : 0;
     }

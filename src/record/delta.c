@@ -94,6 +94,7 @@ void delta_ctx_destroy(delta_ctx *c)
     free(c->scratch);
     free(c->pscratch);
     free(c->planes);
+    free(c->rows);
     free(c->mcache);
     free(c->changed);
     free(c->script);
@@ -424,8 +425,11 @@ bool delta_decode(delta_ctx *c, const hs_snapshot *prev, uint8_t *in, size_t siz
             return false;
         }
     }
-    if ((x.packed && !delta_unpack_spans(&x)) ||
-        !delta_script_maps(c, prev == NULL, prev ? prev->nspans : 0, cur->nspans)) {
+    uint32_t nw = x.packed ? delta_pack_words(cur->nspans) : 0; /* the bitmap after the runs */
+    bool fits = c->script_len >= nw;
+    c->script_len -= fits ? nw : 0;
+    if (!fits || !delta_script_maps(c, prev == NULL, prev ? prev->nspans : 0, cur->nspans) ||
+        (x.packed && !delta_unpack_spans(&x))) {
         snprintf(why, n, "a frame's span script does not fit its span tables");
         return false;
     }

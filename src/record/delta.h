@@ -23,6 +23,8 @@ typedef struct delta_ctx {
     int32_t *mcache; /* each P's cached span of each class, by the span table */
     size_t mcache_cap;
     uint8_t *changed; /* which spans' differences are not all zero */
+    uint32_t *rows;   /* decoding a packed span table: the spans it holds rows of */
+    size_t rows_cap;
     uint32_t cells_mode; /* decoding format 4: the cells' stream bytes, 0 for bit planes */
     uint8_t *planes;  /* the cells' differences, while split into bit planes or joined */
     size_t planes_cap;

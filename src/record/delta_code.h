@@ -191,8 +191,9 @@ void delta_rc_decode(const uint8_t *in, size_t len, const uint8_t *pred, uint8_t
 /* A delta's span table, only the rows that differ (delta_pack.c, format 4):
  * the bitmap's words for nspans spans; packing the encoder's differences
  * (the bitmap appended to c->script; false when out of memory); unpacking
- * the decoder's in place, taking the bitmap off c->script and setting
- * c->changed (false when the script is too short for it, or out of memory). */
+ * the decoder's in place, by the bitmap just after c->script's runs (the
+ * caller took it off) and c->map, setting c->changed (false when the
+ * bitmap names a span past the last, or out of memory). */
 uint32_t delta_pack_words(uint32_t nspans);
 bool delta_pack_spans(dx *x);
 bool delta_unpack_spans(dx *x);

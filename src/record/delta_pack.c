@@ -7,10 +7,12 @@
  * spans has some 800 whose fields differ from their prediction, a few
  * fields each.  Stored field by field over every span, each of those
  * differences pays for its position in every column it appears in.  So a
- * delta stores a bitmap of the spans whose row is not all zeros (bit i of
- * word i / 32: span i), appended to the span script, and then each column
- * over those rows only, in the same order, at the start of the span
- * table's bytes; the rest of them is zeros.  A keyframe's rows are nearly
+ * delta stores a bitmap of the spans, among those the script pairs with a
+ * span before, whose row is not all zeros (bit q of word q / 32: the q-th
+ * of them), appended to the span script; and then each column over those
+ * rows and the rows of every new span (which no prediction gets right), in
+ * span order, at the start of the span table's bytes; the rest of them is
+ * zeros.  A keyframe's rows are nearly
  * all different and are stored whole.
  *
  * Packing moves each value to an offset no higher than its own (column k
@@ -110,10 +112,15 @@ bool delta_pack_spans(dx *x)
         for (uint32_t i = 0; i < n; i++)
             ch[i] |= nonzero(col + (size_t)i * w, w);
     }
-    uint32_t *bits = c->script + c->script_len, m = 0;
+    uint32_t *bits = c->script + c->script_len, m = 0, q = 0;
     memset(bits, 0, nw * sizeof(uint32_t));
     for (uint32_t i = 0; i < n; i++) {
-        bits[i / 32] |= (uint32_t)ch[i] << (i % 32);
+        if (c->map[i] < 0) {
+            ch[i] = 1; /* a new span: always a row, and no bit */
+        } else {
+            bits[q / 32] |= (uint32_t)ch[i] << (q % 32);
+            q++;
+        }
         m += ch[i];
     }
     c->script_len += nw;
@@ -134,19 +141,25 @@ bool delta_pack_spans(dx *x)
 bool delta_unpack_spans(dx *x)
 {
     delta_ctx *c = x->c;
-    uint32_t n = x->s->nspans, nw = delta_pack_words(n);
-    if (c->script_len < nw || !rec_grow(&c->changed, &c->changed_cap, (size_t)n + 1, 1))
+    uint32_t n = x->s->nspans, nw = delta_pack_words(n), m = 0, q = 0;
+    if (!rec_grow(&c->changed, &c->changed_cap, (size_t)n + 1, 1) ||
+        !rec_grow(&c->rows, &c->rows_cap, (size_t)n + 1, sizeof(uint32_t)))
         return false;
-    c->script_len -= nw;
-    const uint32_t *bits = c->script + c->script_len;
+    const uint32_t *bits = c->script + c->script_len; /* just after the runs */
     uint8_t *ch = c->changed, *base = x->diff + x->s->spans_off;
-    uint32_t m = 0;
     for (uint32_t i = 0; i < n; i++) {
-        ch[i] = bits[i / 32] >> (i % 32) & 1;
-        m += ch[i];
+        if (c->map[i] < 0) {
+            ch[i] = 1;
+        } else {
+            ch[i] = bits[q / 32] >> (q % 32) & 1;
+            q++;
+        }
+        if (ch[i])
+            c->rows[m++] = i;
     }
-    if (n % 32 != 0 && bits[nw - 1] >> (n % 32) != 0)
-        return false; /* a bit past the last span */
+    for (; q < 32 * nw; q++)
+        if (bits[q / 32] >> (q % 32) & 1)
+            return false; /* a bit past the last span that was there before */
     /* Back to front, a column at a time: column k's packed values go aside,
      * then its place (which holds only them and the packed columns after
      * it, already moved) is cleared and they are put back by row. */
@@ -158,13 +171,8 @@ bool delta_unpack_spans(dx *x)
         uint8_t *to = base + (size_t)delta_span_columns[k][0] * n;
         memcpy(aside, base + (size_t)delta_span_columns[k][0] * m, (size_t)m * w);
         memset(to, 0, (size_t)n * w);
-        const uint8_t *from = aside;
-        for (uint32_t b = 0; b < nw; b++) /* the set bits, in order */
-            for (uint32_t set = bits[b]; set != 0; set &= set - 1) {
-                uint32_t i = 32 * b + (uint32_t)__builtin_ctz(set);
-                copy_value(to + (size_t)i * w, from, w);
-                from += w;
-            }
+        for (uint32_t r = 0; r < m; r++)
+            copy_value(to + (size_t)c->rows[r] * w, aside + (size_t)r * w, w);
     }
     return true;
 }

@@ -250,10 +250,13 @@ static void expect_cells(const hs_snapshot *s, const uint8_t *v3, const uint8_t 
 }
 
 /* Format 4 packs a delta's span table: the rows that differ from their
- * prediction (format 3's rows that are not all zeros), each column over
- * them only, in order, then zeros; a keyframe is as format 3 codes it. */
-static void expect_packed(const hs_snapshot *s, const uint8_t *v3, const uint8_t *v4, bool key)
+ * prediction (format 3's rows that are not all zeros) and those of the
+ * spans new since prev, each column over them only, in order, then zeros;
+ * a keyframe (prev NULL) is as format 3 codes it. */
+static void expect_packed(const hs_snapshot *prev, const hs_snapshot *s, const uint8_t *v3,
+                          const uint8_t *v4)
 {
+    bool key = prev == NULL;
     const size_t row = sizeof(hs_snap_span), n = s->nspans;
     const uint8_t *a = v3 + s->spans_off, *b = v4 + s->spans_off;
     if (key) {
@@ -261,8 +264,12 @@ static void expect_packed(const hs_snapshot *s, const uint8_t *v3, const uint8_t
         return;
     }
     bool *differs = calloc(n + 1, sizeof(bool));
-    size_t m = 0;
+    size_t m = 0, j = 0;
     for (size_t i = 0; i < n; i++) {
+        uint64_t start = hs_snap_spans(s)[i].start;
+        while (j < prev->nspans && hs_snap_spans(prev)[j].start < start)
+            j++;
+        differs[i] = j == prev->nspans || hs_snap_spans(prev)[j].start != start;
         for (size_t k = 0; k < sizeof(span_columns) / sizeof(span_columns[0]); k++)
             for (size_t byte = 0; byte < span_columns[k][1]; byte++)
                 differs[i] |= a[span_columns[k][0] * n + i * span_columns[k][1] + byte] != 0;
@@ -291,7 +298,7 @@ START_TEST(test_transform_formats)
         uint32_t word;
         uint8_t *v4 = transform_roundtrip_last(prev, set.s[i], 0, &word);
         expect_cells(set.s[i], v3, v4, word);
-        expect_packed(set.s[i], v3, v4, prev == NULL);
+        expect_packed(prev, set.s[i], v3, v4);
         streams += word != 0;
         free(v3);
         free(v4);
