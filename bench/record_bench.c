@@ -269,7 +269,7 @@ static int replay(const options *o, live *lv)
     double secs = n > 0 ? (double)(hs_recording_frame_time(rec, n - 1) -
                                    hs_recording_frame_time(rec, 0)) / 1e9 + 1.0 / 30
                         : 1;
-    if (!print_parts(rec, o->level != 0 ? o->level : 6, secs))
+    if (!print_parts(rec, o->level != 0 ? o->level : 8, secs))
         return 1;
     double *t = calloc(n, sizeof(double));
     for (size_t i = 0; i < n; i++)

@@ -55,7 +55,7 @@ typedef struct hs_recorder_opts {
      * whatever the heap's size. */
     int keyframe_every;
     int keyframe_mib;
-    int level; /* zstd level of the deltas; 0: 6 (keyframes use at least 6) */
+    int level; /* zstd level of the deltas; 0: 8 (keyframes use at least 6) */
 } hs_recorder_opts;
 
 /* Create (or truncate) path and start the writer thread; o may be NULL.  NULL
