@@ -51,7 +51,7 @@
 
 #define DEFAULT_QUEUE_BYTES ((size_t)64 << 20)
 #define DEFAULT_KEYFRAME_EVERY 900
-#define DEFAULT_KEYFRAME_MIB 72
+#define DEFAULT_KEYFRAME_MIB 64
 /* zstd levels: 8 makes web's recording 3% smaller than 3 (the same 881
  * frames: 206 and 199.5 KB/s) for about 0.5 ms more of the writer's CPU a
  * frame (3.1 ms in all, 9% of a core at 30 fps); keyframes are few, so
