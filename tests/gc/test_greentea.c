@@ -265,6 +265,75 @@ START_TEST(test_span_queue_steal)
 }
 END_TEST
 
+/* ---- the work of span scans ------------------------------------------------------------ */
+
+/* The world's nodes grouped by span, in address order: by[k] gets the want
+ * nodes of the k-th span that holds that many; returns how many spans did. */
+static int spans_of_nodes(world *wd, int count, int want, node *by[][165])
+{
+    int got = 0, k = 0;
+    uintptr_t last = 0;
+    for (int i = 0; i < nnodes && got < count; i++) {
+        uintptr_t b = (uintptr_t)wd->nodes[i] & ~(uintptr_t)(pageSize - 1);
+        if (b != last) {
+            k = 0;
+            last = b;
+        }
+        by[got][k++] = wd->nodes[i];
+        if (k == want) {
+            got++;
+            last = 0;
+        }
+    }
+    return got;
+}
+
+static hs_scan_stats drain_one(world *wd)
+{
+    gcWork *w = &hs_runtime_p(wd->rt, 0)->gcw;
+    uint64_t work = 0;
+    while (gcDrain(wd->rt, NULL, w, 0, NULL, &work) != 0)
+        ;
+    gcw_dispose(wd->rt, w);
+    return wd->rt->gc.scanCycleTotal;
+}
+
+/* A fixed graph, one worker: the work each kind of span scan does.
+ *   dense: all 165 nodes of span A shaded, each pointing at a node of span B
+ *   (B's all): A is queued once and scanned once, densely; its scan queues B
+ *   once, scanned once, densely;
+ *   sparse: 3 nodes of span C shaded, pointing at one node each of D, E, F:
+ *   C scanned once, sparsely, then D, E and F one object each. */
+START_TEST(test_span_scan_counts)
+{
+    world *wd = world_new();
+    static node *sp[6][165];
+    ck_assert_int_eq(spans_of_nodes(wd, 6, 165, sp), 6);
+    gcWork *w = &hs_runtime_p(wd->rt, 0)->gcw;
+    for (int i = 0; i < 165; i++) {
+        sp[0][i]->next[i % 4] = sp[1][i];
+        shade(wd->rt, w, (uintptr_t)sp[0][i]);
+    }
+    hs_scan_stats t = drain_one(wd);
+    ck_assert_uint_eq(t.spans_dense, 2);
+    ck_assert_uint_eq(t.span_objs_dense, 330);
+    ck_assert_uint_eq(t.spans_sparse + t.spans_one + t.objs_single, 0);
+    for (int i = 0; i < 3; i++) {
+        sp[2][10 * i]->next[3] = sp[3 + i][7];
+        shade(wd->rt, w, (uintptr_t)sp[2][10 * i]);
+    }
+    t = drain_one(wd);
+    ck_assert_uint_eq(t.spans_dense, 2);
+    ck_assert_uint_eq(t.spans_sparse, 1);
+    ck_assert_uint_eq(t.span_objs_sparse, 3);
+    ck_assert_uint_eq(t.spans_one, 3);
+    ck_assert_uint_eq(t.objs_single, 3);
+    ck_assert(gcCheckInlineMarks(wd->rt));
+    ck_assert_uint_eq(atomic_load_u64(&wd->rt->gc.objectsScanned), 336);
+    world_free(wd);
+}
+END_TEST
+
 /* ---- stepping -------------------------------------------------------------------------- */
 
 typedef struct spinner {
@@ -365,6 +434,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_span_in_one_queue);
     tcase_add_test(tc, test_concurrent_mark_blackens_everything);
     tcase_add_test(tc, test_span_queue_steal);
+    tcase_add_test(tc, test_span_scan_counts);
     tcase_add_test(tc, test_step_span_scans_fifo);
     suite_add_tcase(s, tc);
     return s;
