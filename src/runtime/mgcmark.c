@@ -74,12 +74,10 @@ bool greyobject(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t p)
 
 static inline void shadeInline(hs_runtime *rt, gcWork *w, uintptr_t p)
 {
+    if (rt->cfg.gcmode == HS_GC_GREENTEA && tryDeferToSpanScan(rt, w, p))
+        return; /* Green Tea: the span queue */
     mspan *s = spanOfHeap(&rt->heap, p);
-    if (s == NULL)
-        return;
-    if (s->inlineMarks)
-        tryDeferToSpanScan(rt, w, s, p); /* Green Tea: the span queue */
-    else
+    if (s != NULL)
         greyobjectInline(rt, w, s, p);
 }
 

@@ -16,11 +16,13 @@
  * object queue, gcmarkBits and gcscanBits.
  *
  * The algorithm:
- *   1. shade (tryDeferToSpanScan): set the object's mark bit; the first to set
- *      it goes on.  A noscan object is now black.  Otherwise try to acquire
- *      the span: owned Unowned -> OneMark queues the span (span base plus this
- *      object's index, as its representative) on this worker's span queue;
- *      OneMark -> ManyMark only records that more marks came while queued.
+ *   1. shade (tryDeferToSpanScan): find the span by address alone (the
+ *      arena's pageUseSpanInlineMarkBits, then the class byte in the block);
+ *      set the object's mark bit; the first to set it goes on.  A noscan
+ *      object is now black.  Otherwise try to acquire the span: owned
+ *      Unowned -> OneMark queues the span (span base plus this object's
+ *      index, as its representative) on this worker's span queue; OneMark ->
+ *      ManyMark only records that more marks came while queued.
  *   2. scanSpan: release the span (owned := Unowned, so a new mark queues it
  *      again).  If it was OneMark, no other mark arrived: scan the
  *      representative alone.  Otherwise toScan = marks &^ scans; scans |=
@@ -98,21 +100,47 @@ static bool imb_tryAcquire(spanInlineMarkBits *imb)
     }
 }
 
-bool tryDeferToSpanScan(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t p)
+/* Objects per span as the collector knows it: from the class alone (Go's
+ * scanSpan does the same; tests/runtime/test_inline.c checks it against
+ * spanClass_nelems). */
+static inline uint16_t inlineNelems(spanClass spc)
 {
-    uintptr_t base = s->startAddr;
-    uint16_t idx = (uint16_t)mspan_objIndex(s, p);
+    uint64_t usable = pageSize - spanInlineMarkBitsSize - (spanClass_noscan(spc) ? 0 : heapBitsSize);
+    return (uint16_t)((usable * class_to_divmagic[spanClass_sizeclass(spc)]) >> 32);
+}
+
+/* As Go: the arena's bitmap says whether p's page is a span with inline
+ * mark bits, and the block at the page's end gives the class; the mspan is
+ * never touched, nor spans[] (both mostly cache misses while marking a big
+ * heap).  Such a span is freed only by sweep, never while marking, and its
+ * bit is set only after its block is initialised. */
+static inline bool deferToSpanScan(hs_runtime *rt, gcWork *w, uintptr_t p)
+{
+    heapArena *ha = mheap_arenaOf(&rt->heap, p);
+    if (ha == NULL)
+        return false;
+    uintptr_t pi = (p / pageSize) % pagesPerArena;
+    if (!((atomic_load_acq_u8(&ha->pageUseSpanInlineMarkBits[pi / 8]) >> (pi % 8)) & 1))
+        return false;
+    uintptr_t base = p & ~(uintptr_t)(pageSize - 1);
     spanInlineMarkBits *imb = spanInlineMarkBitsFromBase(base);
+    spanClass spc = imb_class(imb);
+    int cls = spanClass_sizeclass(spc);
+    uint16_t idx = (uint16_t)(((uint64_t)(p - base) * class_to_divmagic[cls]) >> 32);
+    if (idx >= inlineNelems(spc))
+        return true; /* past the last object (the span's tail): nothing to mark */
     uint64_t bit = (uint64_t)1 << (idx % 64), *mw = &imb->marks[idx / 64];
+    /* A plain load first (most pointers lead to objects already seen), then
+     * a locked bit-test-and-set, so only the first marker goes on. */
     if ((atomic_load_relaxed_u64(mw) & bit) || (atomic_or_u64(mw, bit) & bit))
         return true; /* seen before */
-    if (spanClass_noscan(s->spanclass)) {
-        w->bytesMarked += s->elemsize; /* nothing to scan: black now */
+    if (spanClass_noscan(spc)) {
+        w->bytesMarked += class_to_size[cls]; /* nothing to scan: black now */
         return true;
     }
     if (imb_tryAcquire(imb)) {
 #if HS_DEBUG
-        if (atomic_add_u32(&s->spanqCount, 1) != 1)
+        if (atomic_add_u32(&spanOf(&rt->heap, base)->spanqCount, 1) != 1)
             hs_throw("span %#lx is in two span queues", (unsigned long)base);
 #endif
         if (spanq_put(rt, &w->spanq, makeObjPtr(base, idx))) {
@@ -121,6 +149,11 @@ bool tryDeferToSpanScan(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t p)
         }
     }
     return true;
+}
+
+bool tryDeferToSpanScan(hs_runtime *rt, gcWork *w, uintptr_t p)
+{
+    return deferToSpanScan(rt, w, p);
 }
 
 /* ---- 2. scanning a span ---------------------------------------------------------------- */
@@ -169,13 +202,24 @@ static size_t gatherObject(const uint64_t *hb, uintptr_t base, uintptr_t b, uint
     return n;
 }
 
+/* Shade a pointer found in a span scan: the span queue first, else the
+ * object queue (as Go: tryDeferToSpanScan, else findObject and greyobject). */
+static inline void shadeFromSpan(hs_runtime *rt, gcWork *w, uintptr_t v)
+{
+    if (deferToSpanScan(rt, w, v))
+        return;
+    mspan *s = spanOfHeap(&rt->heap, v);
+    if (s != NULL)
+        greyobject(rt, w, s, v);
+}
+
 /* Shade what the gathered slots point to. */
 static void shadeSlots(hs_runtime *rt, gcWork *w, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         uintptr_t v = atomic_load_relaxed_uptr((uintptr_t *)w->ptrBuf[i]);
         if (v != 0)
-            shade(rt, w, v);
+            shadeFromSpan(rt, w, v);
     }
 }
 
@@ -254,7 +298,7 @@ static uintptr_t scanSpanDense(hs_runtime *rt, gcWork *w, uintptr_t base, uintpt
             n += v != 0;
         }
     for (size_t i = 0; i < n; i++)
-        shade(rt, w, w->ptrBuf[i]);
+        shadeFromSpan(rt, w, w->ptrBuf[i]);
     return (uintptr_t)objs * elemsize;
 }
 
@@ -277,13 +321,6 @@ static int spanSetScans(spanInlineMarkBits *imb, uint16_t nelems, uint64_t toSca
         n += __builtin_popcountll(grey);
     }
     return n;
-}
-
-/* Objects per span as scanSpan knows it: from the class alone. */
-static uint16_t inlineNelems(int cls)
-{
-    uint64_t usable = pageSize - spanInlineMarkBitsSize - heapBitsSize;
-    return (uint16_t)((usable * class_to_divmagic[cls]) >> 32);
 }
 
 /* The one object p names, if it is still gray. */
@@ -323,7 +360,7 @@ uintptr_t scanSpan(hs_runtime *rt, gcWork *w, objptr p)
         work = scanOneMark(rt, w, imb, p, elemsize, st);
     } else {
         uint64_t toScan[8];
-        uint16_t nelems = inlineNelems(cls);
+        uint16_t nelems = inlineNelems(spc);
         int n = spanSetScans(imb, nelems, toScan);
         w->bytesMarked += (uint64_t)n * elemsize;
         w->objectsScanned += (uint64_t)n;

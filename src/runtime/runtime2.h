@@ -272,6 +272,10 @@ typedef struct heapArena {
     mspan *spans[pagesPerArena];         /* page -> span; release stores, lock-free reads */
     uint8_t pageInUse[pagesPerArena / 8]; /* atomic: span starts here and is in use */
     uint8_t pageMarks[pagesPerArena / 8]; /* atomic: span starts here and has a mark */
+    /* atomic: an in-use one-page span with inline mark bits is here (Green
+     * Tea; Go: pageUseSpanInlineMarkBits), so shading a pointer into it needs
+     * neither spans[] nor the mspan: its class is in the inline block. */
+    uint8_t pageUseSpanInlineMarkBits[pagesPerArena / 8];
     uintptr_t zeroedBase;                /* atomic: offset below which memory may be dirty */
 } heapArena;
 
@@ -710,7 +714,9 @@ static inline uint64_t bitsSpread32(uint64_t x)
 }
 
 /* mgcmark_greenteagc.c */
-bool tryDeferToSpanScan(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t p);
+/* Shade p if it points into a span with inline mark bits (the span queue);
+ * false if it does not, and the object queue must shade it. */
+bool tryDeferToSpanScan(hs_runtime *rt, gcWork *w, uintptr_t p);
 uintptr_t scanSpan(hs_runtime *rt, gcWork *w, objptr p); /* returns scan work */
 void gcw_flushScanStats(hs_runtime *rt, gcWork *w);
 /* The words of the objects in toScan (object k: words k*nw .. k*nw+nw-1 of

@@ -265,7 +265,93 @@ START_TEST(test_span_queue_steal)
 }
 END_TEST
 
-/* ---- the work of span scans ------------------------------------------------------------ */
+/* ---- shading by address ------------------------------------------------------------------ */
+
+static bool inlinePageBit(hs_runtime *rt, uintptr_t p)
+{
+    heapArena *ha = mheap_arenaOf(&rt->heap, p);
+    uintptr_t pi = (p / pageSize) % pagesPerArena;
+    return (atomic_load_u8(&ha->pageUseSpanInlineMarkBits[pi / 8]) >> (pi % 8)) & 1;
+}
+
+/* The arena's bit says "a span with inline mark bits starts here" exactly
+ * for in-use one-page spans of 16..512 B objects in Green Tea mode: set when
+ * the span is published, cleared when it is freed. */
+START_TEST(test_inline_page_bits)
+{
+    hs_runtime *rt = gt_rt_new(1, false), *crt = gc_rt_new_mode(1, -1, HS_GC_CLASSIC, false);
+    struct { int cls, noscan; bool inl; } cases[] = {
+        {1, 0, false}, {2, 0, true}, {2, 1, true}, {5, 0, true}, {26, 1, true}, {27, 0, false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        spanClass spc = makeSpanClass(cases[i].cls, cases[i].noscan);
+        mspan *s = mheap_alloc(rt, class_to_allocnpages[cases[i].cls], spc);
+        mspan *cs = mheap_alloc(crt, class_to_allocnpages[cases[i].cls], spc);
+        ck_assert_int_eq(inlinePageBit(rt, s->startAddr), cases[i].inl);
+        ck_assert(!inlinePageBit(crt, cs->startAddr));
+        mheap_freeSpan(rt, s);
+        mheap_freeSpan(crt, cs);
+        ck_assert(!inlinePageBit(rt, s->startAddr));
+    }
+    mspan *large = mheap_alloc(rt, 1, makeSpanClass(0, 0)); /* a one-page large span */
+    ck_assert(!inlinePageBit(rt, large->startAddr));
+    mheap_freeSpan(rt, large);
+    hs_runtime_free(crt);
+    hs_runtime_free(rt);
+}
+END_TEST
+
+/* Shading goes by the address alone: an interior pointer marks its object,
+ * a pointer into the span's tail past the last object marks nothing, a
+ * noscan object turns black without a queue entry and counts once. */
+START_TEST(test_shade_by_address)
+{
+    hs_runtime *rt = gt_rt_new(1, false);
+    hs_p *pp = hs_runtime_p(rt, 0);
+    gcWork *w = &pp->gcw;
+    hs_p_acquire(pp);
+    node *n = node_new(pp, 1);
+    uintptr_t str = (uintptr_t)hs_malloc(pp, 32, NULL);
+    hs_p_release(pp);
+    mspan *s = spanOfHeap(&rt->heap, (uintptr_t)n), *ss = spanOfHeap(&rt->heap, str);
+    ck_assert(s->inlineMarks && ss->inlineMarks && spanClass_noscan(ss->spanclass));
+    spanInlineMarkBits *imb = spanInlineMarkBitsFromBase(s->startAddr);
+
+    /* Past the last of the 165 48-byte objects: nothing. */
+    uintptr_t tail = s->startAddr + (uintptr_t)s->nelems * s->elemsize + 8;
+    ck_assert_uint_lt(tail, s->startAddr + pageSize - spanInlineMarkBitsSize - heapBitsSize);
+    uint64_t before[8];
+    memcpy(before, imb->marks, sizeof(before));
+    ck_assert(tryDeferToSpanScan(rt, w, tail));
+    ck_assert(memcmp(before, imb->marks, sizeof(before)) == 0);
+    ck_assert(spanq_empty(&w->spanq));
+
+    /* Inside the node: the node, gray, its span queued once. */
+    uintptr_t idx = mspan_objIndex(s, (uintptr_t)n);
+    shade(rt, w, (uintptr_t)n + 40);
+    shade(rt, w, (uintptr_t)n);
+    ck_assert(mspan_isMarked(s, idx) && !mspan_isBlack(s, idx));
+    ck_assert_uint_eq(gcw_tryGetSpan(rt, w), makeObjPtr(s->startAddr, (uint16_t)idx));
+    ck_assert_uint_eq(gcw_tryGetSpan(rt, w), 0);
+
+    /* The string: black at once, counted once, nothing queued. */
+    uint64_t marked = w->bytesMarked;
+    shade(rt, w, str + 31);
+    shade(rt, w, str);
+    uintptr_t sidx = mspan_objIndex(ss, str);
+    ck_assert(mspan_isMarked(ss, sidx) && mspan_isBlack(ss, sidx));
+    ck_assert_uint_eq(w->bytesMarked - marked, 32);
+    ck_assert(spanq_empty(&w->spanq));
+
+    /* Outside any inline span: not ours. */
+    ck_assert(!tryDeferToSpanScan(rt, w, (uintptr_t)&marked));
+    hs_p_acquire(pp);
+    uintptr_t big = (uintptr_t)hs_malloc(pp, 1024, &node_type);
+    hs_p_release(pp);
+    ck_assert(!tryDeferToSpanScan(rt, w, big));
+    hs_runtime_free(rt);
+}
+END_TEST
 
 /* The world's nodes grouped by span, in address order: by[k] gets the want
  * nodes of the k-th span that holds that many; returns how many spans did. */
@@ -434,6 +520,8 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_span_in_one_queue);
     tcase_add_test(tc, test_concurrent_mark_blackens_everything);
     tcase_add_test(tc, test_span_queue_steal);
+    tcase_add_test(tc, test_inline_page_bits);
+    tcase_add_test(tc, test_shade_by_address);
     tcase_add_test(tc, test_span_scan_counts);
     tcase_add_test(tc, test_step_span_scans_fifo);
     suite_add_tcase(s, tc);
