@@ -29,7 +29,7 @@
  *      toScan; scan those objects in address order, sparsely (object by
  *      object) or, when at least 1/8 of the span is to be scanned, densely
  *      (the whole span's pointer bitmap masked by the objects at once: Go's
- *      AVX-512 kernel, here in plain C).
+ *      AVX-512 kernel, with AVX-512 where the CPU has it, else in plain C).
  *   3. sweep folds the marks into gcmarkBits (mspan_moveInlineMarks) and
  *      resets the block; from there on sweeping is as in classic mode.
  *
@@ -47,6 +47,11 @@
 #include <string.h>
 
 #include "runtime/runtime2.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
+#include <immintrin.h>
+#define HS_DENSE_AVX512 1
+#endif
 
 /* ---- the inline block --------------------------------------------------------------- */
 
@@ -277,26 +282,70 @@ void gcDenseWordMask(const uint64_t toScan[8], unsigned nw, uint64_t wm[pageSize
         }
 }
 
-/* Dense: the words of every object to scan as one 1024-bit mask, ANDed with
- * the span's pointer bitmap, read in one pass over the span (Go's
- * ScanSpanPacked does this with AVX-512; this is the same walk in C).  As
- * ScanSpanPacked, the pass loads the pointers themselves, keeping those not
- * nil: one sweep up the span's memory with nothing between the loads, so
- * they stream, and only then the shading, which misses elsewhere. */
-static uintptr_t scanSpanDense(hs_runtime *rt, gcWork *w, uintptr_t base, uintptr_t elemsize,
-                               const uint64_t toScan[8], int objs)
+#if HS_DENSE_AVX512
+/* Eight words at a time, as Go's AVX-512 kernel (which Go 1.26 uses for
+ * every dense scan where the CPU has it): a masked load of the words to read
+ * in each 64-byte line, the nil ones dropped, the rest compressed into the
+ * buffer.  A whole vector is stored each time: the buffer has room past the
+ * at most 992 pointer words of a span.  The vector load is not atomic as a
+ * whole, but each aligned word in it is, which is all a scan needs (Go
+ * relies on the same); ThreadSanitizer cannot know that, so its builds keep
+ * the plain loop. */
+__attribute__((target("avx512f"))) static size_t densePointersAVX512(uintptr_t base,
+                                                                     const uint64_t *wm,
+                                                                     const uint64_t *hb,
+                                                                     uintptr_t *out)
 {
-    uint64_t wm[pageSize / 8 / 64];
-    gcDenseWordMask(toScan, (unsigned)(elemsize / 8), wm);
+    size_t n = 0;
+    for (unsigned i = 0; i < pageSize / 8 / 64; i++) {
+        const long long *words = (const long long *)(base + i * 64 * 8);
+        for (uint64_t m = wm[i] & atomic_load_relaxed_u64(&hb[i]); m != 0;) {
+            unsigned k = (unsigned)__builtin_ctzll(m) / 8;
+            __mmask8 take = (__mmask8)(m >> (8 * k));
+            __m512i v = _mm512_maskz_loadu_epi64(take, words + 8 * k);
+            __mmask8 live = _mm512_test_epi64_mask(v, v);
+            _mm512_storeu_si512((void *)(out + n), _mm512_maskz_compress_epi64(live, v));
+            n += (size_t)__builtin_popcount(live);
+            m &= ~((uint64_t)0xff << (8 * k));
+        }
+    }
+    return n;
+}
+#endif
+
+size_t gcDensePointers(uintptr_t base, const uint64_t wm[pageSize / 8 / 64], uintptr_t *out,
+                       bool vector)
+{
     const uint64_t *hb = spanPtrMask(base);
+#if HS_DENSE_AVX512
+    if (vector && __builtin_cpu_supports("avx512f"))
+        return densePointersAVX512(base, wm, hb, out);
+#else
+    (void)vector;
+#endif
     size_t n = 0;
     for (unsigned i = 0; i < pageSize / 8 / 64; i++)
         for (uint64_t m = wm[i] & atomic_load_relaxed_u64(&hb[i]); m != 0; m &= m - 1) {
             uintptr_t *slotp = (uintptr_t *)(base + (i * 64 + (unsigned)__builtin_ctzll(m)) * 8);
             uintptr_t v = atomic_load_relaxed_uptr(slotp);
-            w->ptrBuf[n] = v;
+            out[n] = v;
             n += v != 0;
         }
+    return n;
+}
+
+/* Dense: the words of every object to scan as one 1024-bit mask, ANDed with
+ * the span's pointer bitmap, read in one pass over the span (Go's
+ * ScanSpanPacked).  As ScanSpanPacked, the pass loads the pointers
+ * themselves, keeping those not nil: one sweep up the span's memory with
+ * nothing between the loads, so they stream, and only then the shading,
+ * which misses elsewhere. */
+static uintptr_t scanSpanDense(hs_runtime *rt, gcWork *w, uintptr_t base, uintptr_t elemsize,
+                               const uint64_t toScan[8], int objs)
+{
+    uint64_t wm[pageSize / 8 / 64];
+    gcDenseWordMask(toScan, (unsigned)(elemsize / 8), wm);
+    size_t n = gcDensePointers(base, wm, w->ptrBuf, true);
     for (size_t i = 0; i < n; i++)
         shadeFromSpan(rt, w, w->ptrBuf[i]);
     return (uintptr_t)objs * elemsize;

@@ -722,6 +722,13 @@ void gcw_flushScanStats(hs_runtime *rt, gcWork *w);
 /* The words of the objects in toScan (object k: words k*nw .. k*nw+nw-1 of
  * the span's page), as a bitmap of the page's words. */
 void gcDenseWordMask(const uint64_t toScan[8], unsigned nw, uint64_t wm[pageSize / 8 / 64]);
+/* The pointers, nil ones left out, in the words of the one-page scan span at
+ * base that both wm and the span's pointer bitmap select, in address order,
+ * into out (pageSize / 8 entries: a span's pointer words and a vector more);
+ * returns how many.  vector: with the AVX-512 kernel when the CPU and the
+ * build have it. */
+size_t gcDensePointers(uintptr_t base, const uint64_t wm[pageSize / 8 / 64], uintptr_t *out,
+                       bool vector);
 /* World stopped, mark done: no gray object and no queued span left in any
  * Green Tea span.  Prints the first offender and returns false otherwise. */
 bool gcCheckInlineMarks(hs_runtime *rt);

@@ -157,6 +157,42 @@ START_TEST(test_dense_word_mask)
 }
 END_TEST
 
+/* Both dense kernels read the pointers the masks select, nil ones left out,
+ * in address order: random words (a third nil) in a page, a random pointer
+ * bitmap and random word masks. */
+START_TEST(test_dense_pointers_kernels)
+{
+    uintptr_t *page = aligned_alloc(pageSize, pageSize);
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int round = 0; round < 200; round++) {
+        uint64_t wm[pageSize / 8 / 64];
+        for (unsigned i = 0; i < pageSize / 8; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            page[i] = x % 3 == 0 ? 0 : x;
+        }
+        uint64_t *hb = (uint64_t *)((uintptr_t)page + pageSize - spanInlineMarkBitsSize - heapBitsSize);
+        for (unsigned i = 0; i < pageSize / 8 / 64; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            wm[i] = round % 4 == 0 ? ~(uint64_t)0 : x;
+        }
+        for (unsigned i = 0; i < heapBitsSize / 8; i++) { /* the bitmap covers the objects only */
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            hb[i] = i >= (pageSize - spanInlineMarkBitsSize - heapBitsSize) / 8 / 64 ? 0 : x;
+        }
+        uintptr_t want[pageSize / 8], plain[pageSize / 8], wide[pageSize / 8];
+        size_t n = 0;
+        for (unsigned j = 0; j < pageSize / 8; j++)
+            if ((wm[j / 64] & hb[j / 64]) >> (j % 64) & 1 && page[j] != 0)
+                want[n++] = page[j];
+        ck_assert_uint_eq(gcDensePointers((uintptr_t)page, wm, plain, false), n);
+        ck_assert_uint_eq(gcDensePointers((uintptr_t)page, wm, wide, true), n);
+        ck_assert(memcmp(plain, want, n * sizeof(uintptr_t)) == 0);
+        ck_assert(memcmp(wide, want, n * sizeof(uintptr_t)) == 0);
+    }
+    free(page);
+}
+END_TEST
+
 START_TEST(test_span_in_one_queue)
 {
     world *wd = world_new();
@@ -517,6 +553,7 @@ static Suite *make_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_dense_word_mask);
+    tcase_add_test(tc, test_dense_pointers_kernels);
     tcase_add_test(tc, test_span_in_one_queue);
     tcase_add_test(tc, test_concurrent_mark_blackens_everything);
     tcase_add_test(tc, test_span_queue_steal);
