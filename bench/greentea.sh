@@ -10,7 +10,8 @@
 # from GODEBUG=gctrace=1 lines (the assist/background/idle terms of "ms cpu").
 # web runs a fixed amount of work in both: WEB_REQUESTS requests per P
 # (default 110000, about one period of the load curve) as fast as it can.
-# Each figure is the median of RUNS runs (default 3).  Then one run of each
+# Each figure is the median of RUNS runs (default 3), the two collectors'
+# runs taken in turn.  Then one run of each
 # Green Tea with gctrace=2, summing its "scan: total" lines over the cycles.
 #
 # Usage: [RUNS=n] [WEB_REQUESTS=n] bench/greentea.sh HEAPSCOPE [DEPTH [PROCS]]
@@ -52,10 +53,24 @@ go_mark() {
          END {printf "%.1f %.1f %d\n", sum, busy, n}' "$tmp/trace"
 }
 
-# median_of CMD...: run CMD $runs times, print the median of each column.
-median_of() {
-    for _ in $(seq "$runs"); do "$@"; done >"$tmp/rows"
-    for col in 1 2 3; do awk -v c=$col '{print $c}' "$tmp/rows" | median; done | xargs
+# medians FILE: the median of each of the three columns of FILE's rows.
+medians() {
+    for col in 1 2 3; do awk -v c=$col '{print $c}' "$1" | median; done | xargs
+}
+
+# alternate FN A B ARG: run "FN A ARG" and "FN B ARG" $runs times each, in
+# turn, so that a change in the machine's load weighs on both alike (run one
+# after the other in blocks, a load that came or went between the blocks
+# moved the ratio); prints the medians of A's rows, then of B's, a line each.
+alternate() {
+    : >"$tmp/rows.a"
+    : >"$tmp/rows.b"
+    for _ in $(seq "$runs"); do
+        "$1" "$2" "$4" >>"$tmp/rows.a"
+        "$1" "$3" "$4" >>"$tmp/rows.b"
+    done
+    medians "$tmp/rows.a"
+    medians "$tmp/rows.b"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
@@ -86,16 +101,14 @@ if "$hs" --workload help 2>/dev/null | grep '^ *web' >/dev/null; then
     workloads="$workloads $web"
 fi
 for wl in $workloads; do
-    read -r c_ms c_busy c_n <<<"$(median_of hs_mark classic "$wl")"
-    read -r g_ms g_busy g_n <<<"$(median_of hs_mark greentea "$wl")"
+    { read -r c_ms c_busy c_n; read -r g_ms g_busy g_n; } < <(alternate hs_mark classic greentea "$wl")
     row "heapscope $wl" "$c_ms" "$c_busy" "$c_n" "$g_ms" "$g_busy" "$g_n"
 done
 [ "$workloads" != "${workloads% "$web"}" ] || printf '| heapscope web | (no web workload in this build) | | | | | |\n'
 
 # go_row NAME PROGRAM ARG: the Go row of bench/go/PROGRAM.go built both ways.
 go_row() {
-    read -r c_ms c_busy c_n <<<"$(median_of go_mark "$tmp/$2-classic" "$3")"
-    read -r g_ms g_busy g_n <<<"$(median_of go_mark "$tmp/$2-gt" "$3")"
+    { read -r c_ms c_busy c_n; read -r g_ms g_busy g_n; } < <(alternate go_mark "$tmp/$2-classic" "$tmp/$2-gt" "$3")
     row "$1" "$c_ms" "$c_busy" "$c_n" "$g_ms" "$g_busy" "$g_n"
 }
 

@@ -74,12 +74,10 @@ bool greyobject(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t p)
 
 static inline void shadeInline(hs_runtime *rt, gcWork *w, uintptr_t p)
 {
+    if (rt->cfg.gcmode == HS_GC_GREENTEA && tryDeferToSpanScan(rt, w, p))
+        return; /* Green Tea: the span queue */
     mspan *s = spanOfHeap(&rt->heap, p);
-    if (s == NULL)
-        return;
-    if (s->inlineMarks)
-        tryDeferToSpanScan(rt, w, s, p); /* Green Tea: the span queue */
-    else
+    if (s != NULL)
         greyobjectInline(rt, w, s, p);
 }
 
@@ -559,7 +557,7 @@ void gcAssistAlloc(hs_runtime *rt, hs_p *pp)
         return;
     uint32_t act = atomic_load_relaxed_u32(&pp->activity);
     atomic_store_relaxed_u32(&pp->activity, actAssist);
-    int64_t t0 = nanotime(&rt->sys);
+    int64_t t0 = nanotime(&rt->sys), dt = 0;
     while (pp->gcAssistBytes < 0 && atomic_load_u32(&rt->gc.blackenEnabled) &&
            !atomic_load_relaxed_u32(&rt->sched.gcwaiting)) {
         p_serviceRequests(pp); /* a waiting assist still owes its stacks and buffers */
@@ -572,14 +570,19 @@ void gcAssistAlloc(hs_runtime *rt, hs_p *pp)
         workPerByte = gcAssistWorkPerByte(rt);
         assistCredit(rt, pp, bytesPerWork, work);
         if (pp->gcAssistBytes < 0 && work == 0) {
-            /* Nothing to scan: wait for workers' credit, as Go parks on the assist queue. */
+            /* Nothing to scan: wait for workers' credit, as Go parks on the assist queue.
+             * The wait is not mark CPU: the P is given up (the collector may mark
+             * on it, as idle time), and Go's assist time counts only its drain
+             * (gcAssistAlloc1), not the park. */
             gcw_dispose(rt, &pp->gcw);
+            dt += nanotime(&rt->sys) - t0;
             assistWait(rt, pp);
+            t0 = nanotime(&rt->sys);
             stolen = stealBgCredit(rt, scanWork);
             assistCredit(rt, pp, bytesPerWork, (uint64_t)stolen);
         }
     }
-    int64_t dt = nanotime(&rt->sys) - t0;
+    dt += nanotime(&rt->sys) - t0;
     atomic_store_relaxed_i64(&pp->assistNs, pp->assistNs + dt);
     atomic_add_i64(&rt->gc.assistNs, dt);
     atomic_store_relaxed_u32(&pp->activity, act);

@@ -16,18 +16,20 @@
  * object queue, gcmarkBits and gcscanBits.
  *
  * The algorithm:
- *   1. shade (tryDeferToSpanScan): set the object's mark bit; the first to set
- *      it goes on.  A noscan object is now black.  Otherwise try to acquire
- *      the span: owned Unowned -> OneMark queues the span (span base plus this
- *      object's index, as its representative) on this worker's span queue;
- *      OneMark -> ManyMark only records that more marks came while queued.
+ *   1. shade (tryDeferToSpanScan): find the span by address alone (the
+ *      arena's pageUseSpanInlineMarkBits, then the class byte in the block);
+ *      set the object's mark bit; the first to set it goes on.  A noscan
+ *      object is now black.  Otherwise try to acquire the span: owned
+ *      Unowned -> OneMark queues the span (span base plus this object's
+ *      index, as its representative) on this worker's span queue; OneMark ->
+ *      ManyMark only records that more marks came while queued.
  *   2. scanSpan: release the span (owned := Unowned, so a new mark queues it
  *      again).  If it was OneMark, no other mark arrived: scan the
  *      representative alone.  Otherwise toScan = marks &^ scans; scans |=
  *      toScan; scan those objects in address order, sparsely (object by
  *      object) or, when at least 1/8 of the span is to be scanned, densely
  *      (the whole span's pointer bitmap masked by the objects at once: Go's
- *      AVX-512 kernel, here in plain C).
+ *      AVX-512 kernel, with AVX-512 where the CPU has it, else in plain C).
  *   3. sweep folds the marks into gcmarkBits (mspan_moveInlineMarks) and
  *      resets the block; from there on sweeping is as in classic mode.
  *
@@ -45,6 +47,11 @@
 #include <string.h>
 
 #include "runtime/runtime2.h"
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
+#include <immintrin.h>
+#define HS_DENSE_AVX512 1
+#endif
 
 /* ---- the inline block --------------------------------------------------------------- */
 
@@ -98,21 +105,47 @@ static bool imb_tryAcquire(spanInlineMarkBits *imb)
     }
 }
 
-bool tryDeferToSpanScan(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t p)
+/* Objects per span as the collector knows it: from the class alone (Go's
+ * scanSpan does the same; tests/runtime/test_inline.c checks it against
+ * spanClass_nelems). */
+static inline uint16_t inlineNelems(spanClass spc)
 {
-    uintptr_t base = s->startAddr;
-    uint16_t idx = (uint16_t)mspan_objIndex(s, p);
+    uint64_t usable = pageSize - spanInlineMarkBitsSize - (spanClass_noscan(spc) ? 0 : heapBitsSize);
+    return (uint16_t)((usable * class_to_divmagic[spanClass_sizeclass(spc)]) >> 32);
+}
+
+/* As Go: the arena's bitmap says whether p's page is a span with inline
+ * mark bits, and the block at the page's end gives the class; the mspan is
+ * never touched, nor spans[] (both mostly cache misses while marking a big
+ * heap).  Such a span is freed only by sweep, never while marking, and its
+ * bit is set only after its block is initialised. */
+static inline bool deferToSpanScan(hs_runtime *rt, gcWork *w, uintptr_t p)
+{
+    heapArena *ha = mheap_arenaOf(&rt->heap, p);
+    if (ha == NULL)
+        return false;
+    uintptr_t pi = (p / pageSize) % pagesPerArena;
+    if (!((atomic_load_acq_u8(&ha->pageUseSpanInlineMarkBits[pi / 8]) >> (pi % 8)) & 1))
+        return false;
+    uintptr_t base = p & ~(uintptr_t)(pageSize - 1);
     spanInlineMarkBits *imb = spanInlineMarkBitsFromBase(base);
+    spanClass spc = imb_class(imb);
+    int cls = spanClass_sizeclass(spc);
+    uint16_t idx = (uint16_t)(((uint64_t)(p - base) * class_to_divmagic[cls]) >> 32);
+    if (idx >= inlineNelems(spc))
+        return true; /* past the last object (the span's tail): nothing to mark */
     uint64_t bit = (uint64_t)1 << (idx % 64), *mw = &imb->marks[idx / 64];
+    /* A plain load first (most pointers lead to objects already seen), then
+     * a locked bit-test-and-set, so only the first marker goes on. */
     if ((atomic_load_relaxed_u64(mw) & bit) || (atomic_or_u64(mw, bit) & bit))
         return true; /* seen before */
-    if (spanClass_noscan(s->spanclass)) {
-        w->bytesMarked += s->elemsize; /* nothing to scan: black now */
+    if (spanClass_noscan(spc)) {
+        w->bytesMarked += class_to_size[cls]; /* nothing to scan: black now */
         return true;
     }
     if (imb_tryAcquire(imb)) {
 #if HS_DEBUG
-        if (atomic_add_u32(&s->spanqCount, 1) != 1)
+        if (atomic_add_u32(&spanOf(&rt->heap, base)->spanqCount, 1) != 1)
             hs_throw("span %#lx is in two span queues", (unsigned long)base);
 #endif
         if (spanq_put(rt, &w->spanq, makeObjPtr(base, idx))) {
@@ -121,6 +154,11 @@ bool tryDeferToSpanScan(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t p)
         }
     }
     return true;
+}
+
+bool tryDeferToSpanScan(hs_runtime *rt, gcWork *w, uintptr_t p)
+{
+    return deferToSpanScan(rt, w, p);
 }
 
 /* ---- 2. scanning a span ---------------------------------------------------------------- */
@@ -150,16 +188,34 @@ static uint64_t extractHeapBitsSmall(const uint64_t *hb, uintptr_t base, uintptr
 }
 
 /* Gather the addresses of the object's pointer words; returns the count and
- * adds the scan work (up to its last pointer word, as Go counts it). */
+ * adds the scan work (up to its last pointer word, as Go counts it).  Each
+ * word is prefetched as it is gathered, as Go does: the span waited in a
+ * FIFO queue, so its memory is seldom in the cache, and the loads of all
+ * the words then overlap instead of each one stalling the shading of the
+ * last. */
 static size_t gatherObject(const uint64_t *hb, uintptr_t base, uintptr_t b, uintptr_t elemsize,
                            uintptr_t *buf, size_t n, uintptr_t *work)
 {
     uint64_t bits = extractHeapBitsSmall(hb, base, b, elemsize);
     if (bits != 0)
         *work += (uintptr_t)(64 - __builtin_clzll(bits)) * 8;
-    for (; bits != 0; bits &= bits - 1)
-        buf[n++] = b + (uintptr_t)__builtin_ctzll(bits) * 8;
+    for (; bits != 0; bits &= bits - 1) {
+        uintptr_t addr = b + (uintptr_t)__builtin_ctzll(bits) * 8;
+        __builtin_prefetch((const void *)addr);
+        buf[n++] = addr;
+    }
     return n;
+}
+
+/* Shade a pointer found in a span scan: the span queue first, else the
+ * object queue (as Go: tryDeferToSpanScan, else findObject and greyobject). */
+static inline void shadeFromSpan(hs_runtime *rt, gcWork *w, uintptr_t v)
+{
+    if (deferToSpanScan(rt, w, v))
+        return;
+    mspan *s = spanOfHeap(&rt->heap, v);
+    if (s != NULL)
+        greyobject(rt, w, s, v);
 }
 
 /* Shade what the gathered slots point to. */
@@ -168,7 +224,7 @@ static void shadeSlots(hs_runtime *rt, gcWork *w, size_t n)
     for (size_t i = 0; i < n; i++) {
         uintptr_t v = atomic_load_relaxed_uptr((uintptr_t *)w->ptrBuf[i]);
         if (v != 0)
-            shade(rt, w, v);
+            shadeFromSpan(rt, w, v);
     }
 }
 
@@ -226,20 +282,72 @@ void gcDenseWordMask(const uint64_t toScan[8], unsigned nw, uint64_t wm[pageSize
         }
 }
 
+#if HS_DENSE_AVX512
+/* Eight words at a time, as Go's AVX-512 kernel (which Go 1.26 uses for
+ * every dense scan where the CPU has it): a masked load of the words to read
+ * in each 64-byte line, the nil ones dropped, the rest compressed into the
+ * buffer.  A whole vector is stored each time: the buffer has room past the
+ * at most 992 pointer words of a span.  The vector load is not atomic as a
+ * whole, but each aligned word in it is, which is all a scan needs (Go
+ * relies on the same); ThreadSanitizer cannot know that, so its builds keep
+ * the plain loop. */
+__attribute__((target("avx512f"))) static size_t densePointersAVX512(uintptr_t base,
+                                                                     const uint64_t *wm,
+                                                                     const uint64_t *hb,
+                                                                     uintptr_t *out)
+{
+    size_t n = 0;
+    for (unsigned i = 0; i < pageSize / 8 / 64; i++) {
+        const long long *words = (const long long *)(base + i * 64 * 8);
+        for (uint64_t m = wm[i] & atomic_load_relaxed_u64(&hb[i]); m != 0;) {
+            unsigned k = (unsigned)__builtin_ctzll(m) / 8;
+            __mmask8 take = (__mmask8)(m >> (8 * k));
+            __m512i v = _mm512_maskz_loadu_epi64(take, words + 8 * k);
+            __mmask8 live = _mm512_test_epi64_mask(v, v);
+            _mm512_storeu_si512((void *)(out + n), _mm512_maskz_compress_epi64(live, v));
+            n += (size_t)__builtin_popcount(live);
+            m &= ~((uint64_t)0xff << (8 * k));
+        }
+    }
+    return n;
+}
+#endif
+
+size_t gcDensePointers(uintptr_t base, const uint64_t wm[pageSize / 8 / 64], uintptr_t *out,
+                       bool vector)
+{
+    const uint64_t *hb = spanPtrMask(base);
+#if HS_DENSE_AVX512
+    if (vector && __builtin_cpu_supports("avx512f"))
+        return densePointersAVX512(base, wm, hb, out);
+#else
+    (void)vector;
+#endif
+    size_t n = 0;
+    for (unsigned i = 0; i < pageSize / 8 / 64; i++)
+        for (uint64_t m = wm[i] & atomic_load_relaxed_u64(&hb[i]); m != 0; m &= m - 1) {
+            uintptr_t *slotp = (uintptr_t *)(base + (i * 64 + (unsigned)__builtin_ctzll(m)) * 8);
+            uintptr_t v = atomic_load_relaxed_uptr(slotp);
+            out[n] = v;
+            n += v != 0;
+        }
+    return n;
+}
+
 /* Dense: the words of every object to scan as one 1024-bit mask, ANDed with
  * the span's pointer bitmap, read in one pass over the span (Go's
- * ScanSpanPacked does this with AVX-512; this is the same walk in C). */
+ * ScanSpanPacked).  As ScanSpanPacked, the pass loads the pointers
+ * themselves, keeping those not nil: one sweep up the span's memory with
+ * nothing between the loads, so they stream, and only then the shading,
+ * which misses elsewhere. */
 static uintptr_t scanSpanDense(hs_runtime *rt, gcWork *w, uintptr_t base, uintptr_t elemsize,
                                const uint64_t toScan[8], int objs)
 {
     uint64_t wm[pageSize / 8 / 64];
     gcDenseWordMask(toScan, (unsigned)(elemsize / 8), wm);
-    const uint64_t *hb = spanPtrMask(base);
-    size_t n = 0;
-    for (unsigned i = 0; i < pageSize / 8 / 64; i++)
-        for (uint64_t m = wm[i] & atomic_load_relaxed_u64(&hb[i]); m != 0; m &= m - 1)
-            w->ptrBuf[n++] = base + (i * 64 + (unsigned)__builtin_ctzll(m)) * 8;
-    shadeSlots(rt, w, n);
+    size_t n = gcDensePointers(base, wm, w->ptrBuf, true);
+    for (size_t i = 0; i < n; i++)
+        shadeFromSpan(rt, w, w->ptrBuf[i]);
     return (uintptr_t)objs * elemsize;
 }
 
@@ -262,13 +370,6 @@ static int spanSetScans(spanInlineMarkBits *imb, uint16_t nelems, uint64_t toSca
         n += __builtin_popcountll(grey);
     }
     return n;
-}
-
-/* Objects per span as scanSpan knows it: from the class alone. */
-static uint16_t inlineNelems(int cls)
-{
-    uint64_t usable = pageSize - spanInlineMarkBitsSize - heapBitsSize;
-    return (uint16_t)((usable * class_to_divmagic[cls]) >> 32);
 }
 
 /* The one object p names, if it is still gray. */
@@ -308,7 +409,7 @@ uintptr_t scanSpan(hs_runtime *rt, gcWork *w, objptr p)
         work = scanOneMark(rt, w, imb, p, elemsize, st);
     } else {
         uint64_t toScan[8];
-        uint16_t nelems = inlineNelems(cls);
+        uint16_t nelems = inlineNelems(spc);
         int n = spanSetScans(imb, nelems, toScan);
         w->bytesMarked += (uint64_t)n * elemsize;
         w->objectsScanned += (uint64_t)n;

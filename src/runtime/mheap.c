@@ -7,8 +7,10 @@
  * amd64.  Each arena has a heapArena record kept outside the heap: spans[] maps
  * every page to its span (so any interior pointer finds its object in O(1)),
  * pageInUse marks the first page of every in-use span, pageMarks the first page
- * of every span with a marked object, and zeroedBase says how much of the arena
- * has ever been handed out (everything above it is still zero from the OS).
+ * of every span with a marked object, pageUseSpanInlineMarkBits every in-use
+ * span with Green Tea's inline mark bits, and zeroedBase says how much of the
+ * arena has ever been handed out (everything above it is still zero from the
+ * OS).
  * Arenas are found through a sparse index of 2^22 entries (48-bit addresses /
  * 64 MiB) whose untouched entries cost no memory.
  *
@@ -283,6 +285,8 @@ static void mheap_publish(mheap *h, mspan *s)
     atomic_store_u8(&s->state, mSpanInUse);
     heapArena *ha = mheap_arenaOf(h, s->startAddr);
     uintptr_t pi = (s->startAddr / pageSize) % pagesPerArena;
+    if (s->inlineMarks) /* after imb_init: a marker reads the class from the block */
+        atomic_or_u8(&ha->pageUseSpanInlineMarkBits[pi / 8], (uint8_t)(1u << (pi % 8)));
     atomic_or_u8(&ha->pageInUse[pi / 8], (uint8_t)(1u << (pi % 8)));
 }
 
@@ -331,6 +335,8 @@ void mheap_freeSpan(hs_runtime *rt, mspan *s)
     uintptr_t pi = (s->startAddr / pageSize) % pagesPerArena;
     atomic_and_u8(&ha->pageInUse[pi / 8], (uint8_t) ~(1u << (pi % 8)));
     atomic_and_u8(&ha->pageMarks[pi / 8], (uint8_t) ~(1u << (pi % 8)));
+    if (s->inlineMarks)
+        atomic_and_u8(&ha->pageUseSpanInlineMarkBits[pi / 8], (uint8_t) ~(1u << (pi % 8)));
     atomic_store_u8(&s->state, mSpanDead);
     int words = spanClass_sizeclass(s->spanclass) == 0 ? 1 : mspan_bitWords(s);
     pthread_mutex_lock(&h->lock);

@@ -272,6 +272,10 @@ typedef struct heapArena {
     mspan *spans[pagesPerArena];         /* page -> span; release stores, lock-free reads */
     uint8_t pageInUse[pagesPerArena / 8]; /* atomic: span starts here and is in use */
     uint8_t pageMarks[pagesPerArena / 8]; /* atomic: span starts here and has a mark */
+    /* atomic: an in-use one-page span with inline mark bits is here (Green
+     * Tea; Go: pageUseSpanInlineMarkBits), so shading a pointer into it needs
+     * neither spans[] nor the mspan: its class is in the inline block. */
+    uint8_t pageUseSpanInlineMarkBits[pagesPerArena / 8];
     uintptr_t zeroedBase;                /* atomic: offset below which memory may be dirty */
 } heapArena;
 
@@ -724,12 +728,21 @@ static inline uint64_t bitsSpread32(uint64_t x)
 }
 
 /* mgcmark_greenteagc.c */
-bool tryDeferToSpanScan(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t p);
+/* Shade p if it points into a span with inline mark bits (the span queue);
+ * false if it does not, and the object queue must shade it. */
+bool tryDeferToSpanScan(hs_runtime *rt, gcWork *w, uintptr_t p);
 uintptr_t scanSpan(hs_runtime *rt, gcWork *w, objptr p); /* returns scan work */
 void gcw_flushScanStats(hs_runtime *rt, gcWork *w);
 /* The words of the objects in toScan (object k: words k*nw .. k*nw+nw-1 of
  * the span's page), as a bitmap of the page's words. */
 void gcDenseWordMask(const uint64_t toScan[8], unsigned nw, uint64_t wm[pageSize / 8 / 64]);
+/* The pointers, nil ones left out, in the words of the one-page scan span at
+ * base that both wm and the span's pointer bitmap select, in address order,
+ * into out (pageSize / 8 entries: a span's pointer words and a vector more);
+ * returns how many.  vector: with the AVX-512 kernel when the CPU and the
+ * build have it. */
+size_t gcDensePointers(uintptr_t base, const uint64_t wm[pageSize / 8 / 64], uintptr_t *out,
+                       bool vector);
 /* World stopped, mark done: no gray object and no queued span left in any
  * Green Tea span.  Prints the first offender and returns false otherwise. */
 bool gcCheckInlineMarks(hs_runtime *rt);

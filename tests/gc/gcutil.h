@@ -66,4 +66,25 @@ static inline uint64_t heap_objects(hs_runtime *rt)
     return ms.HeapObjects;
 }
 
+/* A clock that jumps on demand (add to offset): the OS's otherwise.  Give
+ * &jc->sys to the runtime's config. */
+typedef struct jumpclock {
+    hs_sysops sys;
+    int64_t offset; /* atomic */
+} jumpclock;
+
+static inline int64_t jump_nanotime(void *ctx)
+{
+    jumpclock *jc = ctx;
+    return hs_sysops_linux.nanotime(hs_sysops_linux.ctx) + atomic_load_i64(&jc->offset);
+}
+
+static inline void jumpclock_init(jumpclock *jc)
+{
+    jc->sys = hs_sysops_linux;
+    jc->sys.nanotime = jump_nanotime;
+    jc->sys.ctx = jc;
+    jc->offset = 0;
+}
+
 #endif

@@ -157,6 +157,42 @@ START_TEST(test_dense_word_mask)
 }
 END_TEST
 
+/* Both dense kernels read the pointers the masks select, nil ones left out,
+ * in address order: random words (a third nil) in a page, a random pointer
+ * bitmap and random word masks. */
+START_TEST(test_dense_pointers_kernels)
+{
+    uintptr_t *page = aligned_alloc(pageSize, pageSize);
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int round = 0; round < 200; round++) {
+        uint64_t wm[pageSize / 8 / 64];
+        for (unsigned i = 0; i < pageSize / 8; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            page[i] = x % 3 == 0 ? 0 : x;
+        }
+        uint64_t *hb = (uint64_t *)((uintptr_t)page + pageSize - spanInlineMarkBitsSize - heapBitsSize);
+        for (unsigned i = 0; i < pageSize / 8 / 64; i++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            wm[i] = round % 4 == 0 ? ~(uint64_t)0 : x;
+        }
+        for (unsigned i = 0; i < heapBitsSize / 8; i++) { /* the bitmap covers the objects only */
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            hb[i] = i >= (pageSize - spanInlineMarkBitsSize - heapBitsSize) / 8 / 64 ? 0 : x;
+        }
+        uintptr_t want[pageSize / 8], plain[pageSize / 8], wide[pageSize / 8];
+        size_t n = 0;
+        for (unsigned j = 0; j < pageSize / 8; j++)
+            if ((wm[j / 64] & hb[j / 64]) >> (j % 64) & 1 && page[j] != 0)
+                want[n++] = page[j];
+        ck_assert_uint_eq(gcDensePointers((uintptr_t)page, wm, plain, false), n);
+        ck_assert_uint_eq(gcDensePointers((uintptr_t)page, wm, wide, true), n);
+        ck_assert(memcmp(plain, want, n * sizeof(uintptr_t)) == 0);
+        ck_assert(memcmp(wide, want, n * sizeof(uintptr_t)) == 0);
+    }
+    free(page);
+}
+END_TEST
+
 START_TEST(test_span_in_one_queue)
 {
     world *wd = world_new();
@@ -265,6 +301,161 @@ START_TEST(test_span_queue_steal)
 }
 END_TEST
 
+/* ---- shading by address ------------------------------------------------------------------ */
+
+static bool inlinePageBit(hs_runtime *rt, uintptr_t p)
+{
+    heapArena *ha = mheap_arenaOf(&rt->heap, p);
+    uintptr_t pi = (p / pageSize) % pagesPerArena;
+    return (atomic_load_u8(&ha->pageUseSpanInlineMarkBits[pi / 8]) >> (pi % 8)) & 1;
+}
+
+/* The arena's bit says "a span with inline mark bits starts here" exactly
+ * for in-use one-page spans of 16..512 B objects in Green Tea mode: set when
+ * the span is published, cleared when it is freed. */
+START_TEST(test_inline_page_bits)
+{
+    hs_runtime *rt = gt_rt_new(1, false), *crt = gc_rt_new_mode(1, -1, HS_GC_CLASSIC, false);
+    struct { int cls, noscan; bool inl; } cases[] = {
+        {1, 0, false}, {2, 0, true}, {2, 1, true}, {5, 0, true}, {26, 1, true}, {27, 0, false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        spanClass spc = makeSpanClass(cases[i].cls, cases[i].noscan);
+        mspan *s = mheap_alloc(rt, class_to_allocnpages[cases[i].cls], spc);
+        mspan *cs = mheap_alloc(crt, class_to_allocnpages[cases[i].cls], spc);
+        ck_assert_int_eq(inlinePageBit(rt, s->startAddr), cases[i].inl);
+        ck_assert(!inlinePageBit(crt, cs->startAddr));
+        mheap_freeSpan(rt, s);
+        mheap_freeSpan(crt, cs);
+        ck_assert(!inlinePageBit(rt, s->startAddr));
+    }
+    mspan *large = mheap_alloc(rt, 1, makeSpanClass(0, 0)); /* a one-page large span */
+    ck_assert(!inlinePageBit(rt, large->startAddr));
+    mheap_freeSpan(rt, large);
+    hs_runtime_free(crt);
+    hs_runtime_free(rt);
+}
+END_TEST
+
+/* Shading goes by the address alone: an interior pointer marks its object,
+ * a pointer into the span's tail past the last object marks nothing, a
+ * noscan object turns black without a queue entry and counts once. */
+START_TEST(test_shade_by_address)
+{
+    hs_runtime *rt = gt_rt_new(1, false);
+    hs_p *pp = hs_runtime_p(rt, 0);
+    gcWork *w = &pp->gcw;
+    hs_p_acquire(pp);
+    node *n = node_new(pp, 1);
+    uintptr_t str = (uintptr_t)hs_malloc(pp, 32, NULL);
+    hs_p_release(pp);
+    mspan *s = spanOfHeap(&rt->heap, (uintptr_t)n), *ss = spanOfHeap(&rt->heap, str);
+    ck_assert(s->inlineMarks && ss->inlineMarks && spanClass_noscan(ss->spanclass));
+    spanInlineMarkBits *imb = spanInlineMarkBitsFromBase(s->startAddr);
+
+    /* Past the last of the 165 48-byte objects: nothing. */
+    uintptr_t tail = s->startAddr + (uintptr_t)s->nelems * s->elemsize + 8;
+    ck_assert_uint_lt(tail, s->startAddr + pageSize - spanInlineMarkBitsSize - heapBitsSize);
+    uint64_t before[8];
+    memcpy(before, imb->marks, sizeof(before));
+    ck_assert(tryDeferToSpanScan(rt, w, tail));
+    ck_assert(memcmp(before, imb->marks, sizeof(before)) == 0);
+    ck_assert(spanq_empty(&w->spanq));
+
+    /* Inside the node: the node, gray, its span queued once. */
+    uintptr_t idx = mspan_objIndex(s, (uintptr_t)n);
+    shade(rt, w, (uintptr_t)n + 40);
+    shade(rt, w, (uintptr_t)n);
+    ck_assert(mspan_isMarked(s, idx) && !mspan_isBlack(s, idx));
+    ck_assert_uint_eq(gcw_tryGetSpan(rt, w), makeObjPtr(s->startAddr, (uint16_t)idx));
+    ck_assert_uint_eq(gcw_tryGetSpan(rt, w), 0);
+
+    /* The string: black at once, counted once, nothing queued. */
+    uint64_t marked = w->bytesMarked;
+    shade(rt, w, str + 31);
+    shade(rt, w, str);
+    uintptr_t sidx = mspan_objIndex(ss, str);
+    ck_assert(mspan_isMarked(ss, sidx) && mspan_isBlack(ss, sidx));
+    ck_assert_uint_eq(w->bytesMarked - marked, 32);
+    ck_assert(spanq_empty(&w->spanq));
+
+    /* Outside any inline span: not ours. */
+    ck_assert(!tryDeferToSpanScan(rt, w, (uintptr_t)&marked));
+    hs_p_acquire(pp);
+    uintptr_t big = (uintptr_t)hs_malloc(pp, 1024, &node_type);
+    hs_p_release(pp);
+    ck_assert(!tryDeferToSpanScan(rt, w, big));
+    hs_runtime_free(rt);
+}
+END_TEST
+
+/* The world's nodes grouped by span, in address order: by[k] gets the want
+ * nodes of the k-th span that holds that many; returns how many spans did. */
+static int spans_of_nodes(world *wd, int count, int want, node *by[][165])
+{
+    int got = 0, k = 0;
+    uintptr_t last = 0;
+    for (int i = 0; i < nnodes && got < count; i++) {
+        uintptr_t b = (uintptr_t)wd->nodes[i] & ~(uintptr_t)(pageSize - 1);
+        if (b != last) {
+            k = 0;
+            last = b;
+        }
+        by[got][k++] = wd->nodes[i];
+        if (k == want) {
+            got++;
+            last = 0;
+        }
+    }
+    return got;
+}
+
+static hs_scan_stats drain_one(world *wd)
+{
+    gcWork *w = &hs_runtime_p(wd->rt, 0)->gcw;
+    uint64_t work = 0;
+    while (gcDrain(wd->rt, NULL, w, 0, NULL, &work) != 0)
+        ;
+    gcw_dispose(wd->rt, w);
+    return wd->rt->gc.scanCycleTotal;
+}
+
+/* A fixed graph, one worker: the work each kind of span scan does.
+ *   dense: all 165 nodes of span A shaded, each pointing at a node of span B
+ *   (B's all): A is queued once and scanned once, densely; its scan queues B
+ *   once, scanned once, densely;
+ *   sparse: 3 nodes of span C shaded, pointing at one node each of D, E, F:
+ *   C scanned once, sparsely, then D, E and F one object each. */
+START_TEST(test_span_scan_counts)
+{
+    world *wd = world_new();
+    static node *sp[6][165];
+    ck_assert_int_eq(spans_of_nodes(wd, 6, 165, sp), 6);
+    gcWork *w = &hs_runtime_p(wd->rt, 0)->gcw;
+    for (int i = 0; i < 165; i++) {
+        sp[0][i]->next[i % 4] = sp[1][i];
+        shade(wd->rt, w, (uintptr_t)sp[0][i]);
+    }
+    hs_scan_stats t = drain_one(wd);
+    ck_assert_uint_eq(t.spans_dense, 2);
+    ck_assert_uint_eq(t.span_objs_dense, 330);
+    ck_assert_uint_eq(t.spans_sparse + t.spans_one + t.objs_single, 0);
+    for (int i = 0; i < 3; i++) {
+        sp[2][10 * i]->next[3] = sp[3 + i][7];
+        shade(wd->rt, w, (uintptr_t)sp[2][10 * i]);
+    }
+    t = drain_one(wd);
+    ck_assert_uint_eq(t.spans_dense, 2);
+    ck_assert_uint_eq(t.spans_sparse, 1);
+    ck_assert_uint_eq(t.span_objs_sparse, 3);
+    ck_assert_uint_eq(t.spans_one, 3);
+    ck_assert_uint_eq(t.objs_single, 3);
+    ck_assert(gcCheckInlineMarks(wd->rt));
+    ck_assert_uint_eq(atomic_load_u64(&wd->rt->gc.objectsScanned), 336);
+    world_free(wd);
+}
+END_TEST
+
 /* ---- stepping -------------------------------------------------------------------------- */
 
 typedef struct spinner {
@@ -362,9 +553,13 @@ static Suite *make_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_dense_word_mask);
+    tcase_add_test(tc, test_dense_pointers_kernels);
     tcase_add_test(tc, test_span_in_one_queue);
     tcase_add_test(tc, test_concurrent_mark_blackens_everything);
     tcase_add_test(tc, test_span_queue_steal);
+    tcase_add_test(tc, test_inline_page_bits);
+    tcase_add_test(tc, test_shade_by_address);
+    tcase_add_test(tc, test_span_scan_counts);
     tcase_add_test(tc, test_step_span_scans_fifo);
     suite_add_tcase(s, tc);
     return s;

@@ -1,7 +1,7 @@
 /*
  * test_pacer.c — the heap stays within its goal across GOGC settings, the
- * goal follows Go's formula, GOGC=off collects nothing, and a soft memory
- * limit is honoured.
+ * goal follows Go's formula, GOGC=off collects nothing, a soft memory
+ * limit is honoured, and the assists' CPU time leaves out their waits.
  */
 #include <stdlib.h>
 
@@ -145,6 +145,57 @@ START_TEST(test_memory_limit)
 }
 END_TEST
 
+typedef struct assister {
+    hs_runtime *rt;
+    hs_p *pp;
+    uint32_t running; /* atomic */
+} assister;
+
+static void *assist_main(void *arg)
+{
+    assister *a = arg;
+    hs_p_acquire(a->pp);
+    atomic_store_u32(&a->running, 1);
+    a->pp->gcAssistBytes = -(1 << 20);
+    gcAssistAlloc(a->rt, a->pp); /* no work anywhere: it parks until mark ends */
+    hs_p_release(a->pp);
+    return NULL;
+}
+
+/* An assist parked for credit has given up its P: the wait is not assist
+ * time (Go's assist time is its drain, gcAssistAlloc1, not the park).  The
+ * clock jumps 1000 s while the test holds the parked assist's P, so the
+ * jump falls inside the wait; the assist's time must not contain it. */
+START_TEST(test_assist_wait_is_not_assist_time)
+{
+    jumpclock jc;
+    jumpclock_init(&jc);
+    hs_config cfg = hs_config_default();
+    cfg.nprocs = 1;
+    cfg.gogc = -1;
+    cfg.background = false;
+    cfg.sys = &jc.sys;
+    hs_runtime *rt = NULL;
+    ck_assert_int_eq(hs_runtime_new(&cfg, &rt), HS_OK);
+    assister a = {.rt = rt, .pp = hs_runtime_p(rt, 0)};
+    atomic_store_u32(&rt->gc.blackenEnabled, 1);
+    pthread_t th;
+    pthread_create(&th, NULL, assist_main, &a);
+    while (!atomic_load_u32(&a.running))
+        sched_yield();
+    while (!p_tryOwn(rt, a.pp)) /* free only while the assist waits */
+        sched_yield();
+    atomic_add_i64(&jc.offset, 1000000000000LL);
+    atomic_store_u32(&rt->gc.blackenEnabled, 0); /* mark is over: the assist returns */
+    p_unown(rt, a.pp);
+    pthread_join(th, NULL);
+    int64_t ns = atomic_load_i64(&a.pp->assistNs);
+    ck_assert_msg(ns < 1000000000LL, "assist time %lld ns holds the wait", (long long)ns);
+    ck_assert_int_eq(atomic_load_i64(&rt->gc.assistNs), ns);
+    hs_runtime_free(rt);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("pacer");
@@ -155,6 +206,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_gogc_200);
     tcase_add_test(tc, test_gogc_off);
     tcase_add_test(tc, test_memory_limit);
+    tcase_add_test(tc, test_assist_wait_is_not_assist_time);
     suite_add_tcase(s, tc);
     return s;
 }

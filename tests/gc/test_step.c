@@ -189,26 +189,13 @@ START_TEST(test_steps_asked_quickly_all_count)
 }
 END_TEST
 
-/* A clock that jumps on demand: the OS otherwise. */
-typedef struct jumpclock {
-    hs_sysops sys;
-    int64_t offset; /* atomic */
-} jumpclock;
-
-static int64_t jump_nanotime(void *ctx)
-{
-    jumpclock *jc = ctx;
-    return hs_sysops_linux.nanotime(hs_sysops_linux.ctx) + atomic_load_i64(&jc->offset);
-}
-
 /* Holding at a step, however long, is not part of any pause: the pauses are
  * what the program would have had unwatched.  The clock jumps 1000 s during
  * each hold; no pause may contain a jump. */
 START_TEST(test_holds_are_not_pauses)
 {
-    jumpclock jc = {.sys = hs_sysops_linux};
-    jc.sys.nanotime = jump_nanotime;
-    jc.sys.ctx = &jc;
+    jumpclock jc;
+    jumpclock_init(&jc);
     hs_config cfg = hs_config_default();
     cfg.gogc = -1;
     cfg.nglobals = 16;
