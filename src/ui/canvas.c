@@ -97,14 +97,12 @@ int cv_text(hs_canvas *cv, int x, int y, int maxw, style st, const char *s)
          * the room is cut before the ellipsis. */
         const char *p = s, *keep = NULL;
         int w = 0, keepw = 0;
-        while (*p != '\0' && w < maxw) {
-            if (*p == ' ' && w > 0 && w + 1 <= maxw)
+        while (*p != '\0' && w < maxw) { /* the last space with room after it for … */
+            if (*p == ' ' && w > 0)
                 keep = p, keepw = w;
             utf8_next(&p);
             w++;
         }
-        if (*p == ' ' && w <= maxw - 1)
-            keep = p, keepw = w;
         while (keep != NULL && keepw > 0 && keep[-1] == ' ') /* no space before the ellipsis */
             keep--, keepw--;
         int room = keep != NULL ? keepw : maxw - 1;
