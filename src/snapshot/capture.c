@@ -39,6 +39,7 @@ capturer *capturer_new(const char *workload, int64_t eventWindowNs)
         return NULL;
     snprintf(c->workload, sizeof(c->workload), "%s", workload ? workload : "");
     c->eventWindowNs = eventWindowNs;
+    c->walk.fastCells = cells_fast_usable();
     pausestats_init(&c->pauses);
     return c;
 }

@@ -63,6 +63,17 @@ void pausestats_update(pausestats *ps, hs_runtime *rt, uint64_t total, bool lost
 void pausestats_fill(const pausestats *ps, hs_snapshot *s);
 int64_t pausestats_percentile(const pausestats *ps, double p);
 
+/* ---- cells.c: a span's 2-bit cells from its bitmaps ------------------------------ */
+
+/* Whether this CPU runs cells_encode's fast path well (BMI2 and POPCNT,
+ * PDEP not microcoded). */
+bool cells_fast_usable(void);
+/* Encode the cells of s (nelems objects, freeindex f) into out, ceil(nelems
+ * / 4) bytes; returns the number of allocated objects.  fast: only when
+ * cells_fast_usable() said so. */
+uint16_t cells_encode(const mspan *s, uint16_t nelems, uint16_t freeindex, uint8_t *out,
+                      bool fast);
+
 /* ---- heapwalk.c: arenas, pages, spans and cells ---------------------------------- */
 typedef struct spanent {
     mspan *s;        /* never followed without the locks heapwalk.c names */
@@ -86,7 +97,8 @@ typedef struct heapwalk {
     uint32_t classStart[numSpanClasses + 1];
     cachedent *cached; /* spans read as cached this capture, by mspan address */
     size_t ncached, capcached;
-    bool exempt; /* the world is stopped for us (phase hook, step hold, user's pause) */
+    bool exempt;    /* the world is stopped for us (phase hook, step hold, user's pause) */
+    bool fastCells; /* cells_encode may use BMI2 (cells_fast_usable) */
 } heapwalk;
 
 void heapwalk_destroy(heapwalk *hw);

@@ -45,11 +45,10 @@
  *   3. spans still moving after 12 rounds (about 5 ms) keep all-free cells
  *      and the flag HS_SPAN_CELLS_UNKNOWN.
  *
- * Cells, per 64 objects: allocated A = allocBits | (index < freeindex),
- * marked M = gcmarkBits, scanned S = gcscanBits; free = !A, white = A & !M,
- * gray = A & M & !S, black = A & M & S.  In 2 bits: low = A & (!M | S),
- * high = A & M, interleaved 4 cells a byte, low bits first.  A Green Tea
- * span's marks and scans are in its inline block until sweep folds them into
+ * Cells (cells.c), per 64 objects: allocated A = allocBits | (index <
+ * freeindex), marked M = gcmarkBits, scanned S = gcscanBits; free = !A,
+ * white = A & !M, gray = A & M & !S, black = A & M & S.  A Green Tea span's
+ * marks and scans are in its inline block until sweep folds them into
  * gcmarkBits: M |= inline marks, S |= inline scans (inline marks when the
  * span is pointer-free, whose seen objects are black).
  */
@@ -238,64 +237,6 @@ bool heapwalk_pages(heapwalk *hw, hs_runtime *rt, hs_snap_arena *arenas, uint8_t
     return true;
 }
 
-/* ---- cells ---------------------------------------------------------------------------- */
-
-/* Write the n (<= 16) cell bytes of 64 objects. */
-static inline void emitCells(uint8_t *out, uint64_t lo, uint64_t hi, unsigned n)
-{
-    uint64_t w[2] = {bitsSpread32(lo) | bitsSpread32(hi) << 1, bitsSpread32(lo >> 32) | bitsSpread32(hi >> 32)
-                                                                                << 1};
-    for (unsigned i = 0; i < n; i++)
-        out[i] = (uint8_t)(w[i / 8] >> (8 * (i % 8)));
-}
-
-/* Slots of word w below freeindex f: allocated whatever allocBits says. */
-static inline uint64_t belowFreeindex(uint16_t f, unsigned w)
-{
-    if (f >= 64 * (w + 1))
-        return ~(uint64_t)0;
-    if (f <= 64 * w)
-        return 0;
-    return ((uint64_t)1 << (f - 64 * w)) - 1;
-}
-
-static const uint64_t *loadBits(uint64_t *const *field)
-{
-    return __atomic_load_n(field, __ATOMIC_RELAXED);
-}
-
-/* Encode the cells of s (nelems objects, freeindex f) into out; returns the
- * number of allocated objects. */
-/* Green Tea: fold the span's inline marks and scans into m and sc. */
-static void inlineBits(const mspan *s, unsigned w, uint64_t *m, uint64_t *sc)
-{
-    const spanInlineMarkBits *imb = spanInlineMarkBitsFromBase(s->startAddr);
-    uint64_t keep = w == 7 ? ~inlineBitsTopByte : ~(uint64_t)0; /* owned, class */
-    uint64_t im = atomic_load_relaxed_u64(&imb->marks[w]) & keep;
-    uint64_t is = atomic_load_relaxed_u64(&imb->scans[w]) & keep;
-    *m |= im;
-    *sc |= spanClass_noscan(s->spanclass) ? im : is; /* pointer-free: seen is black */
-}
-
-static uint16_t encodeCells(const mspan *s, uint16_t nelems, uint16_t f, uint8_t *out)
-{
-    const uint64_t *A = loadBits(&s->allocBits), *M = loadBits(&s->gcmarkBits);
-    const uint64_t *S = loadBits(&s->gcscanBits);
-    unsigned words = (nelems + 63u) / 64u, count = 0;
-    for (unsigned w = 0; w < words; w++) {
-        unsigned left = nelems - 64 * w;
-        uint64_t live = left >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << left) - 1;
-        uint64_t a = (atomic_load_relaxed_u64(&A[w]) | belowFreeindex(f, w)) & live;
-        uint64_t m = atomic_load_relaxed_u64(&M[w]);
-        uint64_t sc = atomic_load_relaxed_u64(&S[w]);
-        if (s->inlineMarks)
-            inlineBits(s, w, &m, &sc);
-        count += (unsigned)__builtin_popcountll(a);
-        emitCells(out + 16 * w, a & (~m | sc), a & m, left >= 64 ? 16 : (left + 3) / 4);
-    }
-    return (uint16_t)count;
-}
-
 /* ---- pass 2: spans -------------------------------------------------------------------- */
 
 static uint8_t sweepState(uint32_t v, uint32_t sg)
@@ -351,11 +292,11 @@ static uint8_t centralSet(mcentral *c, const mSpanList *l, uint32_t sg)
 }
 
 /* The span is still, on a set under its lock: read it once. */
-static void readStill(mspan *s, hs_snap_span *sp, uint8_t *cells)
+static void readStill(const heapwalk *hw, mspan *s, hs_snap_span *sp, uint8_t *cells)
 {
     uint16_t f = atomic_load_relaxed_u16(&s->freeindex);
     sp->freeindex = f;
-    sp->alloc_count = encodeCells(s, sp->nelems, f, cells);
+    sp->alloc_count = cells_encode(s, sp->nelems, f, cells, hw->fastCells);
 }
 
 /* A span in a P's mcache, its owner perhaps allocating from it. */
@@ -366,7 +307,7 @@ static spanRead readOwned(heapwalk *hw, mheap *h, mspan *s, uint32_t v, uint32_t
     for (int try = 0;; try++) {
         f = atomic_load_relaxed_u16(&s->freeindex);
         uint16_t a = atomic_load_relaxed_u16(&s->allocCount);
-        count = encodeCells(s, sp->nelems, f, cells);
+        count = cells_encode(s, sp->nelems, f, cells, hw->fastCells);
         if (try == ownedRetries || (count == a && f == atomic_load_relaxed_u16(&s->freeindex) &&
                                     a == atomic_load_relaxed_u16(&s->allocCount)))
             break;
@@ -403,7 +344,7 @@ static spanRead readSpan(heapwalk *hw, hs_runtime *rt, mcentral *c, uint32_t idx
     sp->central_set = centralSet(c, e->s->list, sg);
     if (sp->central_set == HS_SET_NONE)
         return readPending; /* being swept, or on its way between a set and an mcache */
-    readStill(e->s, sp, cells);
+    readStill(hw, e->s, sp, cells);
     return readDone;
 }
 
