@@ -83,6 +83,7 @@ static void add_stats(hs_snapshotter *ss, void *arg)
     sum->capture_ns += st.capture_ns;
     sum->phase_capture_ns += st.phase_capture_ns;
     sum->capture_cpu_ns += st.capture_cpu_ns;
+    sum->pulled_captures += st.pulled_captures;
 }
 
 static int bench_throughput(const options *o, const char *spec)
@@ -96,9 +97,11 @@ static int bench_throughput(const options *o, const char *spec)
     printf("%s on %d Ps, median of %d runs: %.3f s without snapshots, %.3f s with them at 30 "
            "Hz\n",
            spec, r.nprocs, o->runs, a, b);
-    printf("a run took %.0f snapshots (%.0f in the phase hook), %.1f ms capturing (%.1f ms of "
-           "it inside pauses), %.1f ms of CPU: %.2f%% of the CPU time of a run\n",
+    printf("a run took %.0f snapshots (%.0f in the phase hook, %.0f pulled by it), %.1f ms "
+           "capturing (%.1f ms of it inside pauses), %.1f ms of CPU: %.2f%% of the CPU time of a "
+           "run\n",
            (double)sum.captures / o->runs, (double)sum.phase_captures / o->runs,
+           (double)sum.pulled_captures / o->runs,
            (double)sum.capture_ns / 1e6 / o->runs, (double)sum.phase_capture_ns / 1e6 / o->runs,
            (double)sum.capture_cpu_ns / 1e6 / o->runs,
            100.0 * (double)sum.capture_cpu_ns / 1e9 / o->runs / (b * r.nprocs));

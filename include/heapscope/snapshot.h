@@ -390,14 +390,16 @@ typedef struct hs_control {
  *
  * Captures a runtime into a publisher: on its own thread at fps (and once
  * at each hold of the step controller, exact: world_stopped), and through
- * the runtime's phase hook, on the collector's thread, at GC phase changes
- * and after each step of N objects (exact but at the end of sweep).  While
- * stepping, every phase change is captured; otherwise one is captured when
- * the hook's last capture began at least phase_gap_ns (default 1 ms) and 200
- * times that capture's duration ago, so capturing inside stop-the-world pauses stops the
- * program at most about 0.5% of the time however fast cycles come; the
- * events of every phase change reach the snapshots regardless.  Order of
- * use:
+ * the runtime's phase hook at GC phase changes.  While the collector steps,
+ * the hook captures on the collector's thread at every phase change and
+ * after each step of N objects (exact but at the end of sweep).  Otherwise
+ * it asks the thread for a frame at once (a pulled frame, taken beside the
+ * mutators rather than inside the pause), when its last one was asked for
+ * at least phase_gap_ns (default 1 ms) and 200 times that frame's capture
+ * ago, so pulled frames cost at most about 0.5% of a CPU beyond the frames
+ * at fps however fast cycles come; the events of every phase change reach
+ * the snapshots regardless.  A negative phase_gap_ns captures every phase
+ * change in the hook, world stopped.  Order of use:
  *
  *     hs_snapshotter *ss = hs_snapshotter_new(&opts);
  *     hs_config cfg = hs_config_default();  ...
@@ -417,7 +419,7 @@ typedef struct hs_snapshotter_opts {
     int fps;                 /* captures per second on the thread; 0: 30 */
     const char *workload;    /* shown in every snapshot; NULL: "" */
     int64_t event_window_ns; /* how far back each snapshot's events go; 0: 1 s */
-    int64_t phase_gap_ns;    /* see above; 0: 1 ms; < 0: capture every phase change */
+    int64_t phase_gap_ns;    /* see above; 0: 1 ms; < 0: capture every phase change, in the hook */
     bool no_phase_captures;  /* capture only on the thread (and at step holds, by it) */
 } hs_snapshotter_opts;
 
@@ -438,11 +440,12 @@ hs_snapshot_publisher *hs_snapshotter_publisher(hs_snapshotter *ss);
 /* What capturing has cost so far (any thread, never waits). */
 typedef struct hs_snapshotter_stats {
     uint64_t captures;        /* snapshots taken, all kinds */
-    uint64_t phase_captures;  /* of them, by the phase hook (inside a pause, mostly) */
+    uint64_t phase_captures;  /* of them, in the phase hook (inside a pause, mostly) */
     int64_t capture_ns;       /* time spent capturing, all kinds (wall clock) */
     int64_t phase_capture_ns; /* of it, in the phase hook: added to the collector's time */
     int64_t capture_cpu_ns;   /* CPU time of the capturing threads while capturing: less
                                  than capture_ns when they waited for a lock or a CPU */
+    uint64_t pulled_captures; /* of the captures, frames the hook asked the thread for */
 } hs_snapshotter_stats;
 hs_snapshotter_stats hs_snapshotter_get_stats(hs_snapshotter *ss);
 /* After hs_runtime_free (the runtime calls the hook until then). */

@@ -11,17 +11,26 @@
  *      rests, since nothing moves.  During the user's pause it goes on at
  *      fps (the frames' clock and age move on) and its frames are exact too;
  *   2. the phase hook, on the collector's thread at every phase change and
- *      after every step of N objects: the world is stopped (but at the end of
- *      sweep), so the capture is exact and marked world_stopped.  It delays
- *      the world's restart by one capture, so unless the collector is
- *      stepping it captures only when its own last capture began at least
- *      max(phase gap, 200 x that capture's duration) ago — 1,000 cycles of a small heap
- *      take 130 ms with a capture at each of their 5,000 phase changes and 50
- *      ms without; and a pause stops every P, so the world stopped for a
- *      capture 0.5% of the time costs the program 0.5% of its throughput —
- *      and otherwise only reads the new events, which the next snapshot
- *      carries (or, when the thread is capturing at that moment, leaves them
- *      to it rather than make the pause wait);
+ *      after every step of N objects.  While the collector steps, it
+ *      captures there and then: the world is stopped (but at the end of
+ *      sweep), so the capture is exact and marked world_stopped, and each
+ *      hold is seen.  Otherwise it asks the thread for its next frame now
+ *      (a "pulled" frame) and returns: a capture inside a stop-the-world
+ *      pause stops every P for its whole length (on 2 Ps, 1 ms of capture
+ *      cost the mutators 2 ms of CPU, and 0.5% of binary-trees' throughput
+ *      went that way), while the thread's capture runs beside them, on the
+ *      CPU a stopped P leaves idle as long as the pause lasts.  The frame
+ *      begins within the pause or just after it and shows the phase begun;
+ *      the events carry each phase change's exact time either way.  It pulls
+ *      a frame only when its last pull was at least max(phase gap, 200 x the
+ *      thread's last capture) ago, so pulled frames add at most about 0.5%
+ *      of a CPU to the frames at fps however fast cycles come — 1,000 cycles
+ *      of a small heap take 130 ms with a capture at each of their 5,000
+ *      phase changes and 50 ms without — and in between it only reads the
+ *      new events, which the next snapshot carries (or, when the thread is
+ *      capturing at that moment, leaves them to it rather than make the
+ *      collector wait).  A negative phase gap captures every phase change
+ *      in the hook, world stopped, as when stepping;
  *   3. hs_snapshotter_capture, on the caller's thread (the UI after a step;
  *      a mutator too: the capture never waits for the collector).
  * The publisher has one writer, so captures are serialized by capmu.  The
@@ -54,13 +63,14 @@ struct hs_snapshotter {
     int64_t phaseGapNs;         /* immutable; < 0: capture every phase change */
     bool phaseCaptures;         /* immutable */
     int64_t lastStart, lastNs;  /* capmu: when the last capture began, how long it took */
-    int64_t lastHookStart;      /* capmu: when the phase hook's last capture began, */
-    int64_t lastHookNs;         /* capmu: and how long it took */
+    int64_t lastHookStart;      /* capmu: when the phase hook last captured or pulled */
+    int64_t lastHookNs;         /* capmu: how long its last capture (or pulled frame) took */
     hs_step_state lastHold;     /* capmu: the hold the thread captured last */
     hs_snapshotter_stats stats; /* written under capmu with relaxed atomics, read by anyone */
-    pthread_mutex_t mu;         /* guards stop; cond wakes the capture thread */
+    pthread_mutex_t mu;         /* guards stop and pull; cond wakes the capture thread */
     pthread_cond_t cond;
     bool stop;
+    bool pull; /* the phase hook asks for a frame now */
     pthread_t thread;
     bool started;
 };
@@ -132,8 +142,13 @@ static int64_t threadCpuNow(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void countCapture(hs_snapshotter *ss, bool byHook, int64_t cpuNs)
+typedef enum captureKind { capFrame, capHook, capPulled } captureKind;
+
+static void countCapture(hs_snapshotter *ss, captureKind kind, int64_t cpuNs)
 {
+    bool byHook = kind == capHook;
+    if (kind == capPulled)
+        __atomic_fetch_add(&ss->stats.pulled_captures, 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&ss->stats.captures, 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&ss->stats.capture_ns, ss->lastNs, __ATOMIC_RELAXED);
     __atomic_fetch_add(&ss->stats.capture_cpu_ns, cpuNs, __ATOMIC_RELAXED);
@@ -144,7 +159,7 @@ static void countCapture(hs_snapshotter *ss, bool byHook, int64_t cpuNs)
 }
 
 /* Capture and publish; capmu held.  Returns the seq, 0 if nothing was taken. */
-static uint64_t captureLocked(hs_snapshotter *ss, bool worldStopped, bool byHook)
+static uint64_t captureLocked(hs_snapshotter *ss, bool worldStopped, captureKind kind)
 {
     if (ss->rt == NULL)
         return 0;
@@ -152,7 +167,7 @@ static uint64_t captureLocked(hs_snapshotter *ss, bool worldStopped, bool byHook
     ss->lastStart = monoNow();
     hs_snapshot *s = capturer_capture(ss->cap, ss->rt, ss->pub, worldStopped);
     ss->lastNs = monoNow() - ss->lastStart;
-    countCapture(ss, byHook, threadCpuNow() - cpu0);
+    countCapture(ss, kind, threadCpuNow() - cpu0);
     if (s == NULL)
         return 0;
     hs_snapshot_publisher_publish(ss->pub, s);
@@ -167,6 +182,7 @@ hs_snapshotter_stats hs_snapshotter_get_stats(hs_snapshotter *ss)
         .capture_ns = __atomic_load_n(&ss->stats.capture_ns, __ATOMIC_RELAXED),
         .phase_capture_ns = __atomic_load_n(&ss->stats.phase_capture_ns, __ATOMIC_RELAXED),
         .capture_cpu_ns = __atomic_load_n(&ss->stats.capture_cpu_ns, __ATOMIC_RELAXED),
+        .pulled_captures = __atomic_load_n(&ss->stats.pulled_captures, __ATOMIC_RELAXED),
     };
     return st;
 }
@@ -174,21 +190,29 @@ hs_snapshotter_stats hs_snapshotter_get_stats(hs_snapshotter *ss)
 uint64_t hs_snapshotter_capture(hs_snapshotter *ss)
 {
     pthread_mutex_lock(&ss->capmu);
-    uint64_t seq = captureLocked(ss, false, false);
+    uint64_t seq = captureLocked(ss, false, capFrame);
     pthread_mutex_unlock(&ss->capmu);
     return seq;
 }
 
 /* ---- the phase hook ----------------------------------------------------------------- */
 
-/* Is it time for a phase capture?  capmu held.  The share of time is the
- * hook's own captures' (the thread's do not stop the world). */
-static bool phaseCaptureDue(hs_snapshotter *ss, bool stepping)
+/* Is it time for a phase capture (or a pulled frame)?  capmu held. */
+static bool phaseCaptureDue(hs_snapshotter *ss, bool inHook)
 {
-    if (ss->phaseGapNs < 0 || stepping)
+    if (inHook)
         return true;
     int64_t gap = 200 * ss->lastHookNs > ss->phaseGapNs ? 200 * ss->lastHookNs : ss->phaseGapNs;
     return monoNow() - ss->lastHookStart >= gap;
+}
+
+/* Ask the thread for a frame now. */
+static void pullFrame(hs_snapshotter *ss)
+{
+    pthread_mutex_lock(&ss->mu);
+    ss->pull = true;
+    pthread_cond_signal(&ss->cond);
+    pthread_mutex_unlock(&ss->mu);
 }
 
 static void onPhase(void *ctx, int phase, bool worldStopped)
@@ -200,24 +224,31 @@ static void onPhase(void *ctx, int phase, bool worldStopped)
     hs_runtime *rt = __atomic_load_n(&ss->rt, __ATOMIC_ACQUIRE);
     if (!ss->phaseCaptures || rt == NULL)
         return;
-    bool stepping = hs_gc_step_state(rt).enabled;
-    /* Stepping, every hold must be captured: wait for the thread.  Otherwise
-     * a capture under way on the thread reads the new events itself, and the
-     * pause must not wait for it. */
-    if (stepping)
+    /* Stepping, every hold must be captured here: wait for the thread.
+     * Otherwise a capture under way on the thread reads the new events
+     * itself, and the collector must not wait for it. */
+    bool inHook = ss->phaseGapNs < 0 || hs_gc_step_state(rt).enabled;
+    if (inHook)
         pthread_mutex_lock(&ss->capmu);
     else if (pthread_mutex_trylock(&ss->capmu) != 0)
         return;
+    bool pull = false;
     if (ss->rt != NULL) {
-        if (phaseCaptureDue(ss, stepping)) {
-            captureLocked(ss, worldStopped, true);
+        if (!phaseCaptureDue(ss, inHook)) {
+            capturer_poll(ss->cap, ss->rt);
+        } else if (inHook) {
+            captureLocked(ss, worldStopped, capHook);
             ss->lastHookStart = ss->lastStart;
             ss->lastHookNs = ss->lastNs;
         } else {
-            capturer_poll(ss->cap, ss->rt);
+            capturer_poll(ss->cap, ss->rt); /* the frame may begin after a lapped ring */
+            ss->lastHookStart = monoNow();
+            pull = true;
         }
     }
     pthread_mutex_unlock(&ss->capmu);
+    if (pull)
+        pullFrame(ss);
 }
 
 void hs_snapshotter_hook(hs_snapshotter *ss, hs_config *cfg)
@@ -228,47 +259,59 @@ void hs_snapshotter_hook(hs_snapshotter *ss, hs_config *cfg)
 
 /* ---- the capture thread -------------------------------------------------------------- */
 
-/* Sleep until the monotonic time t or until stopped; true when stopped. */
-static bool sleepUntil(hs_snapshotter *ss, int64_t t)
+/* Sleep until the monotonic time t, until the hook pulls a frame or until
+ * stopped; true when stopped.  *pulled: the hook asked for a frame. */
+static bool sleepUntil(hs_snapshotter *ss, int64_t t, bool *pulled)
 {
     struct timespec ts = {(time_t)(t / 1000000000), (long)(t % 1000000000)};
     pthread_mutex_lock(&ss->mu);
-    while (!ss->stop && pthread_cond_timedwait(&ss->cond, &ss->mu, &ts) != ETIMEDOUT)
+    while (!ss->stop && !ss->pull && pthread_cond_timedwait(&ss->cond, &ss->mu, &ts) != ETIMEDOUT)
         ;
     bool stop = ss->stop;
+    *pulled = ss->pull;
+    ss->pull = false;
     pthread_mutex_unlock(&ss->mu);
     return stop;
 }
 
 /* One frame: a capture, unless the collector still holds where we captured,
- * or the phase hook captured less than half a period ago (its snapshot is
- * as fresh as this one would be, and was exact). */
-static void frame(hs_snapshotter *ss)
+ * or another capture began less than half a period ago (its snapshot is as
+ * fresh as this one would be).  A pulled frame is taken regardless, and its
+ * length is what the hook's budget counts. */
+static void frame(hs_snapshotter *ss, bool pulled)
 {
     pthread_mutex_lock(&ss->capmu);
     if (ss->rt != NULL) {
         hs_step_state st = hs_gc_step_state(ss->rt);
-        bool fresh = !st.enabled && monoNow() - ss->lastHookStart < ss->periodNs / 2;
-        if (!fresh && !step_same_hold(&st, &ss->lastHold)) {
-            captureLocked(ss, false, false);
+        bool fresh = !st.enabled && monoNow() - ss->lastStart < ss->periodNs / 2;
+        if (pulled && !st.enabled) {
+            captureLocked(ss, false, capPulled);
+            ss->lastHookNs = ss->lastNs;
+        } else if (!fresh && !step_same_hold(&st, &ss->lastHold)) {
+            captureLocked(ss, false, capFrame);
             ss->lastHold = st;
         }
     }
     pthread_mutex_unlock(&ss->capmu);
 }
 
+/* Frames at fps; a pulled frame comes between them and leaves their
+ * schedule as it was. */
 static void *captureThread(void *arg)
 {
     hs_snapshotter *ss = arg;
     pthread_setname_np(pthread_self(), "hs-snapshot");
     int64_t next = monoNow();
+    bool pulled = false;
     for (;;) {
-        frame(ss);
-        next += ss->periodNs;
-        int64_t now = monoNow();
-        if (next < now)
-            next = now; /* behind: skip the frames we missed */
-        if (sleepUntil(ss, next))
+        frame(ss, pulled);
+        if (!pulled) {
+            next += ss->periodNs;
+            int64_t now = monoNow();
+            if (next < now)
+                next = now; /* behind: skip the frames we missed */
+        }
+        if (sleepUntil(ss, next, &pulled))
             return NULL;
     }
 }
@@ -283,6 +326,7 @@ bool hs_snapshotter_start(hs_snapshotter *ss, hs_runtime *rt)
     pthread_mutex_unlock(&ss->capmu);
     pthread_mutex_lock(&ss->mu);
     ss->stop = false;
+    ss->pull = false;
     pthread_mutex_unlock(&ss->mu);
     if (pthread_create(&ss->thread, NULL, captureThread, ss) != 0) {
         pthread_mutex_lock(&ss->capmu);

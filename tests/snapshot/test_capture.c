@@ -153,6 +153,39 @@ START_TEST(test_phase_hook_snapshot_is_exact)
 }
 END_TEST
 
+/* Not stepping, a phase change stops nobody for a capture: the hook pulls
+ * the thread's next frame forward instead, and that frame shows a cycle the
+ * 1 Hz thread would have missed. */
+START_TEST(test_phase_change_pulls_a_frame)
+{
+    hs_snapshotter_opts o = {.fps = 1};
+    hs_snapshotter *ss = hs_snapshotter_new(&o);
+    hs_runtime *rt = snap_rt_new(1, -1, ss);
+    ck_assert(hs_snapshotter_start(ss, rt));
+    snap_sleep_ms(50); /* past the thread's first frame */
+    uint64_t seq0 = 0;
+    const hs_snapshot *s = hs_snapshot_acquire(hs_snapshotter_publisher(ss));
+    if (s != NULL) {
+        seq0 = s->seq;
+        hs_snapshot_release(s);
+    }
+    hs_gc(rt, NULL);
+    for (int i = 0; i < 300 && hs_snapshotter_get_stats(ss).pulled_captures == 0; i++)
+        snap_sleep_ms(1);
+    hs_snapshotter_stats st = hs_snapshotter_get_stats(ss);
+    ck_assert_uint_ge(st.pulled_captures, 1);
+    ck_assert_uint_eq(st.phase_captures, 0);
+    ck_assert_int_eq(st.phase_capture_ns, 0);
+    s = hs_snapshot_acquire(hs_snapshotter_publisher(ss));
+    ck_assert_uint_gt(s->seq, seq0);
+    ck_assert_uint_ge(s->cycle, 1);
+    hs_snapshot_release(s);
+    hs_snapshotter_stop(ss);
+    hs_runtime_free(rt);
+    hs_snapshotter_free(ss);
+}
+END_TEST
+
 /* ---- while running ------------------------------------------------------------- */
 
 typedef struct crowd {
@@ -307,6 +340,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_held_snapshot_equals_walk);
     tcase_add_test(tc, test_held_snapshot_equals_walk_greentea);
     tcase_add_test(tc, test_phase_hook_snapshot_is_exact);
+    tcase_add_test(tc, test_phase_change_pulls_a_frame);
     tcase_add_test(tc, test_running_cells_agree_with_counts);
     tcase_add_test(tc, test_steady_state_allocates_nothing);
     tcase_add_test(tc, test_pauses_match_runtime);
