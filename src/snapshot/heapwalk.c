@@ -348,8 +348,26 @@ static spanRead readSpan(heapwalk *hw, hs_runtime *rt, mcentral *c, uint32_t idx
     return readDone;
 }
 
+/* Start loading what reading span e will touch: its mspan two spans ahead,
+ * its bitmaps' first lines one span ahead (the mspan has arrived by then),
+ * and the cells it fills.  A span freed meanwhile costs a wasted load:
+ * prefetches never fault, and an mspan record is never unmapped. */
+static void prefetchSpan(const spanent *e, int ahead, uint8_t *cells)
+{
+    if (ahead == 2) {
+        for (int line = 0; line < (int)sizeof(mspan); line += 64)
+            __builtin_prefetch((const char *)e->s + line);
+        return;
+    }
+    __builtin_prefetch(__atomic_load_n(&e->s->allocBits, __ATOMIC_RELAXED));
+    __builtin_prefetch(__atomic_load_n(&e->s->gcmarkBits, __ATOMIC_RELAXED));
+    __builtin_prefetch(__atomic_load_n(&e->s->gcscanBits, __ATOMIC_RELAXED));
+    __builtin_prefetch(cells + e->sp.cells, 1);
+}
+
 /* Read n spans of one class (indices idx[0..n)) under its locks; the ones
- * still moving are appended to pend. */
+ * still moving are appended to pend.  The reads miss the cache: one span's
+ * loads are started while the one before is read (prefetchSpan). */
 static void readSpans(heapwalk *hw, hs_runtime *rt, int cls, const uint32_t *idx, size_t n,
                       hs_snap_span *spans, uint8_t *cells, uint32_t *pend, size_t *npend)
 {
@@ -360,6 +378,10 @@ static void readSpans(heapwalk *hw, hs_runtime *rt, int cls, const uint32_t *idx
         pthread_mutex_lock(&rt->heap.lock);
         for (size_t k = i; k < end; k++) {
             hs_snap_span *sp = &spans[idx[k]];
+            if (k + 2 < n)
+                prefetchSpan(&hw->ents[idx[k + 2]], 2, cells);
+            if (k + 1 < n)
+                prefetchSpan(&hw->ents[idx[k + 1]], 1, cells);
             if (readSpan(hw, rt, c, idx[k], sp, cells + sp->cells) == readPending)
                 pend[(*npend)++] = idx[k];
         }
