@@ -5,8 +5,8 @@
  * Three kinds of capture feed one publisher:
  *   1. the capture thread, at fps (default 30): sleeps to the next frame,
  *      captures, publishes; frames it could not keep up with are skipped, not
- *      queued, and so is a frame that the phase hook captured less than half
- *      a period before.  While the step controller holds, it captures each
+ *      queued, and so is a frame less than half a period after another
+ *      capture (a pulled one, say).  While the step controller holds, it captures each
  *      new hold once (exact: the world is stopped throughout) and then
  *      rests, since nothing moves.  During the user's pause it goes on at
  *      fps (the frames' clock and age move on) and its frames are exact too;
@@ -34,7 +34,8 @@
  *   3. hs_snapshotter_capture, on the caller's thread (the UI after a step;
  *      a mutator too: the capture never waits for the collector).
  * The publisher has one writer, so captures are serialized by capmu.  The
- * hook may wait for a frame the thread is capturing (at most one capture);
+ * hook, stepping, may wait for a frame the thread is capturing (at most one
+ * capture);
  * nothing else waits for a capture, and no capture waits for a reader.
  *
  * Lifetime: the runtime calls the hook until hs_runtime_free, so the
