@@ -198,6 +198,12 @@ int hs_get_gogc(const hs_runtime *rt);
  * stopped (or the step controller holds it stopped). */
 void hs_world_pause(hs_runtime *rt);
 void hs_world_resume(hs_runtime *rt);
+/* If the collector has the world stopped, wait until it starts the world
+ * again, or for at most timeout_ns: for an observer that must not run
+ * inside the collector's pause (taking the heap's locks from under it) yet
+ * must not wait out a user's pause served inside it.  Returns at once when
+ * the world runs. */
+void hs_world_wait_start(hs_runtime *rt, int64_t timeout_ns);
 
 /* GC phases, with Go's names. */
 typedef enum hs_gcphase {

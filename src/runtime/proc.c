@@ -57,10 +57,14 @@
  *      from 1 to 4, less the time an observer took while it lasted (captures
  *      in the phase hook, step holds: see stwObserved), recorded by the
  *      collector.  A pause is what the program would have had unwatched.
+ * An observer woken inside a pause (the snapshotter's thread, asked for a
+ * frame at a phase change) waits in hs_world_wait_start for step 4 before
+ * it reads the heap, so it takes no lock the pause needs.
  */
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "runtime/runtime2.h"
 
@@ -253,6 +257,24 @@ int64_t startTheWorld(hs_runtime *rt)
     pthread_cond_broadcast(&sc->started);
     pthread_mutex_unlock(&sc->lock);
     return pause;
+}
+
+void hs_world_wait_start(hs_runtime *rt, int64_t timeout_ns)
+{
+    schedt *sc = &rt->sched;
+    if (!atomic_load_u32(&sc->gcwaiting))
+        return;
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until); /* the condition variable's clock */
+    int64_t ns = until.tv_nsec + timeout_ns;
+    until.tv_sec += (time_t)(ns / 1000000000);
+    until.tv_nsec = (long)(ns % 1000000000);
+    pthread_mutex_lock(&sc->lock);
+    uint64_t gen = sc->startGen;
+    while (atomic_load_u32(&sc->gcwaiting) && sc->startGen == gen &&
+           pthread_cond_timedwait(&sc->started, &sc->lock, &until) == 0)
+        ;
+    pthread_mutex_unlock(&sc->lock);
 }
 
 /* Park this P until the world starts again. */

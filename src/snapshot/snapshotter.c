@@ -18,10 +18,11 @@
  *      (a "pulled" frame) and returns: a capture inside a stop-the-world
  *      pause stops every P for its whole length (on 2 Ps, 1 ms of capture
  *      cost the mutators 2 ms of CPU, and 0.5% of binary-trees' throughput
- *      went that way), while the thread's capture runs beside them, on the
- *      CPU a stopped P leaves idle as long as the pause lasts.  The frame
- *      begins within the pause or just after it and shows the phase begun;
- *      the events carry each phase change's exact time either way.  It pulls
+ *      went that way), while the thread's capture runs beside them.  The
+ *      thread waits for the world to start before it captures, so that it
+ *      takes no lock the pause needs; its frame shows the world the pause
+ *      left behind (a pause's own phase is seen in the events, or stepping),
+ *      and the events carry each phase change's exact time either way.  It pulls
  *      a frame only when its last pull was at least max(phase gap, 200 x the
  *      thread's last capture) ago, so pulled frames add at most about 0.5%
  *      of a CPU to the frames at fps however fast cycles come — 1,000 cycles
@@ -281,6 +282,13 @@ static bool sleepUntil(hs_snapshotter *ss, int64_t t, bool *pulled)
  * length is what the hook's budget counts. */
 static void frame(hs_snapshotter *ss, bool pulled)
 {
+    /* The hook pulls from inside the collector's pause: the capture must not
+     * begin until the world runs again, or it takes mheap.lock and the
+     * mcentral locks from under the pause (sweep termination's work follows
+     * its phase change).  rt stays set while this thread runs; capmu is not
+     * held here, so a hook that captures while stepping is not kept waiting. */
+    if (pulled)
+        hs_world_wait_start(__atomic_load_n(&ss->rt, __ATOMIC_ACQUIRE), ss->periodNs);
     pthread_mutex_lock(&ss->capmu);
     if (ss->rt != NULL) {
         hs_step_state st = hs_gc_step_state(ss->rt);

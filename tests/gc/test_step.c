@@ -245,6 +245,58 @@ START_TEST(test_world_pause)
 }
 END_TEST
 
+/* An observer woken inside the collector's pause waits in
+ * hs_world_wait_start until the world runs again: not while the collector
+ * holds it stopped, and at once when it runs.  Under the user's pause it
+ * waits no longer than its timeout. */
+typedef struct waiter {
+    hs_runtime *rt;
+    int64_t timeout_ns;
+    uint32_t done; /* atomic */
+} waiter;
+
+static void *waiter_main(void *arg)
+{
+    waiter *w = arg;
+    hs_world_wait_start(w->rt, w->timeout_ns);
+    atomic_store_u32(&w->done, 1);
+    return NULL;
+}
+
+START_TEST(test_wait_for_the_world_to_start)
+{
+    hs_runtime *rt = gc_rt_new(1, -1);
+    spinner sp;
+    pthread_t th, wt;
+    spinner_start(&sp, &th, rt);
+    hs_world_wait_start(rt, 60 * 1000000000LL); /* the world runs: returns at once */
+    hs_gc_set_stepping(rt, true);
+    hs_gc_step(rt, HS_STEP_PHASE, 0);
+    expect_held(rt, &sp, HS_PHASE_SWEEP_TERMINATION);
+    waiter w = {.rt = rt, .timeout_ns = 60 * 1000000000LL};
+    pthread_create(&wt, NULL, waiter_main, &w);
+    sleep_ms(20);
+    ck_assert_uint_eq(atomic_load_u32(&w.done), 0);
+    hs_gc_set_stepping(rt, false); /* the world starts */
+    pthread_join(wt, NULL);
+    ck_assert_uint_eq(atomic_load_u32(&w.done), 1);
+    spinner_stop(&sp, th);
+    /* The user's pause: the wait ends with its timeout. */
+    hs_runtime *rt2 = gc_rt_new(1, -1);
+    spinner_start(&sp, &th, rt2);
+    hs_world_pause(rt2);
+    w = (waiter){.rt = rt2, .timeout_ns = 20000000};
+    pthread_create(&wt, NULL, waiter_main, &w);
+    pthread_join(wt, NULL);
+    ck_assert_uint_eq(atomic_load_u32(&w.done), 1);
+    hs_world_resume(rt2);
+    atomic_store_u32(&sp.stop, 1);
+    pthread_join(th, NULL);
+    hs_runtime_free(rt2);
+    hs_runtime_free(rt);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("step");
@@ -254,6 +306,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_steps_asked_quickly_all_count);
     tcase_add_test(tc, test_holds_are_not_pauses);
     tcase_add_test(tc, test_world_pause);
+    tcase_add_test(tc, test_wait_for_the_world_to_start);
     suite_add_tcase(s, tc);
     return s;
 }
