@@ -46,7 +46,8 @@
  *      and the flag HS_SPAN_CELLS_UNKNOWN.
  *
  * Cells, per 64 objects: allocated A = allocBits | (index < freeindex),
- * marked M = gcmarkBits, scanned S = gcscanBits; free = !A, white = A & !M,
+ * marked M = gcmarkBits, scanned S = gcscanBits (M itself in a pointer-free
+ * span, whose marked objects are black); free = !A, white = A & !M,
  * gray = A & M & !S, black = A & M & S.  In 2 bits: low = A & (!M | S),
  * high = A & M, interleaved 4 cells a byte, low bits first.  A Green Tea
  * span's marks and scans are in its inline block until sweep folds them into
@@ -287,7 +288,7 @@ static uint16_t encodeCells(const mspan *s, uint16_t nelems, uint16_t f, uint8_t
         uint64_t live = left >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << left) - 1;
         uint64_t a = (atomic_load_relaxed_u64(&A[w]) | belowFreeindex(f, w)) & live;
         uint64_t m = atomic_load_relaxed_u64(&M[w]);
-        uint64_t sc = atomic_load_relaxed_u64(&S[w]);
+        uint64_t sc = spanClass_noscan(s->spanclass) ? m : atomic_load_relaxed_u64(&S[w]);
         if (s->inlineMarks)
             inlineBits(s, w, &m, &sc);
         count += (unsigned)__builtin_popcountll(a);
