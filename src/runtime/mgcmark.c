@@ -6,7 +6,9 @@
  * once marked and queued, black once scanned.  Go keeps only the mark bit;
  * heapscope also sets a scan bit when an object has been scanned, so a
  * snapshot can tell gray from black.  Pointer-free objects and objects
- * allocated during mark are black at once.
+ * allocated during mark are black at once; a pointer-free object has only its
+ * mark bit, as in Go (readers take a marked object of a noscan span as black),
+ * so greying one costs no more than Go's greyobject does.
  *
  * The algorithm:
  *   1. roots (gcMarkRootPrepare, with the world stopped): one job for the
@@ -57,10 +59,8 @@ static inline bool greyobjectInline(hs_runtime *rt, gcWork *w, mspan *s, uintptr
     atomic_or_relaxed_u64(word, bit);
     setPageMark(&rt->heap, s);
     w->bytesMarked += s->elemsize;
-    if (spanClass_noscan(s->spanclass)) {
-        bits_set_atomic(s->gcscanBits, idx); /* nothing to scan: black at once */
-        return true;
-    }
+    if (spanClass_noscan(s->spanclass))
+        return true; /* nothing to scan: black by its mark bit alone, as in Go */
     uintptr_t obj = s->startAddr + idx * s->elemsize;
     __builtin_prefetch((const void *)obj); /* it is scanned soon: the queue is LIFO */
     gcw_put(rt, w, obj);

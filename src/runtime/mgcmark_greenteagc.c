@@ -352,9 +352,13 @@ static uintptr_t scanSpanDense(hs_runtime *rt, gcWork *w, uintptr_t base, uintpt
 }
 
 /* toScan := marks &^ scans, and scans |= marks; returns how many objects this
- * caller took (a concurrent scan of the span after a re-queue takes the rest). */
-static int spanSetScans(spanInlineMarkBits *imb, uint16_t nelems, uint64_t toScan[8])
+ * caller took (a concurrent scan of the span after a re-queue takes the rest).
+ * The span's page mark is set here, as Go's spanSetScans does: shading by
+ * address never sets it (nor does a one-mark scan, in Go as here). */
+static int spanSetScans(hs_runtime *rt, uintptr_t base, spanInlineMarkBits *imb, uint16_t nelems,
+                        uint64_t toScan[8])
 {
+    setPageMarkAt(&rt->heap, base);
     int n = 0;
     unsigned words = (nelems + 63u) / 64u;
     for (unsigned i = 0; i < 8; i++) {
@@ -410,7 +414,7 @@ uintptr_t scanSpan(hs_runtime *rt, gcWork *w, objptr p)
     } else {
         uint64_t toScan[8];
         uint16_t nelems = inlineNelems(spc);
-        int n = spanSetScans(imb, nelems, toScan);
+        int n = spanSetScans(rt, base, imb, nelems, toScan);
         w->bytesMarked += (uint64_t)n * elemsize;
         w->objectsScanned += (uint64_t)n;
         if (n > 0 && n < nelems / 8) {

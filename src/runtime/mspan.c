@@ -122,9 +122,11 @@ bool mspan_isMarked(const mspan *s, uintptr_t idx)
 bool mspan_isBlack(const mspan *s, uintptr_t idx)
 {
     uint64_t bit = (uint64_t)1 << (idx % 64);
-    if (!s->inlineMarks)
-        return (atomic_load_relaxed_u64(&s->gcmarkBits[idx / 64]) &
-                atomic_load_relaxed_u64(&s->gcscanBits[idx / 64]) & bit) != 0;
+    if (!s->inlineMarks) { /* pointer-free objects are black once marked */
+        uint64_t sc = spanClass_noscan(s->spanclass) ? ~(uint64_t)0
+                                                     : atomic_load_relaxed_u64(&s->gcscanBits[idx / 64]);
+        return (atomic_load_relaxed_u64(&s->gcmarkBits[idx / 64]) & sc & bit) != 0;
+    }
     /* gcmarkBits of a Green Tea span holds marks only once sweep has folded
      * them in, after mark: black then. */
     if (atomic_load_relaxed_u64(&s->gcmarkBits[idx / 64]) & bit)

@@ -759,15 +759,16 @@ bool greyobject(hs_runtime *rt, gcWork *w, mspan *s, uintptr_t p); /* the object
 
 static inline bool mspan_isSmall(const mspan *s) { return spanClass_sizeclass(s->spanclass) != 0; }
 
-/* The span's page has a marked object (heapArena.pageMarks). */
-static inline void setPageMark(const mheap *h, const mspan *s)
+/* The span starting at base has a marked object (heapArena.pageMarks). */
+static inline void setPageMarkAt(const mheap *h, uintptr_t base)
 {
-    heapArena *ha = mheap_arenaOf(h, s->startAddr);
-    uintptr_t pi = (s->startAddr / pageSize) % pagesPerArena;
+    heapArena *ha = mheap_arenaOf(h, base);
+    uintptr_t pi = (base / pageSize) % pagesPerArena;
     uint8_t mask = (uint8_t)(1u << (pi % 8));
     if ((atomic_load_relaxed_u8(&ha->pageMarks[pi / 8]) & mask) == 0)
         atomic_or_u8(&ha->pageMarks[pi / 8], mask);
 }
+static inline void setPageMark(const mheap *h, const mspan *s) { setPageMarkAt(h, s->startAddr); }
 
 /* Allocate black (Go: gcmarknewobject): a new object during mark is marked
  * and, having nothing in it yet, scanned.  Large objects; small ones are

@@ -3,8 +3,9 @@
  * time.
  *
  * Per word of 64 objects: allocated A = allocBits | (index < freeindex),
- * marked M = gcmarkBits, scanned S = gcscanBits (a Green Tea span's inline
- * marks and scans folded in, see below); the cells' low bits are
+ * marked M = gcmarkBits, scanned S = gcscanBits (M itself in a pointer-free
+ * span, whose marked objects are black; a Green Tea span's inline marks and
+ * scans folded in, see below); the cells' low bits are
  * A & (!M | S) and their high bits A & M, interleaved into 16 bytes, low bits
  * first, so free = 0, white = 1, gray = 2, black = 3 (snapshot.h).
  *
@@ -113,13 +114,15 @@ encodeWith(const mspan *s, uint16_t nelems, uint16_t f, uint8_t *out, wordFn wor
     const uint64_t *A = loadBits(&s->allocBits), *M = loadBits(&s->gcmarkBits);
     const uint64_t *S = loadBits(&s->gcscanBits);
     unsigned words = (nelems + 63u) / 64u, count = 0;
-    bool inl = s->inlineMarks;
+    bool inl = s->inlineMarks, noscan = spanClass_noscan(s->spanclass);
     for (unsigned w = 0; w < words; w++) {
         unsigned left = nelems - 64 * w;
         uint64_t live = left >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << left) - 1;
         uint64_t a = (atomic_load_relaxed_u64(&A[w]) | belowFreeindex(f, w)) & live;
         uint64_t m = atomic_load_relaxed_u64(&M[w]);
-        uint64_t sc = atomic_load_relaxed_u64(&S[w]);
+        /* A pointer-free object is greyed by its mark alone (Go's greyobject):
+         * marked is black. */
+        uint64_t sc = noscan ? m : atomic_load_relaxed_u64(&S[w]);
         if (inl)
             inlineBits(s, w, &m, &sc);
         count += word(out + 16 * w, a, a & (~m | sc), a & m, left >= 64 ? 16 : (left + 3) / 4);

@@ -54,7 +54,8 @@
  * outside mark.  Pass 2 hides the cache misses instead (prefetchSpan).
  *
  * Cells (cells.c), per 64 objects: allocated A = allocBits | (index <
- * freeindex), marked M = gcmarkBits, scanned S = gcscanBits; free = !A,
+ * freeindex), marked M = gcmarkBits, scanned S = gcscanBits (M itself in a
+ * pointer-free span, whose marked objects are black); free = !A,
  * white = A & !M, gray = A & M & !S, black = A & M & S.  A Green Tea span's
  * marks and scans are in its inline block until sweep folds them into
  * gcmarkBits: M |= inline marks, S |= inline scans (inline marks when the

@@ -50,6 +50,35 @@ START_TEST(test_frees_exactly_the_unreachable)
 }
 END_TEST
 
+/* Classic greying: a pointer-free object is black by its mark bit alone, as
+ * in Go (no scan bit, nothing queued, its bytes counted once); an object with
+ * pointers is gray until scanned. */
+START_TEST(test_noscan_black_by_mark_bit)
+{
+    hs_runtime *rt = gc_rt_new_mode(1, -1, HS_GC_CLASSIC, false);
+    hs_p *pp = hs_runtime_p(rt, 0);
+    gcWork *w = &pp->gcw;
+    hs_p_acquire(pp);
+    uintptr_t str = (uintptr_t)hs_malloc(pp, 48, NULL);
+    node *n = node_new(pp, 1);
+    hs_p_release(pp);
+    mspan *ss = spanOfHeap(&rt->heap, str), *s = spanOfHeap(&rt->heap, (uintptr_t)n);
+    ck_assert(spanClass_noscan(ss->spanclass) && !spanClass_noscan(s->spanclass));
+    uintptr_t sidx = mspan_objIndex(ss, str), idx = mspan_objIndex(s, (uintptr_t)n);
+    uint64_t marked = w->bytesMarked;
+    shade(rt, w, str + 47);
+    shade(rt, w, str);
+    ck_assert(mspan_isMarked(ss, sidx) && mspan_isBlack(ss, sidx));
+    ck_assert(!bits_isset(ss->gcscanBits, sidx));
+    ck_assert_uint_eq(w->bytesMarked - marked, 48);
+    ck_assert(gcw_empty(w));
+    shade(rt, w, (uintptr_t)n);
+    ck_assert(mspan_isMarked(s, idx) && !mspan_isBlack(s, idx));
+    ck_assert_uint_eq(gcw_tryGetFast(w), (uintptr_t)n);
+    hs_runtime_free(rt);
+}
+END_TEST
+
 /* The verifier itself: a reachable object left white is caught, with the
  * path to it; a correct marking passes. */
 START_TEST(test_checkmark_catches_a_white_object)
@@ -139,6 +168,7 @@ static Suite *make_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_frees_exactly_the_unreachable);
+    tcase_add_test(tc, test_noscan_black_by_mark_bit);
     tcase_add_test(tc, test_checkmark_catches_a_white_object);
     tcase_add_test(tc, test_inline_cycles_follow_the_allocations);
     suite_add_tcase(s, tc);

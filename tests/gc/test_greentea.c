@@ -420,12 +420,20 @@ static hs_scan_stats drain_one(world *wd)
     return wd->rt->gc.scanCycleTotal;
 }
 
+static bool page_marked(hs_runtime *rt, node *n)
+{
+    uintptr_t base = (uintptr_t)n & ~(uintptr_t)(pageSize - 1), pi = (base / pageSize) % pagesPerArena;
+    return (mheap_arenaOf(&rt->heap, base)->pageMarks[pi / 8] >> (pi % 8)) & 1;
+}
+
 /* A fixed graph, one worker: the work each kind of span scan does.
  *   dense: all 165 nodes of span A shaded, each pointing at a node of span B
  *   (B's all): A is queued once and scanned once, densely; its scan queues B
  *   once, scanned once, densely;
  *   sparse: 3 nodes of span C shaded, pointing at one node each of D, E, F:
- *   C scanned once, sparsely, then D, E and F one object each. */
+ *   C scanned once, sparsely, then D, E and F one object each.
+ * As in Go, a span scan of many marks sets the span's page mark (shading by
+ * address does not), and a one-mark scan leaves it as it was. */
 START_TEST(test_span_scan_counts)
 {
     world *wd = world_new();
@@ -450,6 +458,8 @@ START_TEST(test_span_scan_counts)
     ck_assert_uint_eq(t.span_objs_sparse, 3);
     ck_assert_uint_eq(t.spans_one, 3);
     ck_assert_uint_eq(t.objs_single, 3);
+    for (int i = 0; i < 6; i++)
+        ck_assert_int_eq(page_marked(wd->rt, sp[i][0]), i < 3);
     ck_assert(gcCheckInlineMarks(wd->rt));
     ck_assert_uint_eq(atomic_load_u64(&wd->rt->gc.objectsScanned), 336);
     world_free(wd);
