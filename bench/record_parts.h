@@ -83,13 +83,17 @@ static void add_parts(part_sums *ps, ZSTD_CCtx *zc, uint8_t **buf, size_t *cap,
         {s->events_off, s->spans_off - s->events_off},
     };
     double *to = key ? ps->key : ps->delta;
-    /* The script: runs, the bitmap (a delta), the cells' word. */
+    /* The script: runs, the changed rows (a delta: format 4's bitmap, or
+     * format 5's range-coded stream and its bytes), the cells' word. */
+    bool stream = !key && (dc->format == 0 || dc->format >= 5);
     size_t words = key ? 0 : delta_pack_words(s->nspans), rows = key ? s->nspans : 0;
+    if (stream)
+        words = (dc->script[dc->script_len - 2] + 3) / 4 + 1;
     size_t runs = dc->script_len - 1 - words;
-    for (size_t w = runs; w < runs + words; w++)
+    for (size_t w = runs; !stream && w < runs + words; w++)
         rows += (size_t)__builtin_popcount(dc->script[w]);
     for (uint32_t i = 0; !key && i < s->nspans; i++)
-        rows += dc->map[i] < 0; /* a new span's row, without a bit */
+        rows += stream ? dc->changed[i] : dc->map[i] < 0; /* a new span's row, without a bit */
     for (int k = 0; k < NPARTS; k++) {
         const uint8_t *p;
         size_t n;

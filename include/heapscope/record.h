@@ -39,7 +39,7 @@ extern "C" {
  * it reads (version 1 predicted its deltas otherwise; version 2 predicted a
  * span's allocation count from its predicted cells, version 3 counts its
  * decoded ones). */
-#define HS_RECORDING_VERSION 4
+#define HS_RECORDING_VERSION 5
 #define HS_RECORDING_VERSION_OLDEST 2
 
 /* ---- writing ---------------------------------------------------------------- */
