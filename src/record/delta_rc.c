@@ -74,12 +74,22 @@ static inline __attribute__((always_inline)) void walk(coder *c, uint8_t *diff, 
     unsigned had = 0, had_hi = 0, h5 = 0;
     for (size_t b = 0; b < n; b += BLOCK) {
         size_t end = b + BLOCK < n ? b + BLOCK : n;
-        unsigned any = 0, used = 0;
-        for (size_t k = b; k < end; k++) {
-            any |= diff[k];
-            used |= pred[k];
+        uint64_t any = 0, used = 0; /* the block's bytes ORed (decoding: nothing yet) */
+        if (end - b == BLOCK) {
+            uint64_t w[2];
+            memcpy(w, pred + b, sizeof(w));
+            used = w[0] | w[1];
+            if (c->e != NULL) {
+                memcpy(w, diff + b, sizeof(w));
+                any = w[0] | w[1];
+            }
+        } else {
+            for (size_t k = b; k < end; k++) {
+                any |= c->e != NULL ? diff[k] : 0;
+                used |= pred[k];
+            }
         }
-        unsigned marks = any & 0xaa;
+        unsigned marks = (any & 0xaaaaaaaaaaaaaaaau) != 0;
         any = code_bit(c, &m.block[had << 1 | (used != 0)], any != 0);
         had = any;
         if (!any) {

@@ -240,16 +240,6 @@ static bool changed_spans(dx *x, const records *a)
     return true;
 }
 
-/* Format 4: each span's allocation count, predicted from its cells, all
- * of which are known now (decoding: decoded). */
-void delta_code_counts(dx *x)
-{
-    const hs_snapshot *s = x->s;
-    span_state st = {.a = {s->spans_off, sizeof(hs_snap_span), s->nspans}, .cells = x->c->scratch};
-    for (uint32_t i = 0; i < s->nspans; i++)
-        field(x, &st.a, i, SPAN_FIELD(alloc_count), delta_span_cells_in_use(x, &st, new_span(x, i)));
-}
-
 bool delta_code_spans(dx *x)
 {
     const hs_snapshot *p = x->p, *s = x->s;
