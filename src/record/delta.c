@@ -62,8 +62,8 @@
  *
  * Format versions: version 5 (written now) packs a delta's span table to
  * the rows that differ from their prediction (delta_pack.c), says which
- * rows those are and codes five small columns of them with a range coder
- * (delta_rows.c), and range-codes the cells' differences against their
+ * rows those are and codes five small columns of them (of every row, in a
+ * keyframe) with a range coder (delta_rows.c), and range-codes the cells' differences against their
  * prediction (delta_rc.c; bit planes when that is not shorter), the
  * allocation counts coded after all cells; version 4 says which rows by a
  * bitmap and leaves every column to zstd; version 3 stores the span table
@@ -392,17 +392,17 @@ static bool packs(const delta_ctx *c, const hs_snapshot *prev)
     return prev != NULL && range_coded(c);
 }
 
-/* Are its changed rows and small columns range-coded (delta_rows.c)?  In a
- * delta of format 5 or later. */
-static bool rows_coded(const delta_ctx *c, const hs_snapshot *prev)
+/* Are its changed rows and small columns range-coded (delta_rows.c)?  In
+ * every frame of format 5 or later. */
+static bool rows_coded(const delta_ctx *c)
 {
-    return prev != NULL && (c->format == 0 || c->format >= 5);
+    return c->format == 0 || c->format >= 5;
 }
 
 bool delta_encode(delta_ctx *c, const hs_snapshot *prev, const hs_snapshot *cur, uint8_t *out)
 {
     dx x = {false, (uint8_t *)cur, out, prev, cur, c, c->format == 2, packs(c, prev),
-            range_coded(c), rows_coded(c, prev)};
+            range_coded(c), rows_coded(c)};
     c->event_shift = delta_event_shift(prev, cur);
     if (x.rows && !delta_rows_begin(c))
         return false;
@@ -410,14 +410,15 @@ bool delta_encode(delta_ctx *c, const hs_snapshot *prev, const hs_snapshot *cur,
         !delta_script_maps(c, prev == NULL, prev ? prev->nspans : 0, cur->nspans))
         return false;
     sub_words(&x, 0, (const uint8_t *)prev, sizeof(hs_snapshot));
-    return code_arrays(&x) && (!x.packed || delta_pack_spans(&x)) && (!x.rc || encode_cells(&x));
+    return code_arrays(&x) && (x.packed ? delta_pack_spans(&x) : !x.rows || delta_rows_keyframe(&x)) &&
+           (!x.rc || encode_cells(&x));
 }
 
 bool delta_decode(delta_ctx *c, const hs_snapshot *prev, uint8_t *in, size_t size,
                   hs_snapshot *cur, char *why, size_t n)
 {
     dx x = {true, (uint8_t *)cur, in, prev, cur, c, c->format == 2, packs(c, prev),
-            range_coded(c), rows_coded(c, prev)};
+            range_coded(c), rows_coded(c)};
     if (size < sizeof(hs_snapshot) || size % 4 != 0) {
         snprintf(why, n, "a frame of %zu bytes cannot hold a snapshot", size);
         return false;
@@ -450,7 +451,7 @@ bool delta_decode(delta_ctx *c, const hs_snapshot *prev, uint8_t *in, size_t siz
     bool fits = c->script_len >= nw;
     c->script_len -= fits ? nw : 0;
     if (!fits || !delta_script_maps(c, prev == NULL, prev ? prev->nspans : 0, cur->nspans) ||
-        (x.packed && !delta_unpack_spans(&x))) {
+        !(x.packed ? delta_unpack_spans(&x) : !x.rows || delta_rows_keyframe(&x))) {
         snprintf(why, n, "a frame's span script does not fit its span tables");
         return false;
     }

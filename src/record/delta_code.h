@@ -36,7 +36,7 @@ typedef struct dx {
     bool packed; /* a delta of format 4 or later: its span table's changed rows only */
     bool rc;     /* format 4 or later: the cells range-coded (delta_rc.c), allocation
                   * counts coded once every span's cells are (delta_code_counts) */
-    bool rows;   /* a delta of format 5 or later: which rows differ, and the small
+    bool rows;   /* format 5 or later: which rows differ (a delta), and the small
                   * columns of those, range-coded (delta_rows.c) */
 } dx;
 
@@ -199,6 +199,10 @@ void delta_rc_decode(const uint8_t *in, size_t len, const uint8_t *pred, uint8_t
 uint32_t delta_pack_words(uint32_t nspans);
 bool delta_pack_spans(dx *x);
 bool delta_unpack_spans(dx *x);
+/* A keyframe of format 5: its rows are all coded, its five columns in the
+ * rows' stream (delta_rows.c), zeros in the span table; false when out of
+ * memory. */
+bool delta_rows_keyframe(dx *x);
 /* And its cells' differences as two bit planes, the cells' low bits then
  * their high bits (a part whose bytes are a multiple of 8; others stay as
  * they are); false when out of memory. */

@@ -152,6 +152,24 @@ bool delta_pack_spans(dx *x)
     return true;
 }
 
+bool delta_rows_keyframe(dx *x)
+{
+    delta_ctx *c = x->c;
+    uint32_t n = x->s->nspans;
+    if (!rec_grow(&c->changed, &c->changed_cap, (size_t)n + 1, 1))
+        return false;
+    if (x->decode)
+        return delta_rows_start(x, c->rows_in, c->rows_len, c->changed);
+    memset(c->changed, 1, n);
+    if (!delta_rows_encode(x, c->changed))
+        return false;
+    uint8_t *base = x->diff + x->s->spans_off;
+    for (size_t k = 0; k < DELTA_SPAN_COLUMNS; k++)
+        if (rows_column(delta_span_columns[k][0]))
+            memset(base + (size_t)delta_span_columns[k][0] * n, 0, (size_t)n * delta_span_columns[k][1]);
+    return true;
+}
+
 bool delta_unpack_spans(dx *x)
 {
     delta_ctx *c = x->c;

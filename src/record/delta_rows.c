@@ -1,7 +1,7 @@
 /*
- * delta_rows.c — a delta's span table, range-coded where zstd does worst
+ * delta_rows.c — a frame's span table, range-coded where zstd does worst
  * (format version 5; delta.c explains the transform, delta_pack.c the
- * packed rows this refines).
+ * packed rows of a delta this refines).
  *
  * Format 4 said which spans' rows differ by a bitmap, and left every column
  * of those rows to zstd.  Two kinds of bytes did badly there: the bitmap
@@ -26,8 +26,9 @@
  *      of the prediction) or the difference from the prediction (free
  *      index: zigzag, its bit length by a tree, then its bits below the
  *      top, each by its length and position).
- * The stream takes the place of the bitmap after the script's runs; those
- * columns of the packed rows hold zeros.  Every probability starts at 1/2 in
+ * A keyframe codes step 2 alone, for every span (each is new).  The stream
+ * takes the place of the bitmap after the script's runs; those columns of
+ * the packed rows (a keyframe's whole table) hold zeros.  Every probability starts at 1/2 in
  * each frame, so a delta still decodes from the frame before alone.
  *
  * Decoding reads the bits of step 1 before the span table (the packed rows
@@ -182,7 +183,7 @@ bool delta_rows_encode(dx *x, const uint8_t *ch)
     rc_probs_init((uint16_t *)(void *)&rc->m, sizeof(rc->m) / sizeof(uint16_t));
     rc_encoder e;
     rc_encoder_init(&e, rc->out, cap);
-    const hs_snap_span *ps = hs_snap_spans(x->p);
+    const hs_snap_span *ps = x->p != NULL ? hs_snap_spans(x->p) : NULL; /* a keyframe: no bits */
     unsigned before = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (c->map[i] < 0)
@@ -214,7 +215,7 @@ bool delta_rows_start(dx *x, const uint8_t *in, size_t len, uint8_t *ch)
         return false;
     rc_probs_init((uint16_t *)(void *)&rc->m, sizeof(rc->m) / sizeof(uint16_t));
     rc_decoder_init(&rc->d, in, len);
-    const hs_snap_span *ps = hs_snap_spans(x->p);
+    const hs_snap_span *ps = x->p != NULL ? hs_snap_spans(x->p) : NULL; /* a keyframe: no bits */
     unsigned before = 0;
     for (uint32_t i = 0; i < x->s->nspans; i++) {
         if (c->map[i] < 0) {
