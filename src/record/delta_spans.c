@@ -83,14 +83,16 @@ static uint32_t predict_freeindex(const hs_snap_span *sp, const hs_snap_span *ol
     return old != NULL && !swept ? old->freeindex : 0;
 }
 
-/* A field of the columns delta_rows.c codes in a format-5 delta (col,
- * contexts eq_ctx and val_ctx); any other, field's way.  Its value. */
-static unsigned row_field(dx *x, const records *a, uint32_t i, size_t off, unsigned w,
+/* A field of the columns delta_rows.c codes in format 5 (col, contexts
+ * eq_ctx and val_ctx); any other, field's way.  Its value.  Inlined, so
+ * that each call's width is a constant. */
+static inline __attribute__((always_inline)) unsigned row_field(dx *x, const records *a, uint32_t i, size_t off, unsigned w,
                           uint64_t r, unsigned col, unsigned eq_ctx, unsigned val_ctx)
 {
     if (!x->rows)
         return (unsigned)field(x, a, i, off, w, r);
-    if (x->decode) { /* its difference into place, for field to add back */
+    if (x->decode && x->c->changed[i]) { /* its difference into place, for field to add back
+                                            * (a row that does not differ holds zeros) */
         uint64_t dv = delta_rows_decode(x, i, col, eq_ctx, val_ctx, (unsigned)r) - r;
         memcpy(x->diff + a->base + off * a->n + (size_t)i * w, &dv, w);
     }
