@@ -46,8 +46,9 @@
  * bytes XORed in place.  A keyframe is the same transform against no
  * previous frame: every prediction falls back to a neighbour in the frame or
  * to zero, which still turns the span table and page map into small
- * repeating numbers (a span's age to zero: ages are clock readings, and
- * their own bytes compress better than their differences).
+ * repeating numbers (a span's age to zero in formats 3 and 4: ages are
+ * clock readings, and their own bytes compress better for zstd than their
+ * differences; format 5 range-codes them against the span before's).
  *
  * The span script: runs of (match | insert | delete), (run << 2 | op), from a
  * merge of both frames' span tables by start address.  It and the event
@@ -62,7 +63,7 @@
  *
  * Format versions: version 5 (written now) packs a delta's span table to
  * the rows that differ from their prediction (delta_pack.c), says which
- * rows those are and codes five small columns of them (of every row, in a
+ * rows those are and codes six columns of them (of every row, in a
  * keyframe) with a range coder (delta_rows.c), and range-codes the cells' differences against their
  * prediction (delta_rc.c; bit planes when that is not shorter), the
  * allocation counts coded after all cells; version 4 says which rows by a

@@ -199,7 +199,7 @@ void delta_rc_decode(const uint8_t *in, size_t len, const uint8_t *pred, uint8_t
 uint32_t delta_pack_words(uint32_t nspans);
 bool delta_pack_spans(dx *x);
 bool delta_unpack_spans(dx *x);
-/* A keyframe of format 5: its rows are all coded, its five columns in the
+/* A keyframe of format 5: its rows are all coded, its six columns in the
  * rows' stream (delta_rows.c), zeros in the span table; false when out of
  * memory. */
 bool delta_rows_keyframe(dx *x);
@@ -209,10 +209,10 @@ bool delta_rows_keyframe(dx *x);
 bool delta_plane_cells(dx *x);
 bool delta_unplane_cells(dx *x);
 
-/* A delta's changed rows and small columns range-coded (delta_rows.c,
+/* A frame's changed rows and six columns range-coded (delta_rows.c,
  * format 5).  The columns, in the order code_span codes them; the first
- * four are bytes, the last the free index. */
-enum { ROW_CLASS, ROW_SWEEP, ROW_CACHED, ROW_SET, ROW_FREE, ROW_COLS };
+ * four are bytes, then the free index and the age. */
+enum { ROW_CLASS, ROW_SWEEP, ROW_CACHED, ROW_SET, ROW_FREE, ROW_AGE, ROW_COLS };
 /* Encoding: begin a frame (false when out of memory); note each of those
  * fields of every span code_span codes (value v, prediction r, contexts
  * below 32 and 8); once the changed rows ch are known (new spans' set
@@ -227,8 +227,8 @@ bool delta_rows_encode(dx *x, const uint8_t *ch);
  * memory); then each field of span i, predicted r: its value (r when its
  * row does not differ). */
 bool delta_rows_start(dx *x, const uint8_t *in, size_t len, uint8_t *ch);
-unsigned delta_rows_decode(dx *x, uint32_t i, unsigned col, unsigned eq_ctx, unsigned val_ctx,
-                           unsigned r);
+uint64_t delta_rows_decode(dx *x, uint32_t i, unsigned col, unsigned eq_ctx, unsigned val_ctx,
+                           uint64_t r);
 void delta_rows_destroy(delta_ctx *c);
 
 #endif

@@ -10,7 +10,7 @@
  * delta stores a bitmap of the spans, among those the script pairs with a
  * span before, whose row is not all zeros (bit q of word q / 32: the q-th
  * of them), appended to the span script (format 5 range-codes those bits
- * and five of the columns instead: delta_rows.c); and then each column over those
+ * and six of the columns instead: delta_rows.c); and then each column over those
  * rows and the rows of every new span (which no prediction gets right), in
  * span order, at the start of the span table's bytes; the rest of them is
  * zeros.  A keyframe's rows are nearly
@@ -102,7 +102,8 @@ static bool rows_column(size_t off)
 {
     return off == offsetof(hs_snap_span, spanclass) || off == offsetof(hs_snap_span, sweep) ||
            off == offsetof(hs_snap_span, cached_by) ||
-           off == offsetof(hs_snap_span, central_set) || off == offsetof(hs_snap_span, freeindex);
+           off == offsetof(hs_snap_span, central_set) || off == offsetof(hs_snap_span, freeindex) ||
+           off == offsetof(hs_snap_span, age_ns);
 }
 
 bool delta_pack_spans(dx *x)

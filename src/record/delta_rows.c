@@ -8,7 +8,7 @@
  * (a bit a span, a few percent set, where zstd sees noise) and the small
  * columns whose values follow from the span's state — its class, sweep
  * state, mcache, central set and free index — a third of a delta's bytes
- * between them.  Both are mostly predictable from what the decoder already
+ * between them; and the ages, whose low 20 bits are the frame time's.  Both are mostly predictable from what the decoder already
  * has: a span an mcache held a frame before nearly always changes (it
  * allocates), a span that was waiting for a sweep changes when it is swept,
  * and an unswept span a sweep has not reached does not; a span predicted
@@ -19,17 +19,19 @@
  *      bit "its row differs", in the context of the bit before and of the
  *      paired span's mcache, sweep state and set (full or not);
  *   2. then, for each span whose row differs or that is new, in span order,
- *      its five columns in the order the span table is coded: a bit "equal
+ *      its six columns in the order the span table is coded: a bit "equal
  *      to its prediction" (in a context of the paired span's state and of
  *      the fields coded before in the row), and when not, the value (class,
  *      sweep state, mcache, set: its byte by a binary tree, in the context
  *      of the prediction) or the difference from the prediction (free
  *      index: zigzag, its bit length by a tree, then its bits below the
- *      top, each by its length and position).
+ *      top, each by its length and position; the age: whether its bits
+ *      below the grain are the frame time's, then its grains so).
  * A keyframe codes step 2 alone, for every span (each is new).  The stream
  * takes the place of the bitmap after the script's runs; those columns of
- * the packed rows (a keyframe's whole table) hold zeros.  Every probability starts at 1/2 in
- * each frame, so a delta still decodes from the frame before alone.
+ * the packed rows (a keyframe's whole table) hold zeros.  Every
+ * probability starts at 1/2 in each frame, so a delta still decodes from
+ * the frame before alone.
  *
  * Decoding reads the bits of step 1 before the span table (the packed rows
  * need them) and the values of step 2 as delta_spans.c codes each field,
@@ -56,18 +58,23 @@ typedef struct rows_model {
     uint16_t lit[BYTE_COLS][VAL_CTX][256]; /* a tree: node 1, then 2 n + bit */
     uint16_t len[VAL_CTX][16];             /* a tree of 4 bits: the bit length less 1 */
     uint16_t mant[VAL_CTX][16][16];        /* by bit length less 1 and position */
+    uint16_t age_low[VAL_CTX];             /* the low bits are the frame time's */
+    uint16_t age_lbits[20];
+    uint16_t age_len[VAL_CTX][128];        /* a tree of 7 bits: the bit length */
+    uint16_t age_mant[65][64];
 } rows_model;
 
 /* One field as the encoder coded it: its row, column, contexts, value and
  * prediction. */
 typedef struct note {
+    uint64_t v, r;
     uint32_t row;
     uint8_t col, eq_ctx, val_ctx;
-    uint16_t v, r;
 } note;
 
 struct rows_coder {
     rows_model m;
+    uint64_t tlow; /* the frame time's bits below the grain */
     rc_decoder d;
     note *notes;
     size_t nnotes, notes_cap;
@@ -92,18 +99,51 @@ static unsigned changed_ctx(const hs_snap_span *old, unsigned before)
     return before | (old->cached_by != 0) << 1 | (old->sweep & 7u) << 2 | (unsigned)full << 5;
 }
 
+#define GRAIN_MASK ((uint64_t)HS_SNAP_AGE_GRAIN_NS - 1)
+
+/* An age: its bits below the grain (those of the frame's time, nearly
+ * always), then its grains less the prediction's, zigzagged, as a bit
+ * length and the bits below the top. */
+static uint64_t code_age(rows_model *m, rc_encoder *e, rc_decoder *d, unsigned ctx, uint64_t v,
+                         uint64_t r, uint64_t tlow)
+{
+    uint64_t low = tlow;
+    if (code(e, d, &m->age_low[ctx], (v & GRAIN_MASK) == tlow) == 0) {
+        low = 0;
+        for (int b = 19; b >= 0; b--)
+            low |= (uint64_t)code(e, d, &m->age_lbits[b], (unsigned)(v >> b & 1)) << b;
+    }
+    uint64_t dd = (v >> 20) - (r >> 20);
+    uint64_t z = dd << 1 ^ (0 - (dd >> 63));
+    unsigned len = 0;
+    while (len < 64 && z >> len != 0)
+        len++;
+    unsigned node = 1;
+    for (int b = 6; b >= 0; b--)
+        node = node << 1 | code(e, d, &m->age_len[ctx][node], len >> b & 1);
+    len = node & 127;
+    len = len < 64 ? len : 64;
+    uint64_t zz = len > 0;
+    for (unsigned b = len > 0 ? len - 1 : 0; b-- > 0;)
+        zz = zz << 1 | code(e, d, &m->age_mant[len][b], (unsigned)(z >> b & 1));
+    uint64_t back = (zz >> 1) ^ (0 - (zz & 1));
+    return ((r >> 20) + back) << 20 | low;
+}
+
 /* One field: equal to its prediction, or its value (a byte column) or its
- * difference (the free index).  Returns the value. */
-static unsigned code_value(rows_model *m, rc_encoder *e, rc_decoder *d, unsigned col,
-                           unsigned eq_ctx, unsigned val_ctx, unsigned v, unsigned r)
+ * difference (the free index, the age).  Returns the value. */
+static uint64_t code_value(rows_model *m, rc_encoder *e, rc_decoder *d, unsigned col,
+                           unsigned eq_ctx, unsigned val_ctx, uint64_t v, uint64_t r, uint64_t tlow)
 {
     if (code(e, d, &m->eq[col][eq_ctx], v == r) == 1)
         return r;
+    if (col == ROW_AGE)
+        return code_age(m, e, d, val_ctx, v, r, tlow);
     if (col < BYTE_COLS) {
         uint16_t *t = m->lit[col][val_ctx];
         unsigned node = 1;
         for (int b = 7; b >= 0; b--)
-            node = node << 1 | code(e, d, &t[node], v >> b & 1);
+            node = node << 1 | code(e, d, &t[node], (unsigned)(v >> b & 1));
         return node & 0xff;
     }
     int16_t diff = (int16_t)(uint16_t)(v - r);
@@ -157,17 +197,16 @@ void delta_rows_note(dx *x, uint32_t i, unsigned col, unsigned eq_ctx, unsigned 
         rc->failed = true;
         return;
     }
-    rc->notes[rc->nnotes++] = (note){i, (uint8_t)col, (uint8_t)eq_ctx, (uint8_t)val_ctx,
-                                     (uint16_t)v, (uint16_t)r};
+    rc->notes[rc->nnotes++] = (note){v, r, i, (uint8_t)col, (uint8_t)eq_ctx, (uint8_t)val_ctx};
 }
 
-unsigned delta_rows_decode(dx *x, uint32_t i, unsigned col, unsigned eq_ctx, unsigned val_ctx,
-                           unsigned r)
+uint64_t delta_rows_decode(dx *x, uint32_t i, unsigned col, unsigned eq_ctx, unsigned val_ctx,
+                           uint64_t r)
 {
     if (!x->c->changed[i])
         return r;
     struct rows_coder *rc = x->c->rowc;
-    return code_value(&rc->m, NULL, &rc->d, col, eq_ctx, val_ctx, 0, r);
+    return code_value(&rc->m, NULL, &rc->d, col, eq_ctx, val_ctx, 0, r, rc->tlow);
 }
 
 bool delta_rows_encode(dx *x, const uint8_t *ch)
@@ -176,11 +215,12 @@ bool delta_rows_encode(dx *x, const uint8_t *ch)
     struct rows_coder *rc = c->rowc;
     uint32_t n = x->s->nspans;
     /* At most 6.1 bits out for each bit in (a probability is at least
-     * 31/2048), and at most 57 bits in for a span. */
-    size_t cap = 48 * (size_t)n + 64;
+     * 31/2048), and at most 57 + 93 bits in for a span. */
+    size_t cap = 120 * (size_t)n + 64;
     if (rc->failed || !rec_grow(&rc->out, &rc->out_cap, cap, 1))
         return false;
     rc_probs_init((uint16_t *)(void *)&rc->m, sizeof(rc->m) / sizeof(uint16_t));
+    rc->tlow = (uint64_t)x->s->t_ns & GRAIN_MASK;
     rc_encoder e;
     rc_encoder_init(&e, rc->out, cap);
     const hs_snap_span *ps = x->p != NULL ? hs_snap_spans(x->p) : NULL; /* a keyframe: no bits */
@@ -194,7 +234,7 @@ bool delta_rows_encode(dx *x, const uint8_t *ch)
     for (size_t k = 0; k < rc->nnotes; k++) {
         const note *t = &rc->notes[k];
         if (ch[t->row])
-            code_value(&rc->m, &e, NULL, t->col, t->eq_ctx, t->val_ctx, t->v, t->r);
+            code_value(&rc->m, &e, NULL, t->col, t->eq_ctx, t->val_ctx, t->v, t->r, rc->tlow);
     }
     size_t len = rc_encoder_finish(&e), words = (len + 3) / 4;
     if (len == 0 || !rec_grow(&c->script, &c->script_cap, c->script_len + words + 1,
@@ -214,6 +254,7 @@ bool delta_rows_start(dx *x, const uint8_t *in, size_t len, uint8_t *ch)
     if (rc == NULL)
         return false;
     rc_probs_init((uint16_t *)(void *)&rc->m, sizeof(rc->m) / sizeof(uint16_t));
+    rc->tlow = (uint64_t)x->s->t_ns & GRAIN_MASK;
     rc_decoder_init(&rc->d, in, len);
     const hs_snap_span *ps = x->p != NULL ? hs_snap_spans(x->p) : NULL; /* a keyframe: no bits */
     unsigned before = 0;

@@ -93,13 +93,26 @@ static inline __attribute__((always_inline)) unsigned row_field(dx *x, const rec
         return (unsigned)field(x, a, i, off, w, r);
     if (x->decode && x->c->changed[i]) { /* its difference into place, for field to add back
                                             * (a row that does not differ holds zeros) */
-        uint64_t dv = delta_rows_decode(x, i, col, eq_ctx, val_ctx, (unsigned)r) - r;
+        uint64_t dv = delta_rows_decode(x, i, col, eq_ctx, val_ctx, r) - r;
         memcpy(x->diff + a->base + off * a->n + (size_t)i * w, &dv, w);
     }
     unsigned v = (unsigned)field(x, a, i, off, w, r);
     if (!x->decode)
         delta_rows_note(x, i, col, eq_ctx, val_ctx, v, r);
     return v;
+}
+
+/* Format 5: the age, in the rows' stream (context ctx). */
+static void row_age(dx *x, const records *a, uint32_t i, uint64_t r, unsigned ctx)
+{
+    size_t off = offsetof(hs_snap_span, age_ns);
+    if (x->decode && x->c->changed[i]) {
+        uint64_t dv = delta_rows_decode(x, i, ROW_AGE, ctx, ctx, r) - r;
+        memcpy(x->diff + a->base + off * a->n + (size_t)i * 8, &dv, 8);
+    }
+    uint64_t v = field(x, a, i, off, 8, r);
+    if (!x->decode)
+        delta_rows_note(x, i, ROW_AGE, ctx, ctx, v, r);
 }
 
 /* Span i, field by field, each predicted from the fields before it. */
@@ -147,9 +160,13 @@ static void code_span(dx *x, span_state *st, uint32_t i)
               (cached != 0) + 2 * (old == NULL) + 4 * (free_r == 0));
     field(x, a, i, SPAN_FIELD(cells), q ? q->cells + (q->nelems + 3u) / 4 : 0);
     field(x, a, i, SPAN_FIELD(pad), old ? old->pad : 0);
-    field(x, a, i, SPAN_FIELD(age_ns),
-          old ? (uint64_t)old->age_ns + (uint64_t)st->dt
-              : x->p ? (uint64_t)(st->dt / 2) : x->v2 ? (uint64_t)before->age_ns : 0);
+    uint64_t age_r = old     ? (uint64_t)old->age_ns + (uint64_t)st->dt
+                     : x->p  ? (uint64_t)(st->dt / 2)
+                     : x->v2 || x->rows ? (uint64_t)before->age_ns : 0;
+    if (x->rows)
+        row_age(x, a, i, age_r, old ? 0 : x->p ? 1 : 2);
+    else
+        field(x, a, i, SPAN_FIELD(age_ns), age_r);
     delta_predict_span_cells(x, st, sp, old, swept);
     if (!x->rc)
         field(x, a, i, SPAN_FIELD(alloc_count),

@@ -288,10 +288,11 @@ static size_t expect_packed(const hs_snapshot *prev, const hs_snapshot *s, const
     return m;
 }
 
-/* Format 5 is format 4 but for a delta's changed rows and five columns of
- * them (class, sweep state, mcache, set, free index), and those columns of
- * every row of a keyframe, range-coded in the script: those columns of its
- * m rows (a keyframe: all) are zeros, every other byte is format 4's. */
+/* Format 5 is format 4 but for a delta's changed rows and six columns of
+ * them (class, sweep state, mcache, set, free index, age), and those
+ * columns of every row of a keyframe, range-coded in the script: those
+ * columns of its m rows (a keyframe: all) are zeros, every other byte is
+ * format 4's. */
 static void expect_rows_coded(const hs_snapshot *s, const uint8_t *v4, const uint8_t *v5,
                               size_t m)
 {
@@ -304,7 +305,8 @@ static void expect_rows_coded(const hs_snapshot *s, const uint8_t *v4, const uin
                      off == offsetof(hs_snap_span, sweep) ||
                      off == offsetof(hs_snap_span, cached_by) ||
                      off == offsetof(hs_snap_span, central_set) ||
-                     off == offsetof(hs_snap_span, freeindex);
+                     off == offsetof(hs_snap_span, freeindex) ||
+                     off == offsetof(hs_snap_span, age_ns);
         for (size_t b = lo + off * m; b < lo + (off + w) * m; b++)
             ck_assert_msg(v5[b] == (coded ? 0 : v4[b]), "column at %zu, byte %zu", off, b - lo);
     }
