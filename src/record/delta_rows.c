@@ -83,7 +83,11 @@ struct rows_coder {
     size_t out_cap;
 };
 
-static inline unsigned code(rc_encoder *e, rc_decoder *d, uint16_t *p, unsigned bit)
+/* The coding functions inline into the encoder and the decoder, each its own
+ * loop with the other side known NULL. */
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE unsigned code(rc_encoder *e, rc_decoder *d, uint16_t *p, unsigned bit)
 {
     if (e != NULL) {
         rc_encode_bit(e, p, bit);
@@ -104,7 +108,7 @@ static unsigned changed_ctx(const hs_snap_span *old, unsigned before)
 /* An age: its bits below the grain (those of the frame's time, nearly
  * always), then its grains less the prediction's, zigzagged, as a bit
  * length and the bits below the top. */
-static uint64_t code_age(rows_model *m, rc_encoder *e, rc_decoder *d, unsigned ctx, uint64_t v,
+INLINE uint64_t code_age(rows_model *m, rc_encoder *e, rc_decoder *d, unsigned ctx, uint64_t v,
                          uint64_t r, uint64_t tlow)
 {
     uint64_t low = tlow;
@@ -132,7 +136,7 @@ static uint64_t code_age(rows_model *m, rc_encoder *e, rc_decoder *d, unsigned c
 
 /* One field: equal to its prediction, or its value (a byte column) or its
  * difference (the free index, the age).  Returns the value. */
-static uint64_t code_value(rows_model *m, rc_encoder *e, rc_decoder *d, unsigned col,
+INLINE uint64_t code_value(rows_model *m, rc_encoder *e, rc_decoder *d, unsigned col,
                            unsigned eq_ctx, unsigned val_ctx, uint64_t v, uint64_t r, uint64_t tlow)
 {
     if (code(e, d, &m->eq[col][eq_ctx], v == r) == 1)
