@@ -48,7 +48,7 @@ static const char *part_name(int k)
         return names[k];
     if (k < PART_CELLS)
         return span_columns[k - PART_SPANS].name;
-    return k == PART_CELLS ? "cells" : k == PART_SCRIPT ? "span script" : "changed rows";
+    return k == PART_CELLS ? "cells" : k == PART_SCRIPT ? "span script" : "rows stream";
 }
 
 /* Compressed bytes of n bytes at p, alone. */
@@ -66,9 +66,11 @@ static size_t part_bytes(ZSTD_CCtx *zc, uint8_t **buf, size_t *cap, const void *
 
 /* The parts of frame s transformed into d (script the span script).  A
  * delta's span table holds only its changed rows and its new spans' rows
- * (delta_pack.c): a bitmap of the first follows the script's runs, and
- * column k starts at its offset times their number.  The cells part is a
- * range-coded stream and zeros (delta_rc.c). */
+ * (delta_pack.c): a bitmap of the first follows the script's runs (format
+ * 5: a range-coded stream of the rows and five columns, in a keyframe too,
+ * and its bytes; delta_rows.c), and column k starts at its offset times
+ * their number.  The cells part is a range-coded stream and zeros
+ * (delta_rc.c). */
 static void add_parts(part_sums *ps, ZSTD_CCtx *zc, uint8_t **buf, size_t *cap,
                       const hs_snapshot *s, const uint8_t *d, const delta_ctx *dc, bool key,
                       int level)
@@ -83,13 +85,18 @@ static void add_parts(part_sums *ps, ZSTD_CCtx *zc, uint8_t **buf, size_t *cap,
         {s->events_off, s->spans_off - s->events_off},
     };
     double *to = key ? ps->key : ps->delta;
-    /* The script: runs, the bitmap (a delta), the cells' word. */
+    /* The script: runs, the changed rows (format 4: a delta's bitmap;
+     * format 5: the rows' range-coded stream and its bytes), the cells'
+     * word. */
+    bool stream = dc->format == 0 || dc->format >= 5;
     size_t words = key ? 0 : delta_pack_words(s->nspans), rows = key ? s->nspans : 0;
+    if (stream)
+        words = (dc->script[dc->script_len - 2] + 3) / 4 + 1;
     size_t runs = dc->script_len - 1 - words;
-    for (size_t w = runs; w < runs + words; w++)
+    for (size_t w = runs; !stream && w < runs + words; w++)
         rows += (size_t)__builtin_popcount(dc->script[w]);
     for (uint32_t i = 0; !key && i < s->nspans; i++)
-        rows += dc->map[i] < 0; /* a new span's row, without a bit */
+        rows += stream ? dc->changed[i] : dc->map[i] < 0; /* a new span's row, without a bit */
     for (int k = 0; k < NPARTS; k++) {
         const uint8_t *p;
         size_t n;

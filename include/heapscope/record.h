@@ -39,7 +39,7 @@ extern "C" {
  * it reads (version 1 predicted its deltas otherwise; version 2 predicted a
  * span's allocation count from its predicted cells, version 3 counts its
  * decoded ones). */
-#define HS_RECORDING_VERSION 4
+#define HS_RECORDING_VERSION 5
 #define HS_RECORDING_VERSION_OLDEST 2
 
 /* ---- writing ---------------------------------------------------------------- */
@@ -50,7 +50,7 @@ typedef struct hs_recorder_opts {
     size_t queue_bytes; /* snapshot bytes the queue may hold; 0: 64 MiB */
     /* A keyframe at least every keyframe_every frames (0: 900, 30 s at 30 fps),
      * and sooner when the deltas since the last one add up to more than
-     * keyframe_mib MiB of snapshot (0: 64): decoding a delta costs about its
+     * keyframe_mib MiB of snapshot (0: 60): decoding a delta costs about its
      * snapshot's size, so this bounds the work of reaching any frame (a seek)
      * whatever the heap's size. */
     int keyframe_every;

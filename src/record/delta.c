@@ -46,8 +46,9 @@
  * bytes XORed in place.  A keyframe is the same transform against no
  * previous frame: every prediction falls back to a neighbour in the frame or
  * to zero, which still turns the span table and page map into small
- * repeating numbers (a span's age to zero: ages are clock readings, and
- * their own bytes compress better than their differences).
+ * repeating numbers (a span's age to zero in formats 3 and 4: ages are
+ * clock readings, and their own bytes compress better for zstd than their
+ * differences; format 5 range-codes them against the span before's).
  *
  * The span script: runs of (match | insert | delete), (run << 2 | op), from a
  * merge of both frames' span tables by start address.  It and the event
@@ -60,23 +61,26 @@
  * decodes to damaged bytes, never out of bounds; the reader then refuses it
  * with hs_snapshot_check.  A wrong prediction costs bytes, never exactness.
  *
- * Format versions: version 4 (written now) packs a delta's span table to
- * the rows that differ from their prediction (delta_pack.c) and range-codes
- * the cells' differences against their prediction (delta_rc.c; bit planes
- * when that is not shorter), the allocation counts coded after all cells;
- * version 3
- * stores it whole, and differs from version 2 in two predictions, a span's
+ * Format versions: version 5 (written now) packs a delta's span table to
+ * the rows that differ from their prediction (delta_pack.c), says which
+ * rows those are and codes six columns of them (of every row, in a
+ * keyframe) with a range coder (delta_rows.c), and range-codes the cells' differences against their
+ * prediction (delta_rc.c; bit planes when that is not shorter), the
+ * allocation counts coded after all cells; version 4 says which rows by a
+ * bitmap and leaves every column to zstd; version 3 stores the span table
+ * whole, and differs from version 2 in two predictions, a span's
  * allocation count (version 2: the cells predicted for it that are in use,
  * or its old count when its cells were predicted unchanged) and a keyframe
  * span's age (version 2: the span before's); a decoder told
- * delta_ctx.format 2 or 3 codes as those did, so old files still read.
+ * delta_ctx.format 2, 3 or 4 codes as those did, so old files still read.
  *
  * The files: this one holds the layout, the parts that follow from the span
  * table and both directions; delta_code.h what the files share (the
  * direction, the kinds of difference); delta_script.c the span script;
  * delta_spans.c the span table field by field; delta_pack.c a delta's span
- * table packed; delta_cells.c the cells' predictions; delta_rc.c their
- * differences range-coded.
+ * table packed; delta_rows.c its changed rows range-coded; delta_cells.c
+ * the cells' predictions; delta_rc.c their differences range-coded; rc.h
+ * the range coder both use.
  */
 #include <config.h>
 
@@ -98,6 +102,7 @@ void delta_ctx_destroy(delta_ctx *c)
     free(c->mcache);
     free(c->changed);
     free(c->script);
+    delta_rows_destroy(c);
     memset(c, 0, sizeof(*c));
 }
 
@@ -388,23 +393,33 @@ static bool packs(const delta_ctx *c, const hs_snapshot *prev)
     return prev != NULL && range_coded(c);
 }
 
+/* Are its changed rows and small columns range-coded (delta_rows.c)?  In
+ * every frame of format 5 or later. */
+static bool rows_coded(const delta_ctx *c)
+{
+    return c->format == 0 || c->format >= 5;
+}
+
 bool delta_encode(delta_ctx *c, const hs_snapshot *prev, const hs_snapshot *cur, uint8_t *out)
 {
     dx x = {false, (uint8_t *)cur, out, prev, cur, c, c->format == 2, packs(c, prev),
-            range_coded(c)};
+            range_coded(c), rows_coded(c)};
     c->event_shift = delta_event_shift(prev, cur);
+    if (x.rows && !delta_rows_begin(c))
+        return false;
     if (!delta_make_script(c, prev, cur) ||
         !delta_script_maps(c, prev == NULL, prev ? prev->nspans : 0, cur->nspans))
         return false;
     sub_words(&x, 0, (const uint8_t *)prev, sizeof(hs_snapshot));
-    return code_arrays(&x) && (!x.packed || delta_pack_spans(&x)) && (!x.rc || encode_cells(&x));
+    return code_arrays(&x) && (x.packed ? delta_pack_spans(&x) : !x.rows || delta_rows_keyframe(&x)) &&
+           (!x.rc || encode_cells(&x));
 }
 
 bool delta_decode(delta_ctx *c, const hs_snapshot *prev, uint8_t *in, size_t size,
                   hs_snapshot *cur, char *why, size_t n)
 {
     dx x = {true, (uint8_t *)cur, in, prev, cur, c, c->format == 2, packs(c, prev),
-            range_coded(c)};
+            range_coded(c), rows_coded(c)};
     if (size < sizeof(hs_snapshot) || size % 4 != 0) {
         snprintf(why, n, "a frame of %zu bytes cannot hold a snapshot", size);
         return false;
@@ -426,10 +441,18 @@ bool delta_decode(delta_ctx *c, const hs_snapshot *prev, uint8_t *in, size_t siz
         }
     }
     uint32_t nw = x.packed ? delta_pack_words(cur->nspans) : 0; /* the bitmap after the runs */
+    if (x.rows) { /* format 5: the rows' stream and its bytes instead (delta_rows_encode) */
+        uint32_t len = c->script_len > 0 ? c->script[c->script_len - 1] : UINT32_MAX;
+        nw = len / 4 + (len % 4 != 0) + 1;
+        if (len < UINT32_MAX && nw <= c->script_len) {
+            c->rows_in = (const uint8_t *)(c->script + c->script_len - nw);
+            c->rows_len = len;
+        }
+    }
     bool fits = c->script_len >= nw;
     c->script_len -= fits ? nw : 0;
     if (!fits || !delta_script_maps(c, prev == NULL, prev ? prev->nspans : 0, cur->nspans) ||
-        (x.packed && !delta_unpack_spans(&x))) {
+        !(x.packed ? delta_unpack_spans(&x) : !x.rows || delta_rows_keyframe(&x))) {
         snprintf(why, n, "a frame's span script does not fit its span tables");
         return false;
     }

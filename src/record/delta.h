@@ -32,7 +32,10 @@ typedef struct delta_ctx {
     uint32_t *script; /* the span script: (run << 2 | op) words */
     size_t script_len, script_cap;
     uint32_t event_shift; /* the previous frame's event equal to event 0; REC_NO_SHIFT */
-    uint32_t format; /* the format version to code: 2 to 4, or 0 for the newest (4) */
+    struct rows_coder *rowc; /* format 5: the changed rows' coder (delta_rows.c) */
+    const uint8_t *rows_in;  /* decoding format 5: the stream, in script, and its bytes */
+    uint32_t rows_len;
+    uint32_t format; /* the format version to code: 2 to 5, or 0 for the newest (5) */
 } delta_ctx;
 
 void delta_ctx_destroy(delta_ctx *c);

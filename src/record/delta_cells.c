@@ -64,11 +64,15 @@ static uint32_t cells_in_use(const uint8_t *c, uint32_t nelems)
         memcpy(&w, c + k, 8);
         n += popcount64((w | w >> 1) & low);
     }
-    for (; k < bytes; k++)
-        n += popcount64((c[k] | c[k] >> 1) & 0x55);
-    if (nelems % 4 != 0)
-        n += popcount64((c[k] | c[k] >> 1) & 0x55 & ((1u << (2 * (nelems % 4))) - 1));
-    return n;
+    /* The rest, fewer than 32 cells (most spans have no more): one word of
+     * their bytes, the cells past nelems masked off. */
+    uint32_t rest = nelems - 4 * k;
+    if (rest == 0)
+        return n;
+    uint64_t w = 0;
+    for (uint32_t b = 0; b < (2 * rest + 7) / 8; b++)
+        w |= (uint64_t)c[k + b] << (8 * b);
+    return n + popcount64((w | w >> 1) & low & (((uint64_t)1 << (2 * rest)) - 1));
 }
 
 /* Objects allocated since: the free cells from from to to become
@@ -145,6 +149,17 @@ uint32_t delta_span_cells_in_use(dx *x, const span_state *st, const hs_snap_span
     if (x->decode && !x->rc) /* format 4 decodes every cell before the counts */
         xor_bytes(x, off, st->cells + sp->cells, n);
     return cells_in_use(x->snap + off, sp->nelems < 4 * n ? sp->nelems : 4 * n);
+}
+
+/* Format 4 and later: each span's allocation count, predicted from its
+ * cells, all of which are known now (decoding: decoded).  Here, beside the
+ * counting, so that the count of each span's few cells inlines. */
+void delta_code_counts(dx *x)
+{
+    const hs_snapshot *s = x->s;
+    span_state st = {.a = {s->spans_off, sizeof(hs_snap_span), s->nspans}, .cells = x->c->scratch};
+    for (uint32_t i = 0; i < s->nspans; i++)
+        field(x, &st.a, i, SPAN_FIELD(alloc_count), delta_span_cells_in_use(x, &st, new_span(x, i)));
 }
 
 /* The cells of a span of the previous frame that are marked (gray or

@@ -36,6 +36,8 @@ typedef struct dx {
     bool packed; /* a delta of format 4 or later: its span table's changed rows only */
     bool rc;     /* format 4 or later: the cells range-coded (delta_rc.c), allocation
                   * counts coded once every span's cells are (delta_code_counts) */
+    bool rows;   /* format 5 or later: which rows differ (a delta), and the small
+                  * columns of those, range-coded (delta_rows.c) */
 } dx;
 
 static inline uint32_t ld32(const uint8_t *p)
@@ -197,10 +199,36 @@ void delta_rc_decode(const uint8_t *in, size_t len, const uint8_t *pred, uint8_t
 uint32_t delta_pack_words(uint32_t nspans);
 bool delta_pack_spans(dx *x);
 bool delta_unpack_spans(dx *x);
+/* A keyframe of format 5: its rows are all coded, its six columns in the
+ * rows' stream (delta_rows.c), zeros in the span table; false when out of
+ * memory. */
+bool delta_rows_keyframe(dx *x);
 /* And its cells' differences as two bit planes, the cells' low bits then
  * their high bits (a part whose bytes are a multiple of 8; others stay as
  * they are); false when out of memory. */
 bool delta_plane_cells(dx *x);
 bool delta_unplane_cells(dx *x);
+
+/* A frame's changed rows and six columns range-coded (delta_rows.c,
+ * format 5).  The columns, in the order code_span codes them; the first
+ * four are bytes, then the free index and the age. */
+enum { ROW_CLASS, ROW_SWEEP, ROW_CACHED, ROW_SET, ROW_FREE, ROW_AGE, ROW_COLS };
+/* Encoding: begin a frame (false when out of memory); note each of those
+ * fields of every span code_span codes (value v, prediction r, contexts
+ * below 32 and 8); once the changed rows ch are known (new spans' set
+ * too), append the stream and its length to c->script (false when out of
+ * memory). */
+bool delta_rows_begin(delta_ctx *c);
+void delta_rows_note(dx *x, uint32_t i, unsigned col, unsigned eq_ctx, unsigned val_ctx,
+                     uint64_t v, uint64_t r);
+bool delta_rows_encode(dx *x, const uint8_t *ch);
+/* Decoding: the changed rows into ch from the stream of len bytes at in
+ * (which stays in place while the frame decodes; false when out of
+ * memory); then each field of span i, predicted r: its value (r when its
+ * row does not differ). */
+bool delta_rows_start(dx *x, const uint8_t *in, size_t len, uint8_t *ch);
+uint64_t delta_rows_decode(dx *x, uint32_t i, unsigned col, unsigned eq_ctx, unsigned val_ctx,
+                           uint64_t r);
+void delta_rows_destroy(delta_ctx *c);
 
 #endif

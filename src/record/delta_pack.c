@@ -1,7 +1,7 @@
 /*
  * delta_pack.c — a delta's span table: only the rows that differ; and the
  * cells as two bit planes when their range-coded stream (delta_rc.c) would
- * not be shorter (format version 4; delta.c explains the transform).
+ * not be shorter (format versions 4 and 5; delta.c explains the transform).
  *
  * Most spans of a delta are predicted exactly: a frame of web's 18,000
  * spans has some 800 whose fields differ from their prediction, a few
@@ -9,7 +9,8 @@
  * differences pays for its position in every column it appears in.  So a
  * delta stores a bitmap of the spans, among those the script pairs with a
  * span before, whose row is not all zeros (bit q of word q / 32: the q-th
- * of them), appended to the span script; and then each column over those
+ * of them), appended to the span script (format 5 range-codes those bits
+ * and six of the columns instead: delta_rows.c); and then each column over those
  * rows and the rows of every new span (which no prediction gets right), in
  * span order, at the start of the span table's bytes; the rest of them is
  * zeros.  A keyframe's rows are nearly
@@ -96,10 +97,19 @@ uint32_t delta_pack_words(uint32_t nspans)
     return (nspans + 31) / 32;
 }
 
+/* Format 5 leaves these columns to delta_rows.c: zeros in the packed rows. */
+static bool rows_column(size_t off)
+{
+    return off == offsetof(hs_snap_span, spanclass) || off == offsetof(hs_snap_span, sweep) ||
+           off == offsetof(hs_snap_span, cached_by) ||
+           off == offsetof(hs_snap_span, central_set) || off == offsetof(hs_snap_span, freeindex) ||
+           off == offsetof(hs_snap_span, age_ns);
+}
+
 bool delta_pack_spans(dx *x)
 {
     delta_ctx *c = x->c;
-    uint32_t n = x->s->nspans, nw = delta_pack_words(n);
+    uint32_t n = x->s->nspans, nw = x->rows ? 0 : delta_pack_words(n);
     uint8_t *base = x->diff + x->s->spans_off;
     if (!rec_grow(&c->changed, &c->changed_cap, (size_t)n + 1, 1) ||
         !rec_grow(&c->script, &c->script_cap, c->script_len + nw, sizeof(uint32_t)))
@@ -118,12 +128,15 @@ bool delta_pack_spans(dx *x)
         if (c->map[i] < 0) {
             ch[i] = 1; /* a new span: always a row, and no bit */
         } else {
-            bits[q / 32] |= (uint32_t)ch[i] << (q % 32);
+            if (!x->rows)
+                bits[q / 32] |= (uint32_t)ch[i] << (q % 32);
             q++;
         }
         m += ch[i];
     }
     c->script_len += nw;
+    if (x->rows && !delta_rows_encode(x, ch))
+        return false;
     for (size_t k = 0; k < DELTA_SPAN_COLUMNS; k++) {
         const uint8_t *from = base + (size_t)delta_span_columns[k][0] * n;
         unsigned w = delta_span_columns[k][1];
@@ -133,8 +146,28 @@ bool delta_pack_spans(dx *x)
                 copy_value(to, from + (size_t)i * w, w);
                 to += w;
             }
+        if (x->rows && rows_column(delta_span_columns[k][0]))
+            memset(base + (size_t)delta_span_columns[k][0] * m, 0, (size_t)m * w);
     }
     memset(base + sizeof(hs_snap_span) * (size_t)m, 0, sizeof(hs_snap_span) * (size_t)(n - m));
+    return true;
+}
+
+bool delta_rows_keyframe(dx *x)
+{
+    delta_ctx *c = x->c;
+    uint32_t n = x->s->nspans;
+    if (!rec_grow(&c->changed, &c->changed_cap, (size_t)n + 1, 1))
+        return false;
+    if (x->decode)
+        return delta_rows_start(x, c->rows_in, c->rows_len, c->changed);
+    memset(c->changed, 1, n);
+    if (!delta_rows_encode(x, c->changed))
+        return false;
+    uint8_t *base = x->diff + x->s->spans_off;
+    for (size_t k = 0; k < DELTA_SPAN_COLUMNS; k++)
+        if (rows_column(delta_span_columns[k][0]))
+            memset(base + (size_t)delta_span_columns[k][0] * n, 0, (size_t)n * delta_span_columns[k][1]);
     return true;
 }
 
@@ -147,17 +180,17 @@ bool delta_unpack_spans(dx *x)
         return false;
     const uint32_t *bits = c->script + c->script_len; /* just after the runs */
     uint8_t *ch = c->changed, *base = x->diff + x->s->spans_off;
+    if (x->rows && !delta_rows_start(x, c->rows_in, c->rows_len, ch))
+        return false;
     for (uint32_t i = 0; i < n; i++) {
-        if (c->map[i] < 0) {
-            ch[i] = 1;
-        } else {
-            ch[i] = bits[q / 32] >> (q % 32) & 1;
-            q++;
+        if (!x->rows) { /* format 4: its bit; a new span always has a row */
+            ch[i] = c->map[i] < 0 || (bits[q / 32] >> (q % 32) & 1);
+            q += c->map[i] >= 0;
         }
         if (ch[i])
             c->rows[m++] = i;
     }
-    for (; q < 32 * nw; q++)
+    for (; !x->rows && q < 32 * nw; q++)
         if (bits[q / 32] >> (q % 32) & 1)
             return false; /* a bit past the last span that was there before */
     /* Back to front, a column at a time: column k's packed values go aside,

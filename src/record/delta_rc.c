@@ -16,9 +16,7 @@
  * low bits are coded.  On web's recordings that is about a fifth fewer bytes for the
  * cells than the bit planes through zstd.
  *
- * The coder is the one LZMA made familiar: 11-bit probabilities moved by a
- * 32nd of the distance at each bit, a 32-bit range renormalized a byte at a
- * time, carries propagated through a cached byte.  The stream replaces the
+ * The coder is rc.h's (LZMA's binary range coder).  The stream replaces the
  * cells part's bytes when it is shorter than them; a frame says which
  * (delta_code.h); decoding reads only within the stream and writes only
  * within the part, whatever its bytes.
@@ -29,8 +27,9 @@
 #include <string.h>
 
 #include "record/delta_code.h"
+#include "record/rc.h"
 
-enum { PROB_BITS = 11, PROB_ONE = 1 << PROB_BITS, MOVE_BITS = 5, TOP = 1u << 24, BLOCK = 16 };
+enum { BLOCK = 16 };
 
 /* The model: every probability that a bit is 0, in its context. */
 typedef struct model {
@@ -42,91 +41,11 @@ typedef struct model {
 
 static void model_init(model *m)
 {
-    uint16_t *p = (uint16_t *)(void *)m;
-    for (size_t i = 0; i < sizeof(*m) / sizeof(uint16_t); i++)
-        p[i] = PROB_ONE / 2;
+    rc_probs_init((uint16_t *)(void *)m, sizeof(*m) / sizeof(uint16_t));
 }
 
-typedef struct encoder {
-    uint64_t low;
-    uint32_t range;
-    uint8_t cache;
-    uint64_t pending; /* bytes held back for a carry: the cache and 0xff's after it */
-    uint8_t *out;
-    size_t len, cap;
-    bool full;
-} encoder;
-
-static void put_byte(encoder *e, uint8_t b)
-{
-    if (e->len < e->cap)
-        e->out[e->len++] = b;
-    else
-        e->full = true;
-}
-
-static void shift_low(encoder *e)
-{
-    if ((uint32_t)e->low < 0xff000000u || (e->low >> 32) != 0) {
-        uint8_t carry = (uint8_t)(e->low >> 32), b = e->cache;
-        do {
-            put_byte(e, (uint8_t)(b + carry));
-            b = 0xff;
-        } while (--e->pending != 0);
-        e->cache = (uint8_t)(e->low >> 24);
-    }
-    e->pending++;
-    e->low = (e->low & 0x00ffffffu) << 8;
-}
-
-static inline void encode_bit(encoder *e, uint16_t *p, unsigned bit)
-{
-    uint32_t bound = (e->range >> PROB_BITS) * *p;
-    if (bit == 0) {
-        e->range = bound;
-        *p = (uint16_t)(*p + ((PROB_ONE - *p) >> MOVE_BITS));
-    } else {
-        e->low += bound;
-        e->range -= bound;
-        *p = (uint16_t)(*p - (*p >> MOVE_BITS));
-    }
-    while (e->range < TOP) {
-        e->range <<= 8;
-        shift_low(e);
-    }
-}
-
-typedef struct decoder {
-    uint32_t range, code;
-    const uint8_t *in;
-    size_t len, at;
-} decoder;
-
-static uint8_t next_byte(decoder *d)
-{
-    return d->at < d->len ? d->in[d->at++] : 0;
-}
-
-static inline unsigned decode_bit(decoder *d, uint16_t *p)
-{
-    uint32_t bound = (d->range >> PROB_BITS) * *p;
-    unsigned bit;
-    if (d->code < bound) {
-        d->range = bound;
-        *p = (uint16_t)(*p + ((PROB_ONE - *p) >> MOVE_BITS));
-        bit = 0;
-    } else {
-        d->code -= bound;
-        d->range -= bound;
-        *p = (uint16_t)(*p - (*p >> MOVE_BITS));
-        bit = 1;
-    }
-    if (d->range < TOP) { /* a probability is at least 31/2048: one byte is enough */
-        d->range <<= 8;
-        d->code = d->code << 8 | next_byte(d);
-    }
-    return bit;
-}
+typedef rc_encoder encoder;
+typedef rc_decoder decoder;
 
 /* One side of the coder, so that both walk the cells by the same code. */
 typedef struct coder {
@@ -137,10 +56,10 @@ typedef struct coder {
 static inline __attribute__((always_inline)) unsigned code_bit(coder *c, uint16_t *p, unsigned bit)
 {
     if (c->e != NULL) {
-        encode_bit(c->e, p, bit);
+        rc_encode_bit(c->e, p, bit);
         return bit;
     }
-    return decode_bit(c->d, p);
+    return rc_decode_bit(c->d, p);
 }
 
 /* Walk the n bytes of differences diff (the cells part) against the
@@ -155,12 +74,22 @@ static inline __attribute__((always_inline)) void walk(coder *c, uint8_t *diff, 
     unsigned had = 0, had_hi = 0, h5 = 0;
     for (size_t b = 0; b < n; b += BLOCK) {
         size_t end = b + BLOCK < n ? b + BLOCK : n;
-        unsigned any = 0, used = 0;
-        for (size_t k = b; k < end; k++) {
-            any |= diff[k];
-            used |= pred[k];
+        uint64_t any = 0, used = 0; /* the block's bytes ORed (decoding: nothing yet) */
+        if (end - b == BLOCK) {
+            uint64_t w[2];
+            memcpy(w, pred + b, sizeof(w));
+            used = w[0] | w[1];
+            if (c->e != NULL) {
+                memcpy(w, diff + b, sizeof(w));
+                any = w[0] | w[1];
+            }
+        } else {
+            for (size_t k = b; k < end; k++) {
+                any |= c->e != NULL ? diff[k] : 0;
+                used |= pred[k];
+            }
         }
-        unsigned marks = any & 0xaa;
+        unsigned marks = (any & 0xaaaaaaaaaaaaaaaau) != 0;
         any = code_bit(c, &m.block[had << 1 | (used != 0)], any != 0);
         had = any;
         if (!any) {
@@ -200,19 +129,17 @@ static inline __attribute__((always_inline)) void walk(coder *c, uint8_t *diff, 
 
 size_t delta_rc_encode(const uint8_t *diff, const uint8_t *pred, size_t n, uint8_t *out, size_t cap)
 {
-    encoder e = {.range = 0xffffffffu, .pending = 1, .out = out, .cap = cap};
+    encoder e;
+    rc_encoder_init(&e, out, cap);
     coder c = {&e, NULL};               /* walk inlined with c.e known: the encoder's own loop */
     walk(&c, (uint8_t *)diff, pred, n); /* encoding reads diff only */
-    for (int i = 0; i < 5; i++)
-        shift_low(&e);
-    return e.full ? 0 : e.len;
+    return rc_encoder_finish(&e);
 }
 
 void delta_rc_decode(const uint8_t *in, size_t len, const uint8_t *pred, uint8_t *diff, size_t n)
 {
-    decoder d = {.range = 0xffffffffu, .in = in, .len = len};
-    for (int i = 0; i < 5; i++)
-        d.code = d.code << 8 | next_byte(&d);
+    decoder d;
+    rc_decoder_init(&d, in, len);
     coder c = {NULL, &d}; /* and the decoder's */
     memset(diff, 0, n);
     walk(&c, diff, pred, n);

@@ -83,6 +83,38 @@ static uint32_t predict_freeindex(const hs_snap_span *sp, const hs_snap_span *ol
     return old != NULL && !swept ? old->freeindex : 0;
 }
 
+/* A field of the columns delta_rows.c codes in format 5 (col, contexts
+ * eq_ctx and val_ctx); any other, field's way.  Its value.  Inlined, so
+ * that each call's width is a constant. */
+static inline __attribute__((always_inline)) unsigned row_field(dx *x, const records *a, uint32_t i, size_t off, unsigned w,
+                          uint64_t r, unsigned col, unsigned eq_ctx, unsigned val_ctx)
+{
+    if (!x->rows)
+        return (unsigned)field(x, a, i, off, w, r);
+    if (x->decode && x->c->changed[i]) { /* its difference into place, for field to add back
+                                            * (a row that does not differ holds zeros) */
+        uint64_t dv = delta_rows_decode(x, i, col, eq_ctx, val_ctx, r) - r;
+        memcpy(x->diff + a->base + off * a->n + (size_t)i * w, &dv, w);
+    }
+    unsigned v = (unsigned)field(x, a, i, off, w, r);
+    if (!x->decode)
+        delta_rows_note(x, i, col, eq_ctx, val_ctx, v, r);
+    return v;
+}
+
+/* Format 5: the age, in the rows' stream (context ctx). */
+static void row_age(dx *x, const records *a, uint32_t i, uint64_t r, unsigned ctx)
+{
+    size_t off = offsetof(hs_snap_span, age_ns);
+    if (x->decode && x->c->changed[i]) {
+        uint64_t dv = delta_rows_decode(x, i, ROW_AGE, ctx, ctx, r) - r;
+        memcpy(x->diff + a->base + off * a->n + (size_t)i * 8, &dv, 8);
+    }
+    uint64_t v = field(x, a, i, off, 8, r);
+    if (!x->decode)
+        delta_rows_note(x, i, ROW_AGE, ctx, ctx, v, r);
+}
+
 /* Span i, field by field, each predicted from the fields before it. */
 static void code_span(dx *x, span_state *st, uint32_t i)
 {
@@ -93,7 +125,8 @@ static void code_span(dx *x, span_state *st, uint32_t i)
     const hs_snap_span zero = {0}, *before = q != NULL ? q : &zero;
     uint64_t start = field(x, a, i, SPAN_FIELD(start),
                            old ? old->start : before->start + (uint64_t)before->npages * HS_SNAP_PAGE_SIZE);
-    unsigned sc = (unsigned)field(x, a, i, SPAN_FIELD(spanclass), old ? old->spanclass : before->spanclass);
+    unsigned sc = row_field(x, a, i, SPAN_FIELD(spanclass), old ? old->spanclass : before->spanclass,
+                            ROW_CLASS, old == NULL, old == NULL);
     /* A new span: shaped like the last one of its class. */
     const hs_snap_span *like = old;
     if (like == NULL && sc < HS_SNAP_NUM_SPAN_CLASSES && st->last[sc] >= 0)
@@ -110,17 +143,30 @@ static void code_span(dx *x, span_state *st, uint32_t i)
     unsigned sweep_r = old != NULL ? (turned ? HS_SWEEP_NEEDS : old->sweep)
                        : sc >> 1 == 0  ? HS_SWEEP_SWEPT /* a large object's span */
                                        : HS_SWEEP_CACHED; /* a fresh span goes to an mcache */
-    unsigned sweep = (unsigned)field(x, a, i, SPAN_FIELD(sweep), sweep_r);
-    field(x, a, i, SPAN_FIELD(cached_by), old && !turned ? old->cached_by : 0);
+    unsigned sweep = row_field(x, a, i, SPAN_FIELD(sweep), sweep_r, ROW_SWEEP,
+                               old ? 1 + (old->sweep & 7u) + 8 * turned : 0, sweep_r & 7u);
+    unsigned cached_r = old && !turned ? old->cached_by : 0;
+    unsigned cached = row_field(x, a, i, SPAN_FIELD(cached_by), cached_r, ROW_CACHED,
+                                (old ? 1 + (old->cached_by != 0) : 0) + 3 * (sweep & 7u),
+                                (cached_r != 0) + 2 * (old == NULL));
     field(x, a, i, SPAN_FIELD(flags), like->flags & (old ? 0xffff : HS_SPAN_INLINE_MARKS));
     bool swept = old != NULL && swept_in(st->gen, sweep) > swept_in(st->pgen, old->sweep);
-    field(x, a, i, SPAN_FIELD(central_set), predict_set(x, sp, old, swept));
-    field(x, a, i, SPAN_FIELD(freeindex), predict_freeindex(sp, old, swept));
+    unsigned set_r = predict_set(x, sp, old, swept);
+    unsigned set = row_field(x, a, i, SPAN_FIELD(central_set), set_r, ROW_SET,
+                             (set_r & 7u) + 8 * (cached != 0) + 16 * (old == NULL), set_r & 7u);
+    unsigned free_r = predict_freeindex(sp, old, swept);
+    row_field(x, a, i, SPAN_FIELD(freeindex), free_r, ROW_FREE,
+              (set & 7u) + 8 * (cached != 0) + 16 * (old == NULL),
+              (cached != 0) + 2 * (old == NULL) + 4 * (free_r == 0));
     field(x, a, i, SPAN_FIELD(cells), q ? q->cells + (q->nelems + 3u) / 4 : 0);
     field(x, a, i, SPAN_FIELD(pad), old ? old->pad : 0);
-    field(x, a, i, SPAN_FIELD(age_ns),
-          old ? (uint64_t)old->age_ns + (uint64_t)st->dt
-              : x->p ? (uint64_t)(st->dt / 2) : x->v2 ? (uint64_t)before->age_ns : 0);
+    uint64_t age_r = old     ? (uint64_t)old->age_ns + (uint64_t)st->dt
+                     : x->p  ? (uint64_t)(st->dt / 2)
+                     : x->v2 || x->rows ? (uint64_t)before->age_ns : 0;
+    if (x->rows)
+        row_age(x, a, i, age_r, old ? 0 : x->p ? 1 : 2);
+    else
+        field(x, a, i, SPAN_FIELD(age_ns), age_r);
     delta_predict_span_cells(x, st, sp, old, swept);
     if (!x->rc)
         field(x, a, i, SPAN_FIELD(alloc_count),
@@ -211,16 +257,6 @@ static bool changed_spans(dx *x, const records *a)
         }
     }
     return true;
-}
-
-/* Format 4: each span's allocation count, predicted from its cells, all
- * of which are known now (decoding: decoded). */
-void delta_code_counts(dx *x)
-{
-    const hs_snapshot *s = x->s;
-    span_state st = {.a = {s->spans_off, sizeof(hs_snap_span), s->nspans}, .cells = x->c->scratch};
-    for (uint32_t i = 0; i < s->nspans; i++)
-        field(x, &st.a, i, SPAN_FIELD(alloc_count), delta_span_cells_in_use(x, &st, new_span(x, i)));
 }
 
 bool delta_code_spans(dx *x)

@@ -51,7 +51,11 @@
 
 #define DEFAULT_QUEUE_BYTES ((size_t)64 << 20)
 #define DEFAULT_KEYFRAME_EVERY 900
-#define DEFAULT_KEYFRAME_MIB 64
+/* Format 5 decodes a frame some 5% slower than format 4 did (its rows'
+ * stream) and its keyframes in 5.5 ms, not 3.3: web's longest chain at 64
+ * MiB took 93 ms of CPU on a 10-minute recording (85 in format 4), at 60
+ * MiB 89, for 4 KB/s more (178.5 KB/s, not 174.4). */
+#define DEFAULT_KEYFRAME_MIB 60
 /* zstd levels: 8 makes web's recording 3% smaller than 3 (the same 881
  * frames, a keyframe every 80 MiB: 206 and 199.5 KB/s) for about 0.5 ms
  * more of the writer's CPU a frame (3.1 ms in all, 9% of a core at 30 fps); keyframes are few, so

@@ -89,15 +89,15 @@ START_TEST(test_future_version)
     put_le32(p + 8, HS_RECORDING_VERSION + 1);
     write_file(path, p, nbytes);
     expect_refused(path,
-                   " is a recording of format version 5, newer than this heapscope reads (4)");
+                   " is a recording of format version 6, newer than this heapscope reads (5)");
     write_file(path, p, 20); /* the version is read before the header's length */
     expect_refused(path,
-                   " is a recording of format version 5, newer than this heapscope reads (4)");
+                   " is a recording of format version 6, newer than this heapscope reads (5)");
     put_le32(p + 8, 1); /* the first format: its deltas are not read as version 2's */
     put_le32(p + 60, rec_crc32(p, 60));
     write_file(path, p, nbytes);
     expect_refused(path, " is a recording of format version 1, which this heapscope no longer "
-                         "reads (it reads versions 2 to 4)");
+                         "reads (it reads versions 2 to 5)");
     put_le32(p + 8, HS_RECORDING_VERSION);
     put_le32(p + 16, HS_SNAPSHOT_VERSION + 1); /* snapshots from the future */
     put_le32(p + 60, rec_crc32(p, 60));

@@ -253,15 +253,15 @@ static void expect_cells(const hs_snapshot *s, const uint8_t *v3, const uint8_t 
  * prediction (format 3's rows that are not all zeros) and those of the
  * spans new since prev, each column over them only, in order, then zeros;
  * a keyframe (prev NULL) is as format 3 codes it. */
-static void expect_packed(const hs_snapshot *prev, const hs_snapshot *s, const uint8_t *v3,
-                          const uint8_t *v4)
+static size_t expect_packed(const hs_snapshot *prev, const hs_snapshot *s, const uint8_t *v3,
+                            const uint8_t *v4)
 {
     bool key = prev == NULL;
     const size_t row = sizeof(hs_snap_span), n = s->nspans;
     const uint8_t *a = v3 + s->spans_off, *b = v4 + s->spans_off;
     if (key) {
         ck_assert(memcmp(a, b, row * n) == 0);
-        return;
+        return n;
     }
     bool *differs = calloc(n + 1, sizeof(bool));
     size_t m = 0, j = 0;
@@ -285,6 +285,32 @@ static void expect_packed(const hs_snapshot *prev, const hs_snapshot *s, const u
     for (size_t k = row * m; k < row * n; k++)
         ck_assert_msg(b[k] == 0, "byte %zu of a packed span table of %zu rows is not zero", k, m);
     free(differs);
+    return m;
+}
+
+/* Format 5 is format 4 but for a delta's changed rows and six columns of
+ * them (class, sweep state, mcache, set, free index, age), and those
+ * columns of every row of a keyframe, range-coded in the script: those
+ * columns of its m rows (a keyframe: all) are zeros, every other byte is
+ * format 4's. */
+static void expect_rows_coded(const hs_snapshot *s, const uint8_t *v4, const uint8_t *v5,
+                              size_t m)
+{
+    size_t n = s->nspans, lo = s->spans_off, hi = lo + n * sizeof(hs_snap_span);
+    ck_assert(memcmp(v4, v5, lo) == 0);
+    ck_assert(memcmp(v4 + hi, v5 + hi, s->size - hi) == 0);
+    for (size_t k = 0; k < sizeof(span_columns) / sizeof(span_columns[0]); k++) {
+        size_t off = span_columns[k][0], w = span_columns[k][1];
+        bool coded = off == offsetof(hs_snap_span, spanclass) ||
+                     off == offsetof(hs_snap_span, sweep) ||
+                     off == offsetof(hs_snap_span, cached_by) ||
+                     off == offsetof(hs_snap_span, central_set) ||
+                     off == offsetof(hs_snap_span, freeindex) ||
+                     off == offsetof(hs_snap_span, age_ns);
+        for (size_t b = lo + off * m; b < lo + (off + w) * m; b++)
+            ck_assert_msg(v5[b] == (coded ? 0 : v4[b]), "column at %zu, byte %zu", off, b - lo);
+    }
+    ck_assert(memcmp(v4 + lo + 48 * m, v5 + lo + 48 * m, 48 * (n - m)) == 0);
 }
 
 START_TEST(test_transform_formats)
@@ -295,13 +321,17 @@ START_TEST(test_transform_formats)
         free(transform_roundtrip(prev, set.s[i], 2));
         uint8_t *v3 = transform_roundtrip(prev, set.s[i], 3);
         expect_counts_free(set.s[i], v3);
-        uint32_t word;
-        uint8_t *v4 = transform_roundtrip_last(prev, set.s[i], 0, &word);
+        uint32_t word, word5;
+        uint8_t *v4 = transform_roundtrip_last(prev, set.s[i], 4, &word);
         expect_cells(set.s[i], v3, v4, word);
-        expect_packed(prev, set.s[i], v3, v4);
+        size_t m = expect_packed(prev, set.s[i], v3, v4);
+        uint8_t *v5 = transform_roundtrip_last(prev, set.s[i], 0, &word5);
+        ck_assert_uint_eq(word5, word);
+        expect_rows_coded(set.s[i], v4, v5, m);
         streams += word != 0;
         free(v3);
         free(v4);
+        free(v5);
     }
     /* A real heap's cells range-code shorter than they are, nearly always
      * (not a tiny heap's few bytes, nor, at times, a keyframe's marks in
@@ -339,7 +369,7 @@ START_TEST(test_packed_bitmap_bounds)
         const hs_snapshot *prev = set.s[i - 1], *cur = set.s[i];
         if (cur->nspans % 32 == 0)
             continue;
-        delta_ctx enc = {0}, dec = {0};
+        delta_ctx enc = {.format = 4}, dec = {.format = 4};
         uint8_t *diff = malloc(cur->size);
         hs_snapshot *back = malloc(cur->size);
         ck_assert(delta_encode(&enc, prev, cur, diff));
@@ -357,6 +387,52 @@ START_TEST(test_packed_bitmap_bounds)
         tried = true;
     }
     ck_assert(tried);
+}
+END_TEST
+
+/* A format-5 frame (a delta; one in four a keyframe) whose rows stream is
+ * damaged (any bytes, cut short, or claiming more words than the script
+ * has) decodes to some snapshot or is refused, never read or written out
+ * of bounds. */
+START_TEST(test_rows_stream_damaged)
+{
+    uint64_t rng = 11;
+    size_t refused = 0, tries = 0;
+    for (size_t i = 1; i < set.n; i += 3) {
+        const hs_snapshot *prev = i % 4 == 1 ? NULL : set.s[i - 1], *cur = set.s[i];
+        delta_ctx enc = {0}, dec = {0};
+        uint8_t *diff = malloc(cur->size), *in = malloc(cur->size);
+        hs_snapshot *back = malloc(cur->size);
+        ck_assert(delta_encode(&enc, prev, cur, diff));
+        uint32_t *w = enc.script, nw = (uint32_t)enc.script_len, len = w[nw - 2];
+        for (int t = 0; t < 24; t++, tries++) {
+            uint32_t *script = malloc(4 * nw);
+            memcpy(script, w, 4 * nw);
+            uint8_t *stream = (uint8_t *)(script + nw - 2 - (len + 3) / 4);
+            if (t == 0)
+                script[nw - 2] = 4 * nw; /* longer than the script */
+            else if (t == 1)
+                script[nw - 2] = len / 2; /* cut short */
+            for (uint32_t b = 0; t >= 2 && b < len; b++)
+                if (t >= 12 || next_rand(&rng) % 16 == 0)
+                    stream[b] = (uint8_t)next_rand(&rng);
+            ck_assert(delta_set_script(&dec, (const uint8_t *)script, nw, enc.event_shift));
+            memcpy(in, diff, cur->size);
+            char why[160] = "";
+            if (!delta_decode(&dec, prev, in, cur->size, back, why, sizeof(why))) {
+                ck_assert_str_eq(why, "a frame's span script does not fit its span tables");
+                refused++;
+            }
+            free(script);
+        }
+        delta_ctx_destroy(&enc);
+        delta_ctx_destroy(&dec);
+        free(diff);
+        free(in);
+        free(back);
+    }
+    ck_assert_uint_ge(refused, 1); /* at least the stream longer than the script */
+    ck_assert_uint_gt(tries, refused);
 }
 END_TEST
 
@@ -505,6 +581,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_empty_recording);
     tcase_add_test(tc, test_transform_formats);
     tcase_add_test(tc, test_packed_bitmap_bounds);
+    tcase_add_test(tc, test_rows_stream_damaged);
     tcase_add_test(tc, test_cells_not_coded);
     tcase_add_test(tc, test_transform_marking);
     tcase_add_test(tc, test_keyframe_at_marking);
