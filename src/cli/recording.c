@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/recording.h"
 
@@ -133,13 +134,22 @@ int cli_recording_stop(cli_recording *r, hs_recorder_stats *final, char *why, si
 
 bool cli_session_rec_start(cli_session_rec *r, char *why, size_t n)
 {
-    char name[64];
+    char name[512], stamp[64];
     const char *path = r->path;
     if (path == NULL || r->used) {
+        /* A name of its own, beside the file -r named (if any), never one
+         * already there: R pressed twice in a second must not overwrite. */
+        int dirlen = 0;
+        const char *slash = r->path != NULL ? strrchr(r->path, '/') : NULL;
+        if (slash != NULL)
+            dirlen = (int)(slash - r->path) + 1;
         time_t now = time(NULL);
         struct tm tm;
         localtime_r(&now, &tm);
-        strftime(name, sizeof(name), "heapscope-%Y%m%d-%H%M%S.hsr", &tm);
+        strftime(stamp, sizeof(stamp), "heapscope-%Y%m%d-%H%M%S", &tm);
+        snprintf(name, sizeof(name), "%.*s%s.hsr", dirlen, dirlen ? r->path : "", stamp);
+        for (int k = 2; access(name, F_OK) == 0 && k < 1000; k++)
+            snprintf(name, sizeof(name), "%.*s%s-%d.hsr", dirlen, dirlen ? r->path : "", stamp, k);
         path = name;
     }
     r->rec = cli_recording_start(path, r->pub, r->fps, why, n);
@@ -158,8 +168,9 @@ int cli_session_rec_stop(cli_session_rec *r, char *why, size_t n)
     int rc = cli_recording_stop(r->rec, &st, err, sizeof(err));
     r->rec = NULL;
     snprintf(r->recorded, sizeof(r->recorded),
-             "recorded %" PRIu64 " frames to %s (%.1f MB, %" PRIu64 " dropped)", st.frames_written,
-             path, (double)st.bytes_written / 1e6, st.frames_dropped);
+             "recorded %" PRIu64 " frame%s to %s (%.1f MB, %" PRIu64 " dropped)", st.frames_written,
+             st.frames_written == 1 ? "" : "s", path, (double)st.bytes_written / 1e6,
+             st.frames_dropped);
     snprintf(why, n, "%s", rc == 0 ? r->recorded : err);
     return rc;
 }

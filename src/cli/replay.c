@@ -52,6 +52,9 @@ static int64_t mono_ns(void)
 
 /* ---- the replay clock ---------------------------------------------------------------------- */
 
+/* A clock this far behind its next frame starts again from now. */
+#define REPLAY_BEHIND_NS 250000000LL
+
 typedef struct player {
     hs_recording *rec;
     hs_snapshot_publisher *pub;
@@ -103,6 +106,13 @@ static bool publish(player *p, size_t i)
     return true;
 }
 
+/* The frame the user is at: the one asked for if it has not landed yet,
+ * so that keys pressed while a frame decodes add up (lock held). */
+static size_t aimed(const player *p)
+{
+    return p->pending >= 0 ? (size_t)p->pending : p->frame;
+}
+
 /* Ask for frame i (clamped), pausing. */
 static void go_to(player *p, long i)
 {
@@ -143,7 +153,7 @@ static void *clock_main(void *arg)
         bool due = false;
         if (p->seek_gc) { /* decoding is this thread's: the search runs here */
             p->seek_gc = false;
-            size_t from = p->frame;
+            size_t from = aimed(p);
             pthread_mutex_unlock(&p->lock);
             long target = next_gc_frame(p, from);
             pthread_mutex_lock(&p->lock);
@@ -163,7 +173,9 @@ static void *clock_main(void *arg)
             int64_t now = mono_ns();
             if (now >= at) {
                 next = p->frame + 1;
-                p->base_wall = at;
+                /* Far behind (the process was stopped, Ctrl-Z): play on from
+                 * now rather than rush through the frames missed. */
+                p->base_wall = now - at > REPLAY_BEHIND_NS ? now : at;
                 due = true;
             } else {
                 struct timespec ts;
@@ -184,11 +196,13 @@ static void *clock_main(void *arg)
             continue;
         p->frame = next;
         pthread_mutex_unlock(&p->lock);
-        publish(p, next);
+        bool shown = publish(p, next);
         char cap[96];
         marker_before(p, next, cap, sizeof(cap));
         pthread_mutex_lock(&p->lock);
         snprintf(p->marker, sizeof(p->marker), "%s", cap);
+        if (shown)
+            p->error[0] = '\0'; /* a damaged frame's note lasts until a frame shows */
     }
     pthread_mutex_unlock(&p->lock);
     return NULL;
@@ -210,7 +224,7 @@ static void t_step(void *ctx, long frames)
 {
     player *p = ctx;
     pthread_mutex_lock(&p->lock);
-    go_to(p, (long)p->frame + frames);
+    go_to(p, (long)aimed(p) + frames);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -228,7 +242,7 @@ static void t_seek(void *ctx, hs_seek where)
 {
     player *p = ctx;
     pthread_mutex_lock(&p->lock);
-    size_t cur = p->frame;
+    size_t cur = aimed(p);
     long target = -1;
     if (where == HS_SEEK_START) {
         target = 0;
@@ -527,8 +541,11 @@ static int cast(exporter *x)
     }
     if (c == NULL || hs_cast_close(c) != 0 || fclose(out) != 0) {
         fprintf(x->err, "heapscope: --export-cast: could not write '%s'\n", x->o->export_cast);
+        unlink(x->o->export_cast);
         return EXIT_RUNTIME;
     }
+    if (rc != 0) /* a frame that did not decode (said): no half a cast left behind */
+        unlink(x->o->export_cast);
     return rc;
 }
 
@@ -539,7 +556,8 @@ static int run_export(const hs_options *o, FILE *err, hs_recording *rec)
     hs_ui_opts uo = {.fps = o->fps, .colors = 256, .view = o->view, .transport = &tr,
                      .note = replay_note, .note_ctx = rec};
     if (hs_recording_truncated(rec)) /* said on the status line too, as in --replay */
-        fprintf(err, "heapscope: note: %s\n", CUT_OFF_NOTE);
+        fprintf(err, "heapscope: note: the recording %s was cut off (or its end is damaged): "
+                     "it plays to its last complete frame\n", o->replay);
     /* A .txt screenshot keeps no color: drawn as without colors, the glyphs
      * carry every state (a map of colored half blocks would say nothing). */
     hs_shot_format f;

@@ -167,7 +167,7 @@ static bool decode_frame(hs_recording *r, size_t i, bool check, char *why, size_
     if (bad == NULL && check && hs_snapshot_check(out, size, msg, sizeof(msg)) != NULL)
         bad = msg;
     if (bad != NULL) {
-        snprintf(why, n, "frame %zu of %s is corrupt: %s", i, r->path, bad);
+        snprintf(why, n, "frame %zu of %s is corrupt: %s", i + 1, r->path, bad); /* as shown: from 1 */
         return false;
     }
     r->which = next;
@@ -181,7 +181,7 @@ static bool decode_frame(hs_recording *r, size_t i, bool check, char *why, size_
 const hs_snapshot *hs_recording_frame(hs_recording *r, size_t i, char *why, size_t n)
 {
     if (i >= r->nframes) {
-        snprintf(why, n, "%s has no frame %zu (it has %zu)", r->path, i, r->nframes);
+        snprintf(why, n, "%s has no frame %zu (it has %zu)", r->path, i + 1, r->nframes);
         return NULL;
     }
     size_t k = i;
@@ -194,7 +194,7 @@ const hs_snapshot *hs_recording_frame(hs_recording *r, size_t i, char *why, size
     const hs_snapshot *s = (const hs_snapshot *)(const void *)r->snap[r->which];
     char msg[160];
     if (!r->cur_checked && hs_snapshot_check(s, r->cur_size, msg, sizeof(msg)) != NULL) {
-        snprintf(why, n, "frame %zu of %s is corrupt: %s", i, r->path, msg);
+        snprintf(why, n, "frame %zu of %s is corrupt: %s", i + 1, r->path, msg);
         return NULL;
     }
     r->cur_checked = true;

@@ -377,7 +377,8 @@ static int status_line(hs_ui *ui, const hs_snapshot *s, hs_canvas *cv, rect r, i
     source_status(s, buf, sizeof(buf));
     x = put(cv, x, y, end, STYLE_PLAIN, buf);
     if (ui->dropped > 0) {
-        snprintf(buf, sizeof(buf), ", %" PRIu64 " frames dropped", ui->dropped);
+        snprintf(buf, sizeof(buf), ", %" PRIu64 " frame%s dropped", ui->dropped,
+                 ui->dropped == 1 ? "" : "s");
         x = put(cv, x, y, end, ui_style(ui, C_WARN, HS_COLOR_DEFAULT, 0), buf);
     }
     if (ui->rejected > 0) {

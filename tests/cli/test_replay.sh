@@ -100,14 +100,35 @@ size=$(stat -c %s "$rec")
 head -c $((size / 2)) "$rec" >"$tmp/half.hsr"
 run --replay "$tmp/half.hsr" --screenshot "$tmp/half.txt"
 [ "$rc" = 0 ] || fail "a cut-off recording: exit $rc: $(cat "$tmp/err")"
-grep -q "^heapscope: note: the recording was cut off" "$tmp/err" ||
+grep -q "^heapscope: note: the recording .* was cut off" "$tmp/err" ||
     fail "--screenshot of a cut-off recording: no note on stderr: $(cat "$tmp/err")"
 run --replay "$tmp/half.hsr" --export-cast "$tmp/half.cast"
 [ "$rc" = 0 ] || fail "a cut-off recording's cast: exit $rc: $(cat "$tmp/err")"
-grep -q "^heapscope: note: the recording was cut off" "$tmp/err" ||
+grep -q "^heapscope: note: the recording .* was cut off" "$tmp/err" ||
     fail "--export-cast of a cut-off recording: no note on stderr: $(cat "$tmp/err")"
 run --replay "$rec" --screenshot "$tmp/x.txt"
 [ -s "$tmp/err" ] && fail "a whole recording: something on stderr: $(cat "$tmp/err")"
+
+# A byte flipped inside a frame's compressed data: the export names the frame
+# (counted from 1, as the status line and --at count) and leaves no half a cast.
+corrupt=0
+for pct in 30 40 50 60 70; do
+    cp "$rec" "$tmp/flip.hsr"
+    off=$((size * pct / 100))
+    byte=$(od -An -tu1 -j "$off" -N1 "$tmp/flip.hsr" | tr -d ' ')
+    printf "$(printf '\\%03o' $((byte ^ 255)))" | dd of="$tmp/flip.hsr" bs=1 seek="$off" conv=notrunc 2>/dev/null
+    rm -f "$tmp/flip.cast"
+    run --replay "$tmp/flip.hsr" --export-cast "$tmp/flip.cast"
+    if [ "$rc" = 2 ]; then
+        corrupt=$((corrupt + 1))
+        grep -q "frame [1-9][0-9]* of $tmp/flip.hsr is corrupt" "$tmp/err" ||
+            fail "a damaged frame: the sentence does not name it: $(cat "$tmp/err")"
+        [ -e "$tmp/flip.cast" ] && fail "a damaged frame: a partial cast was left behind"
+    else
+        [ "$rc" = 0 ] || fail "a damaged recording's cast: exit $rc: $(cat "$tmp/err")"
+    fi
+done
+[ "$corrupt" -gt 0 ] || fail "no flipped byte hit a frame's data (5 tries)"
 
 # Bad input.
 printf 'not a recording at all\n' >"$tmp/junk.hsr"

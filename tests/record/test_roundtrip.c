@@ -162,7 +162,7 @@ START_TEST(test_empty_recording)
     ck_assert_uint_eq(hs_recording_markers(rec), 0);
     ck_assert(!hs_recording_truncated(rec));
     ck_assert_ptr_null(hs_recording_frame(rec, 0, why, sizeof(why)));
-    ck_assert_str_eq(why + strlen(path), " has no frame 0 (it has 0)");
+    ck_assert_str_eq(why + strlen(path), " has no frame 1 (it has 0)");
     hs_recording_close(rec);
     unlink(path);
 }

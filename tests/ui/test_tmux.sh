@@ -207,10 +207,17 @@ tm send-keys -t hs -l "big moment"
 tm send-keys -t hs Enter
 wait_for "marker dropped: big moment" || fail "m: the marker was not dropped"
 sleep 1
+# R stops it; R twice more within a second makes two new files beside it, not one overwritten.
+tm send-keys -t hs R
+wait_gone "REC $tmp/live.hsr" || fail "R: the recording did not stop"
+tm send-keys -t hs R R R R
+sleep 1
 tm send-keys -t hs q
 wait_exit || fail "recording: q did not quit"
 [ "$(cat "$tmp/rc" 2>/dev/null)" = 0 ] || fail "recording: exit status $(cat "$tmp/rc")"
-grep -q "^heapscope: recorded [0-9]* frames to $tmp/live.hsr" "$tmp/err" || fail "no recording report: $(cat "$tmp/err")"
+grep -q "^heapscope: recorded [0-9]* frames\{0,1\} to $tmp/heapscope-" "$tmp/err" || fail "no recording report: $(cat "$tmp/err")"
+n=$(find "$tmp" -maxdepth 1 -name 'heapscope-*.hsr' | wc -l)
+[ "$n" = 2 ] || fail "R R R R: $n new recordings beside live.hsr, want 2: $(ls "$tmp")"
 start --replay "$tmp/live.hsr"
 wait_for " REPLAY ▶" || fail "--replay: not playing"
 tm send-keys -t hs Space
@@ -219,6 +226,8 @@ tm send-keys -t hs Home
 wait_for "frame 1 of " || fail "--replay: Home did not go to the first frame"
 tm send-keys -t hs .
 wait_for "frame 2 of " || fail "--replay: . did not step a frame"
+tm send-keys -t hs . . . . . , # keys faster than frames decode all count
+wait_for "frame 6 of " || fail "--replay: a burst of . and , did not land on frame 6"
 tm send-keys -t hs ]
 wait_for "big moment" || fail "--replay: ] did not reach the marker"
 tm send-keys -t hs 3
