@@ -491,7 +491,7 @@ static const opt_spec specs[] = {
     {NULL, "screenshot", REQ, OPT_SCREENSHOT, "FILE",
      "with --replay: one frame as .txt/.ansi/.svg/.html", set_screenshot, IN_EXPORT},
     {NULL, "at", REQ, OPT_AT, "TIME|FRAME", "which frame (from 1) or time; default: first", set_at, IN_EXPORT},
-    {NULL, "size", REQ, OPT_SIZE, "COLSxROWS", "terminal size for exports", set_size, IN_EXPORT},
+    {NULL, "size", REQ, OPT_SIZE, "COLSxROWS", "terminal size for exports (160x48)", set_size, IN_EXPORT},
     {"A running Go program:", "attach", REQ, OPT_ATTACH, "PID",
      "show a running Go program's real heap", set_attach, IN_ANY_ATTACH},
     {NULL, "attach-bin", REQ, OPT_ATTACH_BIN, "PATH", "its unstripped binary, for symbols",
