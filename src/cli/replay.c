@@ -71,7 +71,16 @@ typedef struct player {
     int64_t base_wall; /* wall time at which frame `frame` was due */
     char marker[96];
     char error[200]; /* a frame that could not be decoded */
+    char say[96];    /* why a key did nothing, until say_until */
+    int64_t say_until;
 } player;
+
+/* Tell the user, on the status line for 2 s, why a key did nothing (lock held). */
+static void player_say(player *p, const char *what)
+{
+    snprintf(p->say, sizeof(p->say), "%s", what);
+    p->say_until = mono_ns() + 2000000000LL;
+}
 
 /* The caption of the last user marker at or before frame i. */
 static void marker_before(player *p, size_t i, char *out, size_t n)
@@ -159,6 +168,8 @@ static void *clock_main(void *arg)
             pthread_mutex_lock(&p->lock);
             if (target >= 0)
                 go_to(p, target);
+            else
+                player_say(p, "no GC cycle starts after this frame");
             continue;
         }
         if (p->pending >= 0) {
@@ -233,6 +244,8 @@ static void t_speed(void *ctx, int dir)
     player *p = ctx;
     pthread_mutex_lock(&p->lock);
     double s = dir > 0 ? p->speed * 2 : p->speed / 2;
+    if (s < 0.25 || s > 16)
+        player_say(p, s > 16 ? "x16 is the fastest" : "x0.25 is the slowest");
     p->speed = s < 0.25 ? 0.25 : s > 16 ? 16 : s;
     pthread_cond_signal(&p->wake);
     pthread_mutex_unlock(&p->lock);
@@ -267,6 +280,9 @@ static void t_seek(void *ctx, hs_seek where)
     }
     if (target >= 0)
         go_to(p, target);
+    else if (where == HS_SEEK_NEXT_MARKER || where == HS_SEEK_PREV_MARKER)
+        player_say(p, where == HS_SEEK_NEXT_MARKER ? "no marker after this frame"
+                                                   : "no marker before this frame");
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -284,7 +300,9 @@ static hs_transport_state t_state(void *ctx)
                                       hs_recording_frame_time(p->rec, 0),
                               .end_ns = hs_recording_frame_time(p->rec, n - 1) -
                                         hs_recording_frame_time(p->rec, 0)};
-    const char *say = p->error[0] ? p->error : p->marker; /* cut to fit */
+    const char *say = p->error[0]                  ? p->error
+                      : mono_ns() < p->say_until ? p->say
+                                                 : p->marker; /* cut to fit */
     size_t k = strnlen(say, sizeof(st.marker) - 1);
     memcpy(st.marker, say, k);
     st.marker[k] = '\0';

@@ -230,6 +230,8 @@ tm send-keys -t hs . . . . . , # keys faster than frames decode all count
 wait_for "frame 6 of " || fail "--replay: a burst of . and , did not land on frame 6"
 tm send-keys -t hs ]
 wait_for "big moment" || fail "--replay: ] did not reach the marker"
+tm send-keys -t hs ]
+wait_for "no marker after this frame" || fail "--replay: ] past the last marker said nothing"
 tm send-keys -t hs 3
 wait_for "partial spans" || fail "--replay: the central view does not work"
 tm send-keys -t hs q
