@@ -147,9 +147,13 @@ bool cli_session_rec_start(cli_session_rec *r, char *why, size_t n)
         struct tm tm;
         localtime_r(&now, &tm);
         strftime(stamp, sizeof(stamp), "heapscope-%Y%m%d-%H%M%S", &tm);
-        snprintf(name, sizeof(name), "%.*s%s.hsr", dirlen, dirlen ? r->path : "", stamp);
-        for (int k = 2; access(name, F_OK) == 0 && k < 1000; k++)
-            snprintf(name, sizeof(name), "%.*s%s-%d.hsr", dirlen, dirlen ? r->path : "", stamp, k);
+        char suffix[16] = "";
+        for (int k = 2;; k++) {
+            snprintf(name, sizeof(name), "%.*s%s%s.hsr", dirlen, dirlen ? r->path : "", stamp, suffix);
+            if (access(name, F_OK) != 0 || k > 1000)
+                break;
+            snprintf(suffix, sizeof(suffix), "-%d", k);
+        }
         path = name;
     }
     r->rec = cli_recording_start(path, r->pub, r->fps, why, n);

@@ -64,7 +64,6 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "runtime/runtime2.h"
 
@@ -264,11 +263,7 @@ void hs_world_wait_start(hs_runtime *rt, int64_t timeout_ns)
     schedt *sc = &rt->sched;
     if (!atomic_load_u32(&sc->gcwaiting))
         return;
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until); /* the condition variable's clock */
-    int64_t ns = until.tv_nsec + timeout_ns;
-    until.tv_sec += (time_t)(ns / 1000000000);
-    until.tv_nsec = (long)(ns % 1000000000);
+    struct timespec until = realtimeAfter(timeout_ns);
     pthread_mutex_lock(&sc->lock);
     uint64_t gen = sc->startGen;
     while (atomic_load_u32(&sc->gcwaiting) && sc->startGen == gen &&
